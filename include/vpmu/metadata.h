@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * metadata.h: OpenStack flavors and images, read from JSON (jansson).
+ *
+ * Accepted shapes (docs/reference.md):
+ *  flavor  - Nova API, {"flavor": {...}} or bare, with "extra_specs";
+ *          - `openstack flavor show -f json`, "properties" as an object or as
+ *            the older "key='value', ..." string;
+ *  image   - Glance v2, custom properties at top level;
+ *          - `openstack image show -f json`, with a "properties" object;
+ *          - hw_pmu may be a JSON boolean or a string.
+ * Malformed JSON fails with VPMU_ERR_INVALID and "FILE:LINE:COLUMN: text".
+ */
+#ifndef VPMU_METADATA_H
+#define VPMU_METADATA_H
+
+#include "vpmu/common.h"
+#include "vpmu/policy.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Input size cap for one flavor or image document. */
+#define VPMU_METADATA_MAX_BYTES (4u * 1024u * 1024u)
+
+typedef struct vpmu_flavor vpmu_flavor;
+typedef struct vpmu_image vpmu_image;
+
+/* An empty flavor/image (for the inline --flavor-spec/--image-prop forms). */
+VPMU_EXPORT vpmu_flavor *vpmu_flavor_new(const char *name);
+VPMU_EXPORT vpmu_image *vpmu_image_new(const char *name);
+
+/* Parse a document.  @filename is used in messages only ("<stdin>" for stdin). */
+VPMU_EXPORT vpmu_flavor *vpmu_flavor_parse(const char *buf, size_t len, const char *filename,
+                                           vpmu_error **error);
+VPMU_EXPORT vpmu_image *vpmu_image_parse(const char *buf, size_t len, const char *filename,
+                                         vpmu_error **error);
+/* Read and parse a file; "-" reads stdin.  Capped at VPMU_METADATA_MAX_BYTES. */
+VPMU_EXPORT vpmu_flavor *vpmu_flavor_load(const char *path, vpmu_error **error);
+VPMU_EXPORT vpmu_image *vpmu_image_load(const char *path, vpmu_error **error);
+
+VPMU_EXPORT void vpmu_flavor_free(vpmu_flavor *flavor);
+VPMU_EXPORT void vpmu_image_free(vpmu_image *image);
+
+/* Name and id (NULL when absent).  Borrowed. */
+VPMU_EXPORT const char *vpmu_flavor_get_name(const vpmu_flavor *flavor);
+VPMU_EXPORT const char *vpmu_flavor_get_id(const vpmu_flavor *flavor);
+VPMU_EXPORT void vpmu_flavor_set_name(vpmu_flavor *flavor, const char *name);
+VPMU_EXPORT const char *vpmu_image_get_name(const vpmu_image *image);
+VPMU_EXPORT const char *vpmu_image_get_id(const vpmu_image *image);
+VPMU_EXPORT void vpmu_image_set_name(vpmu_image *image, const char *name);
+
+/* Flavor sizing: ram in MiB, vcpus; 0 when the document did not say. */
+VPMU_EXPORT unsigned long long vpmu_flavor_get_ram_mib(const vpmu_flavor *flavor);
+VPMU_EXPORT unsigned int vpmu_flavor_get_vcpus(const vpmu_flavor *flavor);
+
+/* Extra specs / image properties as strings (JSON booleans as "true"/"false"). */
+VPMU_EXPORT const char *vpmu_flavor_get_spec(const vpmu_flavor *flavor, const char *key);
+VPMU_EXPORT const char *vpmu_image_get_prop(const vpmu_image *image, const char *key);
+/* Set (or replace) a spec/property, e.g. from --flavor-spec K=V. */
+VPMU_EXPORT void vpmu_flavor_set_spec(vpmu_flavor *flavor, const char *key, const char *value);
+VPMU_EXPORT void vpmu_image_set_prop(vpmu_image *image, const char *key, const char *value);
+/* Iterate in document order.  Returns false past the end.  Borrowed strings. */
+VPMU_EXPORT size_t vpmu_flavor_spec_count(const vpmu_flavor *flavor);
+VPMU_EXPORT bool vpmu_flavor_spec_at(const vpmu_flavor *flavor, size_t i, const char **key,
+                                     const char **value);
+VPMU_EXPORT size_t vpmu_image_prop_count(const vpmu_image *image);
+VPMU_EXPORT bool vpmu_image_prop_at(const vpmu_image *image, size_t i, const char **key,
+                                    const char **value);
+
+/*
+ * Parse "KEY=VALUE" (from --flavor-spec / --image-prop) and set it.  The key
+ * must be non-empty; VPMU_ERR_USAGE otherwise.
+ */
+VPMU_EXPORT int vpmu_flavor_set_spec_kv(vpmu_flavor *flavor, const char *kv, vpmu_error **error);
+VPMU_EXPORT int vpmu_image_set_prop_kv(vpmu_image *image, const char *kv, vpmu_error **error);
+
+/* Decide for a flavor and an image (either may be NULL: treated as unset). */
+VPMU_EXPORT int vpmu_decide_for(const vpmu_flavor *flavor, const vpmu_image *image,
+                                vpmu_decision *out, vpmu_error **error);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* VPMU_METADATA_H */

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * virt.h: libvirt adapter (libvpmu-virt).  Only this module talks to libvirt;
+ * libvirt's own error printing is silenced and its last error is translated
+ * into vpmu_error at this boundary.
+ *
+ * libvpmu-virt is a separate shared library so that commands which never
+ * connect (decide, xml --domain) do not pay for loading libvirt and libcurl.
+ */
+#ifndef VPMU_VIRT_H
+#define VPMU_VIRT_H
+
+#include "vpmu/common.h"
+#include "vpmu/domxml.h"
+#include "vpmu/policy.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The URI used when neither -c nor $LIBVIRT_DEFAULT_URI is given. */
+#define VPMU_DEFAULT_URI "test:///default"
+
+typedef struct vpmu_conn vpmu_conn;
+
+/* Open @uri (NULL: $LIBVIRT_DEFAULT_URI, else VPMU_DEFAULT_URI). */
+VPMU_EXPORT vpmu_conn *vpmu_conn_open(const char *uri, vpmu_error **error);
+/* Accepts NULL. */
+VPMU_EXPORT void vpmu_conn_close(vpmu_conn *conn);
+/* The canonical URI of the open connection.  Borrowed. */
+VPMU_EXPORT const char *vpmu_conn_get_uri(const vpmu_conn *conn);
+
+/* Versions as MAJOR*1000000+MINOR*1000+MICRO; hypervisor 0 when unknown. */
+VPMU_EXPORT int vpmu_conn_get_versions(vpmu_conn *conn, unsigned long *libvirt_version,
+                                       unsigned long *hv_version, vpmu_error **error);
+/* The hypervisor driver name: "QEMU", "Test", ...  Borrowed. */
+VPMU_EXPORT const char *vpmu_conn_get_driver(vpmu_conn *conn);
+/* Host arch from the capabilities; owned string. */
+VPMU_EXPORT char *vpmu_conn_get_host_arch(vpmu_conn *conn, vpmu_error **error);
+/*
+ * The <domain type> to use for @arch: "kvm" when the connection's capabilities
+ * offer it for that arch, else "qemu"; for the test driver, "test"-typed hosts
+ * accept either and "kvm" is reported only when listed.  Owned string.
+ */
+VPMU_EXPORT char *vpmu_conn_default_virt_type(vpmu_conn *conn, const char *arch,
+                                             vpmu_error **error);
+/* The emulator binary the connection lists for @arch, or NULL (no error). */
+VPMU_EXPORT char *vpmu_conn_get_emulator(vpmu_conn *conn, const char *arch, const char *virt_type);
+
+/*
+ * Define a guest from XML and, when @start, start it.  On a failed start the
+ * new definition is removed again, so nothing half-made is left behind.
+ * *uuid_out (optional) receives the UUID string.
+ */
+VPMU_EXPORT int vpmu_guest_define(vpmu_conn *conn, const char *xml, bool start, char **uuid_out,
+                                  vpmu_error **error);
+
+/* The persistent (inactive) XML of a domain by name or UUID.  Owned string. */
+VPMU_EXPORT char *vpmu_domain_get_xml(vpmu_conn *conn, const char *name, bool inactive,
+                                      vpmu_error **error);
+
+/*
+ * apply: redefine an existing domain with only <pmu> changed.  Reads the
+ * inactive XML, edits it with vpmu_domxml_set_pmu() and defines it.  When the
+ * redefinition fails the original definition is put back, and the error says so.
+ * *changed (optional) tells whether the setting differed.
+ */
+VPMU_EXPORT int vpmu_domain_apply_pmu(vpmu_conn *conn, const char *name, vpmu_pmu pmu,
+                                      bool *changed, vpmu_error **error);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* VPMU_VIRT_H */

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The vpmu CLI: a table of commands (main.c), one file per command
+ * (cmd-*.c), and the shared option groups below.  Commands parse options with
+ * getopt_long, call the library and print.  Results go to stdout; diagnostics
+ * go to stderr as "vpmu: message", printed once, here.
+ */
+#ifndef VPMU_CLI_H
+#define VPMU_CLI_H
+
+#include <getopt.h>
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "util.h"
+#include "vpmu/vpmu.h"
+
+/* Exit status: the contract in DESIGN.md and vpmu(1). */
+enum {
+    CLI_EXIT_OK = 0,
+    CLI_EXIT_RUNTIME = 1,
+    CLI_EXIT_USAGE = 2,
+    CLI_EXIT_INVALID = 3,
+    CLI_EXIT_CONFLICT = 4,
+};
+
+typedef enum {
+    CLI_OUTPUT_TEXT = 0,
+    CLI_OUTPUT_JSON,
+    CLI_OUTPUT_PROMETHEUS, /* audit only */
+} cli_output;
+
+/* Global options, parsed before the command name. */
+typedef struct {
+    const char *uri; /* -c; NULL: $LIBVIRT_DEFAULT_URI, else test:///default */
+    cli_output output;
+    bool output_set;
+    bool quiet;
+} cli_global;
+
+typedef struct {
+    const char *name;
+    const char *summary;
+    int (*run)(cli_global *g, int argc, char **argv);
+} cli_command;
+
+int cmd_decide(cli_global *g, int argc, char **argv);
+int cmd_xml(cli_global *g, int argc, char **argv);
+int cmd_boot(cli_global *g, int argc, char **argv);
+int cmd_apply(cli_global *g, int argc, char **argv);
+int cmd_explain(cli_global *g, int argc, char **argv);
+int cmd_host(cli_global *g, int argc, char **argv);
+int cmd_schedule(cli_global *g, int argc, char **argv);
+int cmd_audit(cli_global *g, int argc, char **argv);
+
+/* Print "vpmu: MESSAGE" for @err, free it, return its exit status. */
+int cli_fail(vpmu_error *err);
+/* Print "vpmu: MESSAGE" plus "Try 'vpmu [CMD ]--help'." and return CLI_EXIT_USAGE. */
+int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "vpmu: warning: MESSAGE" on stderr (suppressed by -q). */
+void cli_warn(const cli_global *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Reject an -o value the command does not support (text/json are always fine). */
+int cli_check_output(const cli_global *g, const char *cmd, bool prometheus_ok);
+/* Print a JSON value to stdout (indented, sorted as built) and a newline; steals @v. */
+int cli_print_json(json_t *v);
+
+/* The URI the command will connect to (resolving -c, $LIBVIRT_DEFAULT_URI, default). */
+const char *cli_uri(const cli_global *g);
+
+/*
+ * Policy inputs, accepted by every command that decides.  Add
+ * CLI_POLICY_LONGOPTS to the command's getopt table and pass unknown option
+ * codes to cli_policy_opt(), which returns 1 when it consumed the option.
+ */
+enum {
+    CLI_OPT_FLAVOR = 1000,
+    CLI_OPT_IMAGE,
+    CLI_OPT_FLAVOR_SPEC,
+    CLI_OPT_IMAGE_PROP,
+    CLI_OPT_FLAVOR_NAME,
+    CLI_OPT_IMAGE_NAME,
+    /* guest options */
+    CLI_OPT_ARCH,
+    CLI_OPT_VIRT_TYPE,
+    CLI_OPT_CPU_MODE,
+    CLI_OPT_CPU_MODEL,
+    CLI_OPT_DISK,
+    CLI_OPT_KERNEL,
+    CLI_OPT_INITRD,
+    CLI_OPT_CMDLINE,
+    CLI_OPT_SERIAL_LOG,
+    CLI_OPT_EMULATOR,
+    /* first free code for a command's own long options */
+    CLI_OPT_COMMAND_BASE = 1100,
+};
+
+#define CLI_POLICY_LONGOPTS                                                                        \
+    {"flavor", required_argument, NULL, CLI_OPT_FLAVOR},                                           \
+            {"image", required_argument, NULL, CLI_OPT_IMAGE},                                     \
+            {"flavor-spec", required_argument, NULL, CLI_OPT_FLAVOR_SPEC},                         \
+            {"image-prop", required_argument, NULL, CLI_OPT_IMAGE_PROP},                           \
+            {"flavor-name", required_argument, NULL, CLI_OPT_FLAVOR_NAME},                         \
+            {"image-name", required_argument, NULL, CLI_OPT_IMAGE_NAME}
+
+#define CLI_GUEST_LONGOPTS                                                                         \
+    {"arch", required_argument, NULL, CLI_OPT_ARCH},                                               \
+            {"virt-type", required_argument, NULL, CLI_OPT_VIRT_TYPE},                             \
+            {"cpu-mode", required_argument, NULL, CLI_OPT_CPU_MODE},                               \
+            {"cpu-model", required_argument, NULL, CLI_OPT_CPU_MODEL},                             \
+            {"disk", required_argument, NULL, CLI_OPT_DISK},                                       \
+            {"kernel", required_argument, NULL, CLI_OPT_KERNEL},                                   \
+            {"initrd", required_argument, NULL, CLI_OPT_INITRD},                                   \
+            {"cmdline", required_argument, NULL, CLI_OPT_CMDLINE},                                 \
+            {"serial-log", required_argument, NULL, CLI_OPT_SERIAL_LOG},                           \
+            {"emulator", required_argument, NULL, CLI_OPT_EMULATOR}
+
+/* Help text for the shared groups, for each command's --help. */
+extern const char cli_policy_help[];
+extern const char cli_guest_help[];
+
+typedef struct {
+    const char *flavor_path;
+    const char *image_path;
+    const char *flavor_name;
+    const char *image_name;
+    strv flavor_specs; /* "K=V" */
+    strv image_props;
+    /* filled by cli_policy_resolve() */
+    vpmu_flavor *flavor;
+    vpmu_image *image;
+    vpmu_decision decision;
+} cli_policy;
+
+/* Returns 1 if @opt was a policy option (and stores it), 0 if not, -1 on a usage error. */
+int cli_policy_opt(cli_policy *p, const char *cmd, int opt, const char *arg);
+/* Load the JSON, apply inline specs/names, decide.  Error codes as the library's. */
+int cli_policy_resolve(cli_policy *p, vpmu_error **error);
+void cli_policy_clear(cli_policy *p);
+/* The decision (and inputs) as JSON: {"pmu","source","flavor":{...},"image":{...}}. */
+json_t *cli_decision_json(const cli_policy *p);
+/* One line per fact, for text output. */
+void cli_decision_print_text(const cli_policy *p, FILE *out);
+
+typedef struct {
+    const char *arch;
+    const char *virt_type;
+    const char *cpu_mode;
+    const char *cpu_model;
+    const char *disk;
+    const char *kernel;
+    const char *initrd;
+    const char *cmdline;
+    const char *serial_log;
+    const char *emulator;
+} cli_guest;
+
+/* Returns 1 if @opt was a guest option, 0 if not, -1 on a usage error (printed). */
+int cli_guest_opt(cli_guest *gopt, const char *cmd, int opt, const char *arg);
+/* Validate combinations (e.g. --disk with --kernel); returns CLI_EXIT_OK or CLI_EXIT_USAGE. */
+int cli_guest_check(const cli_guest *gopt, const char *cmd);
+
+#endif /* VPMU_CLI_H */

@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+#include "cli.h"
+
+int
+cmd_decide(cli_global *g, int argc, char **argv)
+{
+    (void)g;
+    (void)argc;
+    (void)argv;
+    return cli_usage(NULL, "'%s' is not implemented yet", "decide");
+}

@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Shared CLI plumbing: error printing, the policy and guest option groups. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "vpmu/virt.h"
+
+const char cli_policy_help[] =
+        "Policy inputs:\n"
+        "  --flavor FILE|-        flavor JSON (Nova API or 'openstack flavor show -f json')\n"
+        "  --image FILE|-         image JSON (Glance v2 or 'openstack image show -f json')\n"
+        "  --flavor-spec KEY=VAL  a flavor extra spec, e.g. hw:pmu=false (repeatable)\n"
+        "  --image-prop KEY=VAL   an image property, e.g. hw_pmu=true (repeatable)\n"
+        "  --flavor-name NAME     the flavor's name (for messages and the guest)\n"
+        "  --image-name NAME      the image's name\n";
+
+const char cli_guest_help[] =
+        "Guest options:\n"
+        "  --arch ARCH            x86_64 or aarch64 (default: image hw_architecture, else host)\n"
+        "  --virt-type TYPE       kvm or qemu (default: kvm when the connection offers it)\n"
+        "  --cpu-mode MODE        host-passthrough, host-model or custom\n"
+        "  --cpu-model NAME       a named CPU model (implies --cpu-mode custom)\n"
+        "  --disk FILE            boot from this disk image\n"
+        "  --kernel FILE          direct kernel boot (with --initrd, --cmdline)\n"
+        "  --initrd FILE          initramfs for --kernel\n"
+        "  --cmdline STR          kernel command line for --kernel\n"
+        "  --serial-log FILE      write the serial console to FILE\n"
+        "  --emulator PATH        the QEMU binary (default: the connection's for the arch)\n";
+
+int
+cli_fail(vpmu_error *err)
+{
+    int code = (int)vpmu_error_get_code(err);
+
+    fprintf(stderr, "vpmu: %s\n", vpmu_error_get_message(err));
+    vpmu_error_free(err);
+    if (code < CLI_EXIT_RUNTIME || code > CLI_EXIT_CONFLICT)
+        code = CLI_EXIT_RUNTIME;
+    return code;
+}
+
+int
+cli_usage(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("vpmu: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    if (cmd)
+        fprintf(stderr, "\nTry 'vpmu %s --help'.\n", cmd);
+    else
+        fputs("\nTry 'vpmu --help'.\n", stderr);
+    return CLI_EXIT_USAGE;
+}
+
+void
+cli_warn(const cli_global *g, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (g && g->quiet)
+        return;
+    fputs("vpmu: warning: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+int
+cli_check_output(const cli_global *g, const char *cmd, bool prometheus_ok)
+{
+    if (g->output == CLI_OUTPUT_PROMETHEUS && !prometheus_ok)
+        return cli_usage(cmd, "'%s' does not support -o prometheus; use text or json", cmd);
+    return CLI_EXIT_OK;
+}
+
+int
+cli_print_json(json_t *v)
+{
+    int r = json_dumpf(v, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+
+    json_decref(v);
+    fputc('\n', stdout);
+    if (r < 0 || fflush(stdout) != 0) {
+        fprintf(stderr, "vpmu: cannot write to standard output\n");
+        return CLI_EXIT_RUNTIME;
+    }
+    return CLI_EXIT_OK;
+}
+
+const char *
+cli_uri(const cli_global *g)
+{
+    const char *env;
+
+    if (g->uri)
+        return g->uri;
+    env = getenv("LIBVIRT_DEFAULT_URI");
+    if (env && *env)
+        return env;
+    return VPMU_DEFAULT_URI;
+}
+
+int
+cli_policy_opt(cli_policy *p, const char *cmd, int opt, const char *arg)
+{
+    switch (opt) {
+    case CLI_OPT_FLAVOR:
+        if (p->flavor_path)
+            return cli_usage(cmd, "--flavor given twice"), -1;
+        p->flavor_path = arg;
+        return 1;
+    case CLI_OPT_IMAGE:
+        if (p->image_path)
+            return cli_usage(cmd, "--image given twice"), -1;
+        p->image_path = arg;
+        return 1;
+    case CLI_OPT_FLAVOR_SPEC:
+        strv_push(&p->flavor_specs, xstrdup(arg));
+        return 1;
+    case CLI_OPT_IMAGE_PROP:
+        strv_push(&p->image_props, xstrdup(arg));
+        return 1;
+    case CLI_OPT_FLAVOR_NAME:
+        p->flavor_name = arg;
+        return 1;
+    case CLI_OPT_IMAGE_NAME:
+        p->image_name = arg;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+int
+cli_policy_resolve(cli_policy *p, vpmu_error **error)
+{
+    if (p->flavor_path && p->image_path && STREQ(p->flavor_path, "-") &&
+        STREQ(p->image_path, "-")) {
+        vpmu_error_set(error, VPMU_ERR_USAGE, "--flavor and --image cannot both read stdin");
+        return -1;
+    }
+    p->flavor = p->flavor_path ? vpmu_flavor_load(p->flavor_path, error) : vpmu_flavor_new(NULL);
+    if (!p->flavor)
+        return -1;
+    p->image = p->image_path ? vpmu_image_load(p->image_path, error) : vpmu_image_new(NULL);
+    if (!p->image)
+        return -1;
+    for (size_t i = 0; i < p->flavor_specs.n; i++)
+        if (vpmu_flavor_set_spec_kv(p->flavor, p->flavor_specs.v[i], error) < 0)
+            return -1;
+    for (size_t i = 0; i < p->image_props.n; i++)
+        if (vpmu_image_set_prop_kv(p->image, p->image_props.v[i], error) < 0)
+            return -1;
+    if (p->flavor_name)
+        vpmu_flavor_set_name(p->flavor, p->flavor_name);
+    if (p->image_name)
+        vpmu_image_set_name(p->image, p->image_name);
+    return vpmu_decide_for(p->flavor, p->image, &p->decision, error);
+}
+
+void
+cli_policy_clear(cli_policy *p)
+{
+    strv_clear(&p->flavor_specs);
+    strv_clear(&p->image_props);
+    vpmu_flavor_free(p->flavor);
+    vpmu_image_free(p->image);
+    p->flavor = NULL;
+    p->image = NULL;
+}
+
+static json_t *
+json_string_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+json_t *
+cli_decision_json(const cli_policy *p)
+{
+    const vpmu_decision *d = &p->decision;
+    const char *fv = vpmu_flavor_get_spec(p->flavor, VPMU_FLAVOR_KEY);
+    const char *iv = vpmu_image_get_prop(p->image, VPMU_IMAGE_KEY);
+
+    return json_pack("{s:s, s:s, s:{s:o, s:o, s:s}, s:{s:o, s:o, s:s}}", "pmu",
+                     vpmu_pmu_to_string(d->pmu), "source", vpmu_source_to_string(d->source),
+                     "flavor", "name", json_string_or_null(vpmu_flavor_get_name(p->flavor)),
+                     VPMU_FLAVOR_KEY, json_string_or_null(fv), "says",
+                     vpmu_pmu_to_string(d->flavor), "image", "name",
+                     json_string_or_null(vpmu_image_get_name(p->image)), VPMU_IMAGE_KEY,
+                     json_string_or_null(iv), "says", vpmu_pmu_to_string(d->image));
+}
+
+static const char *
+or_dash(const char *s)
+{
+    return s ? s : "-";
+}
+
+void
+cli_decision_print_text(const cli_policy *p, FILE *out)
+{
+    const vpmu_decision *d = &p->decision;
+    const char *fv = vpmu_flavor_get_spec(p->flavor, VPMU_FLAVOR_KEY);
+    const char *iv = vpmu_image_get_prop(p->image, VPMU_IMAGE_KEY);
+
+    fprintf(out, "pmu: %s\n", vpmu_pmu_to_string(d->pmu));
+    fprintf(out, "source: %s\n", vpmu_source_to_string(d->source));
+    fprintf(out, "flavor: %s (hw:pmu=%s)\n", or_dash(vpmu_flavor_get_name(p->flavor)),
+            fv ? fv : "unset");
+    fprintf(out, "image: %s (hw_pmu=%s)\n", or_dash(vpmu_image_get_name(p->image)),
+            iv ? iv : "unset");
+    switch (d->pmu) {
+    case VPMU_PMU_ON:
+        fprintf(out, "libvirt: <pmu state='on'/>\n");
+        break;
+    case VPMU_PMU_OFF:
+        fprintf(out, "libvirt: <pmu state='off'/>\n");
+        break;
+    default:
+        fprintf(out, "libvirt: no <pmu> element; the hypervisor's default applies\n");
+        break;
+    }
+}
+
+int
+cli_guest_opt(cli_guest *o, const char *cmd, int opt, const char *arg)
+{
+    switch (opt) {
+    case CLI_OPT_ARCH:
+        if (!STREQ(arg, "x86_64") && !STREQ(arg, "aarch64") && !STREQ(arg, "ppc64le") &&
+            !STREQ(arg, "ppc64") && !STREQ(arg, "i686"))
+            return cli_usage(cmd, "unsupported --arch '%s'; use x86_64 or aarch64", arg), -1;
+        o->arch = arg;
+        return 1;
+    case CLI_OPT_VIRT_TYPE:
+        if (!STREQ(arg, "kvm") && !STREQ(arg, "qemu"))
+            return cli_usage(cmd, "unsupported --virt-type '%s'; use kvm or qemu", arg), -1;
+        o->virt_type = arg;
+        return 1;
+    case CLI_OPT_CPU_MODE:
+        if (!STREQ(arg, "host-passthrough") && !STREQ(arg, "host-model") && !STREQ(arg, "custom"))
+            return cli_usage(cmd,
+                             "unsupported --cpu-mode '%s'; use host-passthrough, host-model or "
+                             "custom",
+                             arg),
+                   -1;
+        o->cpu_mode = arg;
+        return 1;
+    case CLI_OPT_CPU_MODEL:
+        o->cpu_model = arg;
+        return 1;
+    case CLI_OPT_DISK:
+        o->disk = arg;
+        return 1;
+    case CLI_OPT_KERNEL:
+        o->kernel = arg;
+        return 1;
+    case CLI_OPT_INITRD:
+        o->initrd = arg;
+        return 1;
+    case CLI_OPT_CMDLINE:
+        o->cmdline = arg;
+        return 1;
+    case CLI_OPT_SERIAL_LOG:
+        o->serial_log = arg;
+        return 1;
+    case CLI_OPT_EMULATOR:
+        o->emulator = arg;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+int
+cli_guest_check(const cli_guest *o, const char *cmd)
+{
+    if (o->disk && o->kernel)
+        return cli_usage(cmd, "--disk and --kernel are alternatives; give one");
+    if ((o->initrd || o->cmdline) && !o->kernel)
+        return cli_usage(cmd, "--initrd and --cmdline need --kernel");
+    if (o->cpu_model && o->cpu_mode && !STREQ(o->cpu_mode, "custom"))
+        return cli_usage(cmd, "--cpu-model implies --cpu-mode custom, not '%s'", o->cpu_mode);
+    if (o->cpu_mode && STREQ(o->cpu_mode, "custom") && !o->cpu_model)
+        return cli_usage(cmd, "--cpu-mode custom needs --cpu-model");
+    return CLI_EXIT_OK;
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* dlopen() libvpmu-virt on first use; see virtload.h for why. */
+#include "config.h"
+
+#include <dlfcn.h>
+
+#include "cli.h"
+#include "virtload.h"
+
+#define VPMU_VIRT_DEFINE_PTR(sym) __typeof__(sym) *cli_virt_##sym;
+VPMU_VIRT_SYMBOLS(VPMU_VIRT_DEFINE_PTR)
+#undef VPMU_VIRT_DEFINE_PTR
+
+int
+cli_virt_load(vpmu_error **error)
+{
+    static void *handle;
+    const char *missing = NULL;
+
+    if (handle)
+        return 0;
+    /*
+     * Found through this executable's RUNPATH (the build tree, or the install
+     * libdir), then the usual ld.so search.  $VPMU_VIRT_LIBRARY overrides it.
+     */
+    const char *name = getenv("VPMU_VIRT_LIBRARY");
+    void *h = dlopen(name && *name ? name : VPMU_VIRT_SONAME, RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot load the libvirt adapter: %s", dlerror());
+        return -1;
+    }
+#define VPMU_VIRT_RESOLVE(sym)                                                                     \
+    if (!missing) {                                                                                \
+        *(void **)&cli_virt_##sym = dlsym(h, #sym);                                                \
+        if (!cli_virt_##sym)                                                                       \
+            missing = #sym;                                                                        \
+    }
+    VPMU_VIRT_SYMBOLS(VPMU_VIRT_RESOLVE)
+#undef VPMU_VIRT_RESOLVE
+    if (missing) {
+        vpmu_error_set(error, VPMU_ERR_RUNTIME,
+                       "the libvirt adapter '%s' lacks '%s'; is it from another vpmu version?",
+                       VPMU_VIRT_SONAME, missing);
+        dlclose(h);
+        return -1;
+    }
+    handle = h;
+    return 0;
+}

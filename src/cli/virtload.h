@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Lazy loading of libvpmu-virt (libvirt, libcurl, librabbitmq).
+ *
+ * Linking those pulls ~60 shared libraries into every run and costs ~16 ms
+ * of CPU before main() (FACTS.md §5).  Commands that never connect (decide,
+ * xml --domain) must not pay that, so the CLI links only libvpmu and dlopen()s
+ * libvpmu-virt on first use.  Each symbol the CLI needs is listed once below;
+ * its pointer keeps the exact prototype from the public header (__typeof__).
+ *
+ * To use a new libvpmu-virt function from the CLI: add it to
+ * VPMU_VIRT_SYMBOLS, call cli_virt_load(), then call VIRT(name)(...).
+ */
+#ifndef VPMU_CLI_VIRTLOAD_H
+#define VPMU_CLI_VIRTLOAD_H
+
+#include "vpmu/audit.h"
+#include "vpmu/notify.h"
+#include "vpmu/placement.h"
+#include "vpmu/virt.h"
+
+/* Add new symbols here, one per line (keep the backslashes aligned loosely). */
+#define VPMU_VIRT_SYMBOLS(X)                                                                       \
+    X(vpmu_conn_open)                                                                              \
+    X(vpmu_conn_close)                                                                             \
+    X(vpmu_conn_get_uri)                                                                           \
+    X(vpmu_conn_get_versions)                                                                      \
+    X(vpmu_conn_get_driver)                                                                        \
+    X(vpmu_conn_get_host_arch)                                                                     \
+    X(vpmu_conn_default_virt_type)                                                                 \
+    X(vpmu_conn_get_emulator)                                                                      \
+    X(vpmu_guest_define)                                                                           \
+    X(vpmu_domain_get_xml)                                                                         \
+    X(vpmu_domain_apply_pmu)                                                                       \
+    VPMU_VIRT_SYMBOLS_PLACEMENT(X)                                                                 \
+    VPMU_VIRT_SYMBOLS_AUDIT(X)                                                                     \
+    VPMU_VIRT_SYMBOLS_AMQP(X)
+
+/* Owned by the placement module (cmd-host.c, cmd-schedule.c). */
+#define VPMU_VIRT_SYMBOLS_PLACEMENT(X)
+/* Owned by the audit module (cmd-audit.c). */
+#define VPMU_VIRT_SYMBOLS_AUDIT(X)
+/* Owned by the notification module (AMQP publishing). */
+#define VPMU_VIRT_SYMBOLS_AMQP(X)
+
+#define VPMU_VIRT_DECLARE_PTR(sym) extern __typeof__(sym) *cli_virt_##sym;
+VPMU_VIRT_SYMBOLS(VPMU_VIRT_DECLARE_PTR)
+#undef VPMU_VIRT_DECLARE_PTR
+
+#define VIRT(sym) (cli_virt_##sym)
+
+/* dlopen libvpmu-virt once and resolve every symbol; -1 with an error if not possible. */
+int cli_virt_load(vpmu_error **error);
+
+#endif

@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+
+void
+closep(int *fd)
+{
+    if (*fd >= 0) {
+        int saved = errno;
+        close(*fd);
+        errno = saved;
+    }
+}
+
+static void __attribute__((noreturn))
+oom(void)
+{
+    /* The one place the code base gives up: there is nothing sane to do. */
+    static const char msg[] = "vpmu: out of memory\n";
+    ssize_t r _unused_ = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+    abort();
+}
+
+void *
+xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p)
+        oom();
+    return p;
+}
+
+void *
+xcalloc(size_t nmemb, size_t size)
+{
+    void *p = calloc(nmemb ? nmemb : 1, size ? size : 1);
+    if (!p)
+        oom();
+    return p;
+}
+
+void *
+xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q)
+        oom();
+    return q;
+}
+
+void *
+xreallocarray(void *p, size_t nmemb, size_t size)
+{
+    if (size && nmemb > SIZE_MAX / size)
+        oom();
+    return xrealloc(p, nmemb * size);
+}
+
+char *
+xstrdup(const char *s)
+{
+    char *p = strdup(s);
+    if (!p)
+        oom();
+    return p;
+}
+
+char *
+xstrndup(const char *s, size_t n)
+{
+    char *p = strndup(s, n);
+    if (!p)
+        oom();
+    return p;
+}
+
+char *
+xvasprintf(const char *fmt, va_list ap)
+{
+    char *p = NULL;
+    if (vasprintf(&p, fmt, ap) < 0)
+        oom();
+    return p;
+}
+
+char *
+xasprintf(const char *fmt, ...)
+{
+    va_list ap;
+    char *p;
+
+    va_start(ap, fmt);
+    p = xvasprintf(fmt, ap);
+    va_end(ap);
+    return p;
+}
+
+void
+strv_push(strv *s, char *owned)
+{
+    if (s->n + 2 > s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 8;
+        s->v = xreallocarray(s->v, s->cap, sizeof(char *));
+    }
+    s->v[s->n++] = owned;
+    s->v[s->n] = NULL;
+}
+
+void
+strv_pushf(strv *s, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    strv_push(s, xvasprintf(fmt, ap));
+    va_end(ap);
+}
+
+void
+strv_clear(strv *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        free(s->v[i]);
+    free(s->v);
+    s->v = NULL;
+    s->n = s->cap = 0;
+}
+
+int
+vpmu_read_file(const char *path, size_t cap, char **out, size_t *len, vpmu_error **error)
+{
+    _cleanup_close_ int fd = -1;
+    _cleanup_free_ char *buf = NULL;
+    bool is_stdin = STREQ(path, "-");
+    const char *shown = is_stdin ? "<stdin>" : path;
+    size_t used = 0, alloc = 0;
+
+    if (is_stdin) {
+        fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
+    } else {
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    }
+    if (fd < 0) {
+        vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot open '%s': %s", shown, strerror(errno));
+        return -1;
+    }
+    for (;;) {
+        ssize_t r;
+
+        if (alloc - used < 4096 + 1) {
+            alloc = alloc ? alloc * 2 : 16384;
+            buf = xrealloc(buf, alloc);
+        }
+        r = read(fd, buf + used, alloc - used - 1);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot read '%s': %s", shown,
+                           strerror(errno));
+            return -1;
+        }
+        if (r == 0)
+            break;
+        used += (size_t)r;
+        if (used > cap) {
+            vpmu_error_set(error, VPMU_ERR_INVALID,
+                           "'%s' is larger than the %zu-byte limit for this input", shown, cap);
+            return -1;
+        }
+    }
+    if (!buf)
+        buf = xmalloc(1);
+    buf[used] = '\0';
+    *out = TAKE_PTR(buf);
+    if (len)
+        *len = used;
+    return 0;
+}
+
+static int
+fsync_dir_of(const char *path)
+{
+    _cleanup_free_ char *copy = xstrdup(path);
+    _cleanup_close_ int dfd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+    if (dfd < 0)
+        return -1;
+    return fsync(dfd);
+}
+
+int
+vpmu_write_file_atomic(const char *path, const void *buf, size_t len, vpmu_error **error)
+{
+    _cleanup_free_ char *tmp = xasprintf("%s.vpmu-XXXXXX", path);
+    _cleanup_close_ int fd = -1;
+    struct stat st;
+    mode_t mode;
+    const char *p = buf;
+    size_t left = len;
+
+    if (stat(path, &st) == 0) {
+        if (!S_ISREG(st.st_mode)) {
+            vpmu_error_set(error, VPMU_ERR_RUNTIME, "'%s' is not a regular file", path);
+            return -1;
+        }
+        mode = st.st_mode & 07777;
+    } else {
+        mode_t um = umask(0);
+        umask(um);
+        mode = 0666 & ~um;
+    }
+
+    fd = mkostemp(tmp, O_CLOEXEC);
+    if (fd < 0) {
+        vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot create a temporary file next to '%s': %s",
+                       path, strerror(errno));
+        return -1;
+    }
+    while (left > 0) {
+        ssize_t w = write(fd, p, left);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            goto fail;
+        }
+        p += w;
+        left -= (size_t)w;
+    }
+    if (fchmod(fd, mode) < 0 || fsync(fd) < 0)
+        goto fail;
+    if (close(TAKE_FD(fd)) < 0)
+        goto fail;
+    if (rename(tmp, path) < 0)
+        goto fail;
+    /* The data is in place; a failed directory sync only weakens durability. */
+    (void)fsync_dir_of(path);
+    return 0;
+
+fail:
+    vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot write '%s': %s; the file was left unchanged",
+                   path, strerror(errno));
+    (void)unlink(tmp);
+    return -1;
+}
+
+int
+parse_ull(const char *s, unsigned long long *out)
+{
+    char *end = NULL;
+    unsigned long long v;
+
+    if (!s)
+        return -1;
+    while (*s == ' ' || *s == '\t' || *s == '\n')
+        s++;
+    if (*s < '0' || *s > '9')
+        return -1;
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (errno != 0 || end == s)
+        return -1;
+    while (*end == ' ' || *end == '\t' || *end == '\n')
+        end++;
+    if (*end != '\0')
+        return -1;
+    *out = v;
+    return 0;
+}
+
+char *
+strstrip(char *s)
+{
+    char *e;
+
+    while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == '\v' || *s == '\f')
+        s++;
+    e = s + strlen(s);
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r' ||
+                     e[-1] == '\v' || e[-1] == '\f'))
+        *--e = '\0';
+    return s;
+}
+
+char *
+quote_for_message(const char *s, size_t max)
+{
+    size_t n = strlen(s), shown = n > max ? max : n;
+    char *out = xmalloc(shown * 4 + 4);
+    char *o = out;
+
+    for (size_t i = 0; i < shown; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == 0x7f) {
+            o += snprintf(o, 5, "\\x%02x", c);
+        } else {
+            *o++ = (char)c;
+        }
+    }
+    if (shown < n) {
+        memcpy(o, "...", 3);
+        o += 3;
+    }
+    *o = '\0';
+    return out;
+}

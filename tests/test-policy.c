@@ -1,0 +1,2 @@
+/* placeholder until the module owner writes it */
+int main(void) { return 77; }
