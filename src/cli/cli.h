@@ -159,4 +159,16 @@ int cli_guest_opt(cli_guest *gopt, const char *cmd, int opt, const char *arg);
 /* Validate combinations (e.g. --disk with --kernel); returns CLI_EXIT_OK or CLI_EXIT_USAGE. */
 int cli_guest_check(const cli_guest *gopt, const char *cmd);
 
+/*
+ * Notifications (notify-cli.c).  Call after a guest was configured, once per
+ * guest.  @target is "-", a file (JSON lines, appended) or amqp://...; NULL
+ * means no --notify (returns CLI_EXIT_OK at once).  @exchange is
+ * --notify-exchange (NULL: "nova").  @effective is the effective vPMU state
+ * ("on", "off", ...) when known, else NULL.  Returns CLI_EXIT_OK, or on failure
+ * prints that the guest WAS configured but the notification was not sent and
+ * returns CLI_EXIT_RUNTIME; nothing is rolled back.
+ */
+int cli_notify(const cli_global *g, const char *target, const char *exchange, const cli_policy *p,
+               const char *domain_name, const char *domain_uuid, const char *effective);
+
 #endif /* VPMU_CLI_H */
