@@ -59,14 +59,24 @@ VPMU_EXPORT int vpmu_guest_define(vpmu_conn *conn, const char *xml, bool start, 
 VPMU_EXPORT char *vpmu_domain_get_xml(vpmu_conn *conn, const char *name, bool inactive,
                                       vpmu_error **error);
 
+/* What vpmu_domain_apply_pmu() found and did. */
+typedef struct {
+    vpmu_pmu previous; /* the setting before */
+    bool changed;      /* a new definition was written */
+    bool active;       /* the domain is running: the change applies at its next start */
+    char uuid[37];
+} vpmu_apply_result;
+
 /*
- * apply: redefine an existing domain with only <pmu> changed.  Reads the
- * inactive XML, edits it with vpmu_domxml_set_pmu() and defines it.  When the
- * redefinition fails the original definition is put back, and the error says so.
- * *changed (optional) tells whether the setting differed.
+ * apply: redefine an existing domain (by name or UUID) with only <pmu>
+ * changed.  Reads the persistent XML (INACTIVE|SECURE), edits it with
+ * vpmu_domxml_set_pmu() and defines it with validation.  When nothing would
+ * change, nothing is written.  When the redefinition fails the domain keeps
+ * its definition (libvirt defines atomically; vpmu checks and restores the
+ * original if it ever differs), and the error says so.
  */
 VPMU_EXPORT int vpmu_domain_apply_pmu(vpmu_conn *conn, const char *name, vpmu_pmu pmu,
-                                      bool *changed, vpmu_error **error);
+                                      vpmu_apply_result *result, vpmu_error **error);
 
 #ifdef __cplusplus
 }

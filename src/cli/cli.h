@@ -171,4 +171,33 @@ int cli_guest_check(const cli_guest *gopt, const char *cmd);
 int cli_notify(const cli_global *g, const char *target, const char *exchange, const cli_policy *p,
                const char *domain_name, const char *domain_uuid, const char *effective);
 
+/*
+ * `vpmu host --placement URL --provider UUID [--token T]`: cmd-host.c parses
+ * the options and probes the host; this (placement-cli.c) makes the provider
+ * carry CUSTOM_COMPUTE_VPMU exactly when @capable, keeping its other traits.
+ * @token NULL: $OS_TOKEN.  Prints what it did; returns a CLI exit status.
+ */
+int cli_host_report_placement(const cli_global *g, const char *url, const char *provider,
+                              const char *token, bool capable);
+
+
+/*
+ * A guest ready to build: the spec plus the strings it borrows, and notes on
+ * each default that was chosen (printed by xml/boot as comments or JSON).
+ * The connection is opened on demand (only when a default needs it) and
+ * handed back in *conn for the caller to reuse and close.
+ */
+struct vpmu_conn;
+typedef struct {
+    vpmu_guest_spec spec;
+    char *owned[8];
+    size_t n_owned;
+    strv notes;
+} cli_guest_plan;
+
+int cli_guest_plan_make(const cli_global *g, const cli_guest *o, const cli_policy *p,
+                        const char *name, bool no_reboot, struct vpmu_conn **conn,
+                        cli_guest_plan *plan, vpmu_error **error);
+void cli_guest_plan_clear(cli_guest_plan *plan);
+
 #endif /* VPMU_CLI_H */

@@ -1,12 +1,120 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * vpmu apply DOMAIN: redefine an existing domain with the decision applied,
+ * changing nothing else.  On any error the domain keeps its definition.
+ */
 #include "config.h"
+
+#include <stdio.h>
+
 #include "cli.h"
+#include "virtload.h"
+
+enum {
+    OPT_NOTIFY = CLI_OPT_COMMAND_BASE,
+    OPT_NOTIFY_EXCHANGE,
+};
+
+static void
+help(void)
+{
+    printf("Usage: vpmu [-c URI] apply DOMAIN [POLICY OPTIONS] [--notify TARGET]\n"
+           "\n"
+           "Redefine DOMAIN (a name or UUID) with the decision applied: only\n"
+           "<features><pmu/></features> changes.  Nothing is written when the domain\n"
+           "already carries the decision.  A running guest keeps its current vPMU until it\n"
+           "is next started.  On any error the domain keeps its definition.\n"
+           "\n"
+           "  --notify TARGET        emit a versioned notification: '-', a FILE (JSON lines)\n"
+           "                         or amqp://USER:PASS@HOST:PORT/VHOST\n"
+           "  --notify-exchange NAME AMQP exchange (default: nova)\n"
+           "\n"
+           "%s"
+           "  -h, --help             show this help\n",
+           cli_policy_help);
+}
 
 int
 cmd_apply(cli_global *g, int argc, char **argv)
 {
-    (void)g;
-    (void)argc;
-    (void)argv;
-    return cli_usage(NULL, "'%s' is not implemented yet", "apply");
+    static const struct option longopts[] = {
+        CLI_POLICY_LONGOPTS,
+        {"notify", required_argument, NULL, OPT_NOTIFY},
+        {"notify-exchange", required_argument, NULL, OPT_NOTIFY_EXCHANGE},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    _cleanup_(cli_policy_clear) cli_policy p = {0};
+    vpmu_apply_result res = {0};
+    vpmu_conn *conn = NULL;
+    const char *domain, *notify = NULL, *exchange = NULL;
+    vpmu_error *err = NULL;
+    int c, r, rc = CLI_EXIT_OK;
+
+    if ((r = cli_check_output(g, "apply", false)) != CLI_EXIT_OK)
+        return r;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'h':
+            help();
+            return CLI_EXIT_OK;
+        case OPT_NOTIFY:
+            notify = optarg;
+            continue;
+        case OPT_NOTIFY_EXCHANGE:
+            exchange = optarg;
+            continue;
+        default:
+            break;
+        }
+        r = cli_policy_opt(&p, "apply", c, optarg);
+        if (r < 0)
+            return CLI_EXIT_USAGE;
+        if (r == 0)
+            return cli_usage("apply", "invalid option");
+    }
+    if (optind >= argc)
+        return cli_usage("apply", "no DOMAIN given");
+    if (optind + 1 < argc)
+        return cli_usage("apply", "unexpected argument '%s'", argv[optind + 1]);
+    domain = argv[optind];
+    if (exchange && !notify)
+        return cli_usage("apply", "--notify-exchange needs --notify");
+
+    if (cli_policy_resolve(&p, &err) < 0)
+        return cli_fail(err);
+    if (cli_virt_load(&err) < 0)
+        return cli_fail(err);
+    conn = VIRT(vpmu_conn_open)(cli_uri(g), &err);
+    if (!conn)
+        return cli_fail(err);
+    if (VIRT(vpmu_domain_apply_pmu)(conn, domain, p.decision.pmu, &res, &err) < 0) {
+        VIRT(vpmu_conn_close)(conn);
+        return cli_fail(err);
+    }
+
+    if (g->output == CLI_OUTPUT_JSON) {
+        rc = cli_print_json(json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:o}", "name", domain,
+                                      "uuid", res.uuid, "uri", VIRT(vpmu_conn_get_uri)(conn),
+                                      "previous", vpmu_pmu_to_string(res.previous), "pmu",
+                                      vpmu_pmu_to_string(p.decision.pmu), "changed", res.changed,
+                                      "active", res.active, "decision", cli_decision_json(&p)));
+    } else {
+        if (res.changed)
+            printf("%s: pmu %s -> %s (source: %s)\n", domain, vpmu_pmu_to_string(res.previous),
+                   vpmu_pmu_to_string(p.decision.pmu), vpmu_source_to_string(p.decision.source));
+        else
+            printf("%s: pmu already %s; nothing to change\n", domain,
+                   vpmu_pmu_to_string(p.decision.pmu));
+        fflush(stdout);
+    }
+    if (res.changed && res.active)
+        cli_warn(g, "'%s' is running: its vPMU changes when it is next started", domain);
+    if (notify) {
+        r = cli_notify(g, notify, exchange, &p, domain, res.uuid, NULL);
+        if (r != CLI_EXIT_OK)
+            rc = r;
+    }
+    VIRT(vpmu_conn_close)(conn);
+    return rc;
 }

@@ -1,12 +1,158 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * vpmu boot: decide, build the guest, define it and start it.  The decision
+ * comes first, so a conflicting flavor and image never reach libvirt.
+ */
 #include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
 #include "cli.h"
+#include "virtload.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(vpmu_domxml *, vpmu_domxml_free)
+
+enum {
+    OPT_NAME = CLI_OPT_COMMAND_BASE,
+    OPT_NO_START,
+    OPT_NO_REBOOT,
+    OPT_NOTIFY,
+    OPT_NOTIFY_EXCHANGE,
+};
+
+static void
+help(void)
+{
+    printf("Usage: vpmu [-c URI] boot [--name NAME] [--no-start] [POLICY OPTIONS] [GUEST OPTIONS]\n"
+           "\n"
+           "Decide, build the guest, define it on the connection and start it.  Prints\n"
+           "its name, UUID and the decision.  Nothing is defined when the decision fails.\n"
+           "\n"
+           "  --name NAME            the guest's name (default: vpmu-guest); it must not exist\n"
+           "  --no-start             define the guest but do not start it\n"
+           "  --no-reboot            a reboot or crash ends the guest (on_reboot/on_crash\n"
+           "                         destroy)\n"
+           "  --notify TARGET        emit a versioned notification: '-', a FILE (JSON lines)\n"
+           "                         or amqp://USER:PASS@HOST:PORT/VHOST\n"
+           "  --notify-exchange NAME AMQP exchange (default: nova)\n"
+           "\n"
+           "%s\n%s"
+           "  -h, --help             show this help\n",
+           cli_policy_help, cli_guest_help);
+}
 
 int
 cmd_boot(cli_global *g, int argc, char **argv)
 {
-    (void)g;
-    (void)argc;
-    (void)argv;
-    return cli_usage(NULL, "'%s' is not implemented yet", "boot");
+    static const struct option longopts[] = {
+        CLI_POLICY_LONGOPTS,
+        CLI_GUEST_LONGOPTS,
+        {"name", required_argument, NULL, OPT_NAME},
+        {"no-start", no_argument, NULL, OPT_NO_START},
+        {"no-reboot", no_argument, NULL, OPT_NO_REBOOT},
+        {"notify", required_argument, NULL, OPT_NOTIFY},
+        {"notify-exchange", required_argument, NULL, OPT_NOTIFY_EXCHANGE},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    _cleanup_(cli_policy_clear) cli_policy p = {0};
+    _cleanup_(cli_guest_plan_clear) cli_guest_plan plan = {0};
+    _cleanup_(vpmu_domxml_freep) vpmu_domxml *doc = NULL;
+    _cleanup_free_ char *xml = NULL;
+    _cleanup_free_ char *uuid = NULL;
+    cli_guest gopt = {0};
+    vpmu_conn *conn = NULL;
+    const char *name = NULL, *notify = NULL, *exchange = NULL;
+    bool start = true, no_reboot = false;
+    vpmu_error *err = NULL;
+    int c, r, rc = CLI_EXIT_OK;
+
+    if ((r = cli_check_output(g, "boot", false)) != CLI_EXIT_OK)
+        return r;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'h':
+            help();
+            return CLI_EXIT_OK;
+        case OPT_NAME:
+            name = optarg;
+            continue;
+        case OPT_NO_START:
+            start = false;
+            continue;
+        case OPT_NO_REBOOT:
+            no_reboot = true;
+            continue;
+        case OPT_NOTIFY:
+            notify = optarg;
+            continue;
+        case OPT_NOTIFY_EXCHANGE:
+            exchange = optarg;
+            continue;
+        default:
+            break;
+        }
+        r = cli_policy_opt(&p, "boot", c, optarg);
+        if (r == 0)
+            r = cli_guest_opt(&gopt, "boot", c, optarg);
+        if (r < 0)
+            return CLI_EXIT_USAGE;
+        if (r == 0)
+            return cli_usage("boot", "invalid option");
+    }
+    if (optind < argc)
+        return cli_usage("boot", "unexpected argument '%s'", argv[optind]);
+    if ((r = cli_guest_check(&gopt, "boot")) != CLI_EXIT_OK)
+        return r;
+    if (exchange && !notify)
+        return cli_usage("boot", "--notify-exchange needs --notify");
+
+    /* The decision first: a conflict exits 4 before any connection is made. */
+    if (cli_policy_resolve(&p, &err) < 0)
+        return cli_fail(err);
+
+    if (cli_virt_load(&err) < 0)
+        return cli_fail(err);
+    conn = VIRT(vpmu_conn_open)(cli_uri(g), &err);
+    if (!conn)
+        return cli_fail(err);
+    if (cli_guest_plan_make(g, &gopt, &p, name, no_reboot, &conn, &plan, &err) < 0)
+        goto fail;
+    doc = vpmu_domxml_build(&plan.spec, &err);
+    if (!doc || vpmu_domxml_format(doc, &xml, NULL, &err) < 0)
+        goto fail;
+    if (VIRT(vpmu_guest_define)(conn, xml, start, &uuid, &err) < 0)
+        goto fail;
+
+    if (g->output == CLI_OUTPUT_JSON) {
+        json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:o}", "name", plan.spec.name, "uuid", uuid,
+                              "uri", VIRT(vpmu_conn_get_uri)(conn), "state",
+                              start ? "running" : "defined", "decision", cli_decision_json(&p));
+        json_t *notes = json_array();
+        for (size_t i = 0; i < plan.notes.n; i++)
+            json_array_append_new(notes, json_string(plan.notes.v[i]));
+        json_object_set_new(o, "defaults", notes);
+        rc = cli_print_json(o);
+    } else {
+        printf("name: %s\n", plan.spec.name);
+        printf("uuid: %s\n", uuid);
+        printf("uri: %s\n", VIRT(vpmu_conn_get_uri)(conn));
+        printf("state: %s\n", start ? "running" : "defined");
+        cli_decision_print_text(&p, stdout);
+        for (size_t i = 0; i < plan.notes.n; i++)
+            printf("default: %s\n", plan.notes.v[i]);
+        fflush(stdout);
+    }
+    if (notify) {
+        r = cli_notify(g, notify, exchange, &p, plan.spec.name, uuid, NULL);
+        if (r != CLI_EXIT_OK)
+            rc = r;
+    }
+    VIRT(vpmu_conn_close)(conn);
+    return rc;
+
+fail:
+    VIRT(vpmu_conn_close)(conn);
+    return cli_fail(err);
 }

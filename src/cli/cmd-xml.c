@@ -1,12 +1,166 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * vpmu xml: with --domain, the given domain XML with only <pmu> changed (an
+ * unset decision removes it); without, a complete guest built from the
+ * flavor and the image.  The edit path never loads libvirt.
+ */
 #include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
 #include "cli.h"
+#include "virtload.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(vpmu_domxml *, vpmu_domxml_free)
+
+enum {
+    OPT_DOMAIN = CLI_OPT_COMMAND_BASE,
+    OPT_IN_PLACE,
+    OPT_NAME,
+    OPT_NO_REBOOT,
+};
+
+static void
+help(void)
+{
+    printf("Usage: vpmu xml [--domain FILE|- [--in-place]] [POLICY OPTIONS] [GUEST OPTIONS]\n"
+           "\n"
+           "With --domain, print that libvirt domain XML with the decision applied: only\n"
+           "<features><pmu/></features> changes, and an unset decision removes it.\n"
+           "Without --domain, print a complete guest built from the flavor and the image.\n"
+           "\n"
+           "  --domain FILE|-        edit this domain XML ('-' reads stdin)\n"
+           "  --in-place             rewrite FILE atomically instead of printing it\n"
+           "  --name NAME            the new guest's name (default: vpmu-guest)\n"
+           "  --no-reboot            a reboot or crash ends the guest (on_reboot/on_crash\n"
+           "                         destroy)\n"
+           "\n"
+           "%s\n%s"
+           "  -h, --help             show this help\n",
+           cli_policy_help, cli_guest_help);
+}
+
+static int
+write_out(const char *buf, size_t len)
+{
+    if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0) {
+        fprintf(stderr, "vpmu: cannot write to standard output\n");
+        return CLI_EXIT_RUNTIME;
+    }
+    return CLI_EXIT_OK;
+}
+
+static int
+edit(const char *path, bool in_place, vpmu_pmu pmu)
+{
+    _cleanup_(vpmu_domxml_freep) vpmu_domxml *doc = NULL;
+    _cleanup_free_ char *out = NULL;
+    vpmu_error *err = NULL;
+    size_t len = 0;
+
+    doc = vpmu_domxml_load(path, &err);
+    if (!doc)
+        return cli_fail(err);
+    if (vpmu_domxml_set_pmu(doc, pmu, &err) < 0 || vpmu_domxml_format(doc, &out, &len, &err) < 0)
+        return cli_fail(err);
+    if (in_place) {
+        if (vpmu_write_file_atomic(path, out, len, &err) < 0)
+            return cli_fail(err);
+        return CLI_EXIT_OK;
+    }
+    return write_out(out, len);
+}
 
 int
 cmd_xml(cli_global *g, int argc, char **argv)
 {
-    (void)g;
-    (void)argc;
-    (void)argv;
-    return cli_usage(NULL, "'%s' is not implemented yet", "xml");
+    static const struct option longopts[] = {
+        CLI_POLICY_LONGOPTS,
+        CLI_GUEST_LONGOPTS,
+        {"domain", required_argument, NULL, OPT_DOMAIN},
+        {"in-place", no_argument, NULL, OPT_IN_PLACE},
+        {"name", required_argument, NULL, OPT_NAME},
+        {"no-reboot", no_argument, NULL, OPT_NO_REBOOT},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    _cleanup_(cli_policy_clear) cli_policy p = {0};
+    _cleanup_(cli_guest_plan_clear) cli_guest_plan plan = {0};
+    _cleanup_(vpmu_domxml_freep) vpmu_domxml *doc = NULL;
+    _cleanup_free_ char *out = NULL;
+    cli_guest gopt = {0};
+    vpmu_conn *conn = NULL;
+    const char *domain = NULL, *name = NULL;
+    bool in_place = false, no_reboot = false, guest_opts = false;
+    vpmu_error *err = NULL;
+    size_t len = 0;
+    int c, r;
+
+    if ((r = cli_check_output(g, "xml", false)) != CLI_EXIT_OK)
+        return r;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'h':
+            help();
+            return CLI_EXIT_OK;
+        case OPT_DOMAIN:
+            domain = optarg;
+            continue;
+        case OPT_IN_PLACE:
+            in_place = true;
+            continue;
+        case OPT_NAME:
+            name = optarg;
+            continue;
+        case OPT_NO_REBOOT:
+            no_reboot = true;
+            continue;
+        default:
+            break;
+        }
+        r = cli_policy_opt(&p, "xml", c, optarg);
+        if (r == 0) {
+            r = cli_guest_opt(&gopt, "xml", c, optarg);
+            guest_opts |= r > 0;
+        }
+        if (r < 0)
+            return CLI_EXIT_USAGE;
+        if (r == 0)
+            return cli_usage("xml", "invalid option");
+    }
+    if (optind < argc)
+        return cli_usage("xml", "unexpected argument '%s'", argv[optind]);
+    if (in_place && (!domain || STREQ(domain, "-")))
+        return cli_usage("xml", "--in-place needs --domain FILE (not stdin)");
+    if (domain && (guest_opts || name || no_reboot))
+        return cli_usage("xml", "guest options build a new guest; they do not go with --domain");
+    if (g->output == CLI_OUTPUT_JSON)
+        return cli_usage("xml", "'xml' prints XML; -o json is not supported");
+    if ((r = cli_guest_check(&gopt, "xml")) != CLI_EXIT_OK)
+        return r;
+    if (domain && p.image_path && STREQ(domain, "-") && STREQ(p.image_path, "-"))
+        return cli_usage("xml", "--domain and --image cannot both read stdin");
+    if (domain && p.flavor_path && STREQ(domain, "-") && STREQ(p.flavor_path, "-"))
+        return cli_usage("xml", "--domain and --flavor cannot both read stdin");
+
+    /* Decide first: a conflict or a bad value never gets as far as XML. */
+    if (cli_policy_resolve(&p, &err) < 0)
+        return cli_fail(err);
+    if (domain)
+        return edit(domain, in_place, p.decision.pmu);
+
+    if (cli_guest_plan_make(g, &gopt, &p, name, no_reboot, &conn, &plan, &err) < 0)
+        goto fail;
+    doc = vpmu_domxml_build(&plan.spec, &err);
+    if (!doc || vpmu_domxml_format(doc, &out, &len, &err) < 0)
+        goto fail;
+    if (conn)
+        VIRT(vpmu_conn_close)(conn);
+    return write_out(out, len);
+
+fail:
+    if (conn)
+        VIRT(vpmu_conn_close)(conn);
+    return cli_fail(err);
 }

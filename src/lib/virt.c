@@ -1,3 +1,396 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* placeholder: the module's owner replaces this file. */
+/*
+ * libvirt adapter.  The only module that calls libvirt: its errors are
+ * silenced at the source (virSetErrorFunc) and translated here, once, from
+ * virGetLastErrorMessage() into vpmu_error.
+ */
 #include "config.h"
+
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+#include <libxml/parser.h>
+#include <libxml/xpath.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "util.h"
+#include "vpmu/domxml.h"
+#include "vpmu/virt.h"
+
+struct vpmu_conn {
+    virConnectPtr conn;
+    char *uri;
+    char *driver;
+    char *caps; /* capabilities XML, fetched on first use */
+};
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(virDomainPtr, virDomainFree)
+DEFINE_TRIVIAL_CLEANUP_FUNC(xmlDocPtr, xmlFreeDoc)
+DEFINE_TRIVIAL_CLEANUP_FUNC(xmlXPathContextPtr, xmlXPathFreeContext)
+DEFINE_TRIVIAL_CLEANUP_FUNC(xmlXPathObjectPtr, xmlXPathFreeObject)
+DEFINE_TRIVIAL_CLEANUP_FUNC(vpmu_domxml *, vpmu_domxml_free)
+
+static void
+silent_error_func(void *opaque, virErrorPtr err)
+{
+    (void)opaque;
+    (void)err;
+}
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+
+static void
+init_libvirt(void)
+{
+    /* Never let libvirt print; vpmu reports each error once. */
+    virSetErrorFunc(NULL, silent_error_func);
+    (void)virInitialize();
+}
+
+static const char *
+last_error(void)
+{
+    const char *m = virGetLastErrorMessage();
+    return m && *m ? m : "unknown libvirt error";
+}
+
+vpmu_conn *
+vpmu_conn_open(const char *uri, vpmu_error **error)
+{
+    vpmu_conn *c;
+    virConnectPtr vc;
+    const char *env = getenv("LIBVIRT_DEFAULT_URI");
+    const char *want = uri ? uri : (env && *env ? env : VPMU_DEFAULT_URI);
+    char *canon;
+    const char *type;
+
+    pthread_once(&init_once, init_libvirt);
+    vc = virConnectOpen(want);
+    if (!vc) {
+        vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot connect to '%s': %s", want, last_error());
+        return NULL;
+    }
+    c = xcalloc(1, sizeof(*c));
+    c->conn = vc;
+    canon = virConnectGetURI(vc);
+    c->uri = xstrdup(canon ? canon : want);
+    free(canon);
+    type = virConnectGetType(vc);
+    c->driver = xstrdup(type ? type : "unknown");
+    return c;
+}
+
+void
+vpmu_conn_close(vpmu_conn *conn)
+{
+    if (!conn)
+        return;
+    virConnectClose(conn->conn);
+    free(conn->uri);
+    free(conn->driver);
+    free(conn->caps);
+    free(conn);
+}
+
+const char *
+vpmu_conn_get_uri(const vpmu_conn *conn)
+{
+    return conn->uri;
+}
+
+const char *
+vpmu_conn_get_driver(vpmu_conn *conn)
+{
+    return conn->driver;
+}
+
+int
+vpmu_conn_get_versions(vpmu_conn *conn, unsigned long *libvirt_version,
+                       unsigned long *hv_version, vpmu_error **error)
+{
+    unsigned long lv = 0, hv = 0;
+
+    if (virConnectGetLibVersion(conn->conn, &lv) < 0) {
+        vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot read the libvirt version of '%s': %s",
+                       conn->uri, last_error());
+        return -1;
+    }
+    /* Some drivers have no hypervisor version; that is "unknown", not an error. */
+    if (virConnectGetVersion(conn->conn, &hv) < 0)
+        hv = 0;
+    if (libvirt_version)
+        *libvirt_version = lv;
+    if (hv_version)
+        *hv_version = hv;
+    return 0;
+}
+
+static bool
+is_test_driver(const vpmu_conn *conn)
+{
+    return STREQ(conn->driver, "Test") || strncmp(conn->uri, "test:", 5) == 0;
+}
+
+/* Parse the capabilities XML once and evaluate @expr on it; NULL when no match. */
+static char *
+caps_xpath_string(vpmu_conn *conn, const char *expr, vpmu_error **error)
+{
+    _cleanup_(xmlFreeDocp) xmlDocPtr doc = NULL;
+    _cleanup_(xmlXPathFreeContextp) xmlXPathContextPtr ctx = NULL;
+    _cleanup_(xmlXPathFreeObjectp) xmlXPathObjectPtr obj = NULL;
+
+    if (!conn->caps) {
+        char *caps = virConnectGetCapabilities(conn->conn);
+        if (!caps) {
+            vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot read the capabilities of '%s': %s",
+                           conn->uri, last_error());
+            return NULL;
+        }
+        conn->caps = caps;
+    }
+    doc = xmlReadMemory(conn->caps, (int)strlen(conn->caps), "capabilities.xml", NULL,
+                        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    if (!doc) {
+        vpmu_error_set(error, VPMU_ERR_RUNTIME, "'%s' returned capabilities that do not parse",
+                       conn->uri);
+        return NULL;
+    }
+    ctx = xmlXPathNewContext(doc);
+    if (!ctx)
+        return NULL;
+    obj = xmlXPathEvalExpression(BAD_CAST expr, ctx);
+    if (!obj || obj->type != XPATH_STRING || !obj->stringval || !*obj->stringval)
+        return NULL;
+    return xstrdup((const char *)obj->stringval);
+}
+
+char *
+vpmu_conn_get_host_arch(vpmu_conn *conn, vpmu_error **error)
+{
+    vpmu_error *local = NULL;
+    char *arch;
+
+    /*
+     * The test driver describes a fixed, fake i686 host; a guest built "for
+     * the host" there means for the machine vpmu runs on.
+     */
+    if (!is_test_driver(conn)) {
+        arch = caps_xpath_string(conn, "string(/capabilities/host/cpu/arch)", &local);
+        if (arch)
+            return arch;
+        if (local) {
+            vpmu_error_set(error, vpmu_error_get_code(local), "%s",
+                           vpmu_error_get_message(local));
+            vpmu_error_free(local);
+            return NULL;
+        }
+    }
+    struct utsname u;
+    if (uname(&u) < 0) {
+        vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot tell the host architecture");
+        return NULL;
+    }
+    if (STREQ(u.machine, "arm64"))
+        return xstrdup("aarch64");
+    return xstrdup(u.machine);
+}
+
+static bool
+valid_token(const char *s)
+{
+    /* Arch and virt type names are [a-z0-9_]; refuse anything else before it reaches XPath. */
+    if (!s || !*s)
+        return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
+            return false;
+    return true;
+}
+
+char *
+vpmu_conn_default_virt_type(vpmu_conn *conn, const char *arch, vpmu_error **error)
+{
+    _cleanup_free_ char *expr = NULL;
+    _cleanup_free_ char *kvm = NULL;
+    vpmu_error *local = NULL;
+
+    if (!valid_token(arch)) {
+        vpmu_error_set(error, VPMU_ERR_USAGE, "invalid architecture name '%s'", arch ? arch : "");
+        return NULL;
+    }
+    expr = xasprintf("string(/capabilities/guest[arch/@name='%s']/arch/domain[@type='kvm']/@type)",
+                     arch);
+    kvm = caps_xpath_string(conn, expr, &local);
+    if (local) {
+        vpmu_error_set(error, vpmu_error_get_code(local), "%s", vpmu_error_get_message(local));
+        vpmu_error_free(local);
+        return NULL;
+    }
+    return xstrdup(kvm ? "kvm" : "qemu");
+}
+
+char *
+vpmu_conn_get_emulator(vpmu_conn *conn, const char *arch, const char *virt_type)
+{
+    _cleanup_free_ char *expr = NULL;
+    char *emu;
+
+    if (!valid_token(arch) || (virt_type && !valid_token(virt_type)))
+        return NULL;
+    if (virt_type) {
+        expr = xasprintf("string(/capabilities/guest[arch/@name='%s']/arch/domain[@type='%s']/"
+                         "emulator)",
+                         arch, virt_type);
+        emu = caps_xpath_string(conn, expr, NULL);
+        if (emu)
+            return emu;
+        free(expr);
+    }
+    expr = xasprintf("string(/capabilities/guest[arch/@name='%s']/arch/emulator)", arch);
+    return caps_xpath_string(conn, expr, NULL);
+}
+
+static virDomainPtr
+lookup(vpmu_conn *conn, const char *name, vpmu_error **error)
+{
+    virDomainPtr dom = virDomainLookupByName(conn->conn, name);
+
+    if (!dom)
+        dom = virDomainLookupByUUIDString(conn->conn, name);
+    if (!dom)
+        vpmu_error_set(error, VPMU_ERR_RUNTIME, "no domain '%s' on '%s'", name, conn->uri);
+    return dom;
+}
+
+int
+vpmu_guest_define(vpmu_conn *conn, const char *xml, bool start, char **uuid_out,
+                  vpmu_error **error)
+{
+    _cleanup_(vpmu_domxml_freep) vpmu_domxml *doc = NULL;
+    _cleanup_(virDomainFreep) virDomainPtr dom = NULL;
+    _cleanup_(virDomainFreep) virDomainPtr existing = NULL;
+    vpmu_domain_info info = {0};
+    char uuid[VIR_UUID_STRING_BUFLEN];
+
+    /* Refuse to replace an existing definition: that is what 'apply' is for. */
+    doc = vpmu_domxml_parse(xml, strlen(xml), "<guest>", error);
+    if (!doc)
+        return -1;
+    if (vpmu_domxml_get_info(doc, &info, error) < 0)
+        return -1;
+    if (info.name) {
+        virResetLastError();
+        existing = virDomainLookupByName(conn->conn, info.name);
+        if (existing) {
+            vpmu_error_set(error, VPMU_ERR_RUNTIME,
+                           "domain '%s' already exists on '%s'; use 'vpmu apply %s' to change it",
+                           info.name, conn->uri, info.name);
+            vpmu_domain_info_clear(&info);
+            return -1;
+        }
+    }
+    vpmu_domain_info_clear(&info);
+
+    dom = virDomainDefineXMLFlags(conn->conn, xml, VIR_DOMAIN_DEFINE_VALIDATE);
+    if (!dom) {
+        vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot define the guest on '%s': %s", conn->uri,
+                       last_error());
+        return -1;
+    }
+    if (start && virDomainCreate(dom) < 0) {
+        vpmu_error_set(error, VPMU_ERR_RUNTIME,
+                       "cannot start the guest on '%s': %s; its definition was removed again",
+                       conn->uri, last_error());
+        (void)virDomainUndefineFlags(dom, VIR_DOMAIN_UNDEFINE_NVRAM);
+        return -1;
+    }
+    if (uuid_out) {
+        if (virDomainGetUUIDString(dom, uuid) < 0)
+            uuid[0] = '\0';
+        *uuid_out = xstrdup(uuid);
+    }
+    return 0;
+}
+
+char *
+vpmu_domain_get_xml(vpmu_conn *conn, const char *name, bool inactive, vpmu_error **error)
+{
+    _cleanup_(virDomainFreep) virDomainPtr dom = lookup(conn, name, error);
+    char *xml;
+
+    if (!dom)
+        return NULL;
+    xml = virDomainGetXMLDesc(dom, inactive ? VIR_DOMAIN_XML_INACTIVE : 0);
+    if (!xml)
+        vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot read the XML of '%s' on '%s': %s", name,
+                       conn->uri, last_error());
+    return xml;
+}
+
+int
+vpmu_domain_apply_pmu(vpmu_conn *conn, const char *name, vpmu_pmu pmu, vpmu_apply_result *result,
+                      vpmu_error **error)
+{
+    _cleanup_(virDomainFreep) virDomainPtr dom = lookup(conn, name, error);
+    _cleanup_(virDomainFreep) virDomainPtr redefined = NULL;
+    _cleanup_(vpmu_domxml_freep) vpmu_domxml *doc = NULL;
+    _cleanup_free_ char *orig = NULL;
+    _cleanup_free_ char *edited = NULL;
+    _cleanup_free_ char *after = NULL;
+    /* SECURE keeps passwords, so that redefining loses nothing. */
+    const unsigned int flags = VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE;
+
+    vpmu_apply_result res = {0};
+
+    if (!dom)
+        return -1;
+    if (virDomainIsPersistent(dom) != 1) {
+        vpmu_error_set(error, VPMU_ERR_RUNTIME,
+                       "domain '%s' on '%s' is transient; apply changes persistent definitions only",
+                       name, conn->uri);
+        return -1;
+    }
+    orig = virDomainGetXMLDesc(dom, flags);
+    if (!orig) {
+        vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot read the XML of '%s' on '%s': %s", name,
+                       conn->uri, last_error());
+        return -1;
+    }
+    doc = vpmu_domxml_parse(orig, strlen(orig), name, error);
+    if (!doc)
+        return -1;
+    res.previous = vpmu_domxml_get_pmu(doc);
+    res.active = virDomainIsActive(dom) == 1;
+    if (virDomainGetUUIDString(dom, res.uuid) < 0)
+        res.uuid[0] = '\0';
+    if (res.previous == pmu) {
+        if (result)
+            *result = res;
+        return 0;
+    }
+    if (vpmu_domxml_set_pmu(doc, pmu, error) < 0)
+        return -1;
+    if (vpmu_domxml_format(doc, &edited, NULL, error) < 0)
+        return -1;
+
+    redefined = virDomainDefineXMLFlags(conn->conn, edited, VIR_DOMAIN_DEFINE_VALIDATE);
+    if (!redefined) {
+        vpmu_error_set(error, VPMU_ERR_RUNTIME,
+                       "cannot redefine '%s' on '%s': %s; the domain was left as it was", name,
+                       conn->uri, last_error());
+        /* libvirt defines atomically; make sure, and put the original back if not. */
+        after = virDomainGetXMLDesc(dom, flags);
+        if (after && !STREQ(after, orig)) {
+            virDomainPtr back = virDomainDefineXML(conn->conn, orig);
+            if (back)
+                virDomainFree(back);
+        }
+        return -1;
+    }
+    res.changed = true;
+    if (result)
+        *result = res;
+    return 0;
+}

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * From options, flavor and image to a vpmu_guest_spec, choosing each default
+ * the way DESIGN.md's contract says:
+ *  - arch: --arch, else the image's hw_architecture, else the host's;
+ *  - virt type: --virt-type, else kvm when the connection offers it for the
+ *    arch, else qemu;
+ *  - machine: the image's hw_machine_type, else the arch default;
+ *  - memory and vCPUs: the flavor's ram (MiB) and vcpus;
+ *  - CPU: --cpu-mode / --cpu-model; for aarch64, which needs a <cpu> element
+ *    for libvirt to pass pmu= (FACTS.md §2), host-passthrough under KVM and
+ *    'maximum' (QEMU's -cpu max) under TCG.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "cli.h"
+#include "virtload.h"
+
+static const char *
+keep(cli_guest_plan *plan, char *s)
+{
+    if (!s)
+        return NULL;
+    if (plan->n_owned >= ELEMENTSOF(plan->owned))
+        abort(); /* a programming error: raise the array size */
+    plan->owned[plan->n_owned++] = s;
+    return s;
+}
+
+static int
+ensure_conn(const cli_global *g, vpmu_conn **conn, vpmu_error **error)
+{
+    if (*conn)
+        return 0;
+    if (cli_virt_load(error) < 0)
+        return -1;
+    *conn = VIRT(vpmu_conn_open)(cli_uri(g), error);
+    return *conn ? 0 : -1;
+}
+
+static bool
+known_arch(const char *a)
+{
+    static const char *const arches[] = {"x86_64", "i686", "aarch64", "ppc64le", "ppc64",
+                                         "s390x"};
+    for (size_t i = 0; i < ELEMENTSOF(arches); i++)
+        if (STREQ(a, arches[i]))
+            return true;
+    return false;
+}
+
+int
+cli_guest_plan_make(const cli_global *g, const cli_guest *o, const cli_policy *p,
+                    const char *name, bool no_reboot, vpmu_conn **conn, cli_guest_plan *plan,
+                    vpmu_error **error)
+{
+    vpmu_guest_spec *s = &plan->spec;
+    const char *img_arch = vpmu_image_get_prop(p->image, "hw_architecture");
+    const char *img_machine = vpmu_image_get_prop(p->image, "hw_machine_type");
+    unsigned long long ram = vpmu_flavor_get_ram_mib(p->flavor);
+    unsigned int vcpus = vpmu_flavor_get_vcpus(p->flavor);
+
+    memset(s, 0, sizeof(*s));
+    s->name = name ? name : "vpmu-guest";
+    s->pmu = p->decision.pmu;
+    s->memory_mib = ram ? ram : 512;
+    s->vcpus = vcpus ? vcpus : 1;
+    if (!ram)
+        strv_pushf(&plan->notes, "memory: 512 MiB (the flavor gives no 'ram')");
+    if (!vcpus)
+        strv_pushf(&plan->notes, "vcpus: 1 (the flavor gives no 'vcpus')");
+
+    if (o->arch) {
+        s->arch = o->arch;
+    } else if (img_arch) {
+        if (!known_arch(img_arch)) {
+            vpmu_error_set(error, VPMU_ERR_INVALID,
+                           "image '%s': unsupported hw_architecture '%s'; use x86_64 or aarch64",
+                           vpmu_image_get_name(p->image) ? vpmu_image_get_name(p->image)
+                                                         : "(unnamed)",
+                           img_arch);
+            return -1;
+        }
+        s->arch = img_arch;
+        strv_pushf(&plan->notes, "arch: %s (the image's hw_architecture)", img_arch);
+    } else {
+        if (ensure_conn(g, conn, error) < 0)
+            return -1;
+        s->arch = keep(plan, VIRT(vpmu_conn_get_host_arch)(*conn, error));
+        if (!s->arch)
+            return -1;
+        strv_pushf(&plan->notes, "arch: %s (the host's)", s->arch);
+    }
+
+    if (o->virt_type) {
+        s->virt_type = o->virt_type;
+    } else {
+        if (ensure_conn(g, conn, error) < 0)
+            return -1;
+        s->virt_type = keep(plan, VIRT(vpmu_conn_default_virt_type)(*conn, s->arch, error));
+        if (!s->virt_type)
+            return -1;
+        strv_pushf(&plan->notes, "virt type: %s (%s)", s->virt_type,
+                   STREQ(s->virt_type, "kvm") ? "the connection offers kvm for this arch"
+                                              : "the connection offers no kvm for this arch");
+    }
+
+    s->machine = img_machine ? img_machine : vpmu_default_machine(s->arch);
+    if (img_machine)
+        strv_pushf(&plan->notes, "machine: %s (the image's hw_machine_type)", img_machine);
+
+    s->cpu_model = o->cpu_model;
+    if (o->cpu_mode) {
+        s->cpu_mode = o->cpu_mode;
+    } else if (o->cpu_model) {
+        s->cpu_mode = "custom";
+    } else if (STREQ(s->arch, "aarch64")) {
+        s->cpu_mode = STREQ(s->virt_type, "kvm") ? "host-passthrough" : "maximum";
+        strv_pushf(&plan->notes, "cpu mode: %s (aarch64 needs a <cpu> element)", s->cpu_mode);
+    }
+
+    s->disk = o->disk;
+    s->kernel = o->kernel;
+    s->initrd = o->initrd;
+    s->cmdline = o->cmdline;
+    s->serial_log = o->serial_log;
+    s->emulator = o->emulator;
+    s->destroy_on_crash = no_reboot;
+    return 0;
+}
+
+void
+cli_guest_plan_clear(cli_guest_plan *plan)
+{
+    for (size_t i = 0; i < plan->n_owned; i++)
+        free(plan->owned[i]);
+    plan->n_owned = 0;
+    strv_clear(&plan->notes);
+}
