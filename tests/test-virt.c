@@ -1,0 +1,266 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The libvirt adapter on libvirt's real, in-process test:///default driver.
+ * Every test opens its own connection; the driver state lives as long as it.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include <cmocka.h>
+#include <libxml/c14n.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+#include "util.h"
+#include "vpmu/domxml.h"
+#include "vpmu/virt.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(vpmu_conn *, vpmu_conn_close)
+DEFINE_TRIVIAL_CLEANUP_FUNC(vpmu_domxml *, vpmu_domxml_free)
+
+static vpmu_conn *
+open_test(void)
+{
+    vpmu_error *err = NULL;
+    vpmu_conn *c = vpmu_conn_open("test:///default", &err);
+    if (!c)
+        fail_msg("%s", vpmu_error_get_message(err));
+    return c;
+}
+
+static vpmu_pmu
+pmu_of_xml(const char *xml)
+{
+    _cleanup_(vpmu_domxml_freep) vpmu_domxml *d = vpmu_domxml_parse(xml, strlen(xml), "t", NULL);
+    assert_non_null(d);
+    return vpmu_domxml_get_pmu(d);
+}
+
+/* Canonical form of @xml with every <pmu> element removed. */
+static char *
+canonical_without_pmu(const char *xml)
+{
+    xmlDocPtr doc = xmlReadMemory(xml, (int)strlen(xml), "t.xml", NULL, XML_PARSE_NONET);
+    xmlChar *out = NULL;
+    xmlNodePtr feat;
+    char *r;
+
+    assert_non_null(doc);
+    for (feat = xmlDocGetRootElement(doc)->children; feat; feat = feat->next) {
+        if (feat->type != XML_ELEMENT_NODE || !xmlStrEqual(feat->name, BAD_CAST "features"))
+            continue;
+        for (xmlNodePtr n = feat->children, next; n; n = next) {
+            next = n->next;
+            if (n->type == XML_ELEMENT_NODE && xmlStrEqual(n->name, BAD_CAST "pmu")) {
+                /* drop the indentation before it too, so both sides compare equal */
+                if (n->prev && n->prev->type == XML_TEXT_NODE) {
+                    xmlNodePtr ws = n->prev;
+                    xmlUnlinkNode(ws);
+                    xmlFreeNode(ws);
+                }
+                xmlUnlinkNode(n);
+                xmlFreeNode(n);
+            }
+        }
+    }
+    assert_true(xmlC14NDocDumpMemory(doc, NULL, XML_C14N_1_0, NULL, 1, &out) >= 0);
+    r = xstrdup((const char *)out);
+    xmlFree(out);
+    xmlFreeDoc(doc);
+    return r;
+}
+
+static void
+test_open_and_identity(void **state)
+{
+    (void)state;
+    _cleanup_(vpmu_conn_closep) vpmu_conn *c = open_test();
+    unsigned long lv = 0, hv = 0;
+
+    assert_string_equal(vpmu_conn_get_uri(c), "test:///default");
+    assert_string_equal(vpmu_conn_get_driver(c), "Test");
+    assert_int_equal(vpmu_conn_get_versions(c, &lv, &hv, NULL), 0);
+    assert_true(lv >= 7000000); /* libvirt >= 7.0 is required by the build */
+}
+
+static void
+test_open_failure_is_clear(void **state)
+{
+    (void)state;
+    _cleanup_error_ vpmu_error *err = NULL;
+    vpmu_conn *c = vpmu_conn_open("qemu+tcp://127.0.0.1:9/system", &err);
+
+    assert_null(c);
+    assert_int_equal(vpmu_error_get_code(err), VPMU_ERR_RUNTIME);
+    assert_non_null(strstr(vpmu_error_get_message(err),
+                           "cannot connect to 'qemu+tcp://127.0.0.1:9/system'"));
+}
+
+static void
+test_defaults_from_capabilities(void **state)
+{
+    (void)state;
+    _cleanup_(vpmu_conn_closep) vpmu_conn *c = open_test();
+    _cleanup_free_ char *arch = vpmu_conn_get_host_arch(c, NULL);
+    _cleanup_free_ char *vt = vpmu_conn_default_virt_type(c, "x86_64", NULL);
+    _cleanup_error_ vpmu_error *err = NULL;
+    struct utsname u;
+
+    /* The test driver's host is a fake i686; vpmu means the machine it runs on. */
+    assert_int_equal(uname(&u), 0);
+    assert_non_null(arch);
+    assert_string_equal(arch, STREQ(u.machine, "arm64") ? "aarch64" : u.machine);
+    /* The test driver offers only its own 'test' domain type, never kvm. */
+    assert_string_equal(vt, "qemu");
+    /* Hostile arch names never reach the XPath expression. */
+    assert_null(vpmu_conn_default_virt_type(c, "x86_64' or '1'='1", &err));
+    assert_int_equal(vpmu_error_get_code(err), VPMU_ERR_USAGE);
+}
+
+static char *
+build_guest(const char *name, vpmu_pmu pmu)
+{
+    vpmu_guest_spec s = {
+        .name = name, .arch = "x86_64", .virt_type = "qemu", .memory_mib = 256, .vcpus = 1,
+        .pmu = pmu,
+    };
+    _cleanup_(vpmu_domxml_freep) vpmu_domxml *d = NULL;
+    vpmu_error *err = NULL;
+    char *xml = NULL;
+
+    d = vpmu_domxml_build(&s, &err);
+    if (!d)
+        fail_msg("%s", vpmu_error_get_message(err));
+    assert_int_equal(vpmu_domxml_format(d, &xml, NULL, NULL), 0);
+    return xml;
+}
+
+static void
+test_define_start_each_state(void **state)
+{
+    (void)state;
+    _cleanup_(vpmu_conn_closep) vpmu_conn *c = open_test();
+    static const vpmu_pmu states[] = {VPMU_PMU_ON, VPMU_PMU_OFF, VPMU_PMU_UNSET};
+
+    for (size_t i = 0; i < ELEMENTSOF(states); i++) {
+        _cleanup_free_ char *name = xasprintf("g-%s", vpmu_pmu_to_string(states[i]));
+        _cleanup_free_ char *xml = build_guest(name, states[i]);
+        _cleanup_free_ char *uuid = NULL;
+        _cleanup_free_ char *back = NULL;
+        vpmu_error *err = NULL;
+
+        if (vpmu_guest_define(c, xml, true, &uuid, &err) < 0)
+            fail_msg("%s", vpmu_error_get_message(err));
+        assert_int_equal(strlen(uuid), 36);
+        back = vpmu_domain_get_xml(c, name, false, NULL);
+        assert_non_null(back);
+        assert_non_null(strstr(back, " id=")); /* running: the live XML has an id */
+        assert_int_equal(pmu_of_xml(back), states[i]);
+        /* and by UUID too */
+        free(back);
+        back = vpmu_domain_get_xml(c, uuid, true, NULL);
+        assert_non_null(back);
+    }
+}
+
+static void
+test_define_refuses_existing_name(void **state)
+{
+    (void)state;
+    _cleanup_(vpmu_conn_closep) vpmu_conn *c = open_test();
+    _cleanup_free_ char *xml = build_guest("test", VPMU_PMU_ON); /* 'test' ships with the driver */
+    _cleanup_free_ char *before = vpmu_domain_get_xml(c, "test", true, NULL);
+    _cleanup_free_ char *after = NULL;
+    _cleanup_error_ vpmu_error *err = NULL;
+
+    assert_int_equal(vpmu_guest_define(c, xml, false, NULL, &err), -1);
+    assert_non_null(strstr(vpmu_error_get_message(err), "already exists"));
+    after = vpmu_domain_get_xml(c, "test", true, NULL);
+    assert_string_equal(before, after);
+}
+
+static void
+test_define_invalid_is_not_left_behind(void **state)
+{
+    (void)state;
+    _cleanup_(vpmu_conn_closep) vpmu_conn *c = open_test();
+    /* Schema-valid for our parser, invalid for libvirt's RNG: an unknown element. */
+    const char *bad = "<domain type='qemu'><name>bad</name><memory>1024</memory>"
+                      "<os><type arch='x86_64'>hvm</type></os><bogus/></domain>";
+    _cleanup_error_ vpmu_error *err = NULL;
+    _cleanup_error_ vpmu_error *err2 = NULL;
+
+    assert_int_equal(vpmu_guest_define(c, bad, true, NULL, &err), -1);
+    assert_non_null(strstr(vpmu_error_get_message(err), "cannot define the guest"));
+    assert_null(vpmu_domain_get_xml(c, "bad", true, &err2));
+}
+
+static void
+test_apply_changes_only_pmu(void **state)
+{
+    (void)state;
+    _cleanup_(vpmu_conn_closep) vpmu_conn *c = open_test();
+    _cleanup_free_ char *before = vpmu_domain_get_xml(c, "test", true, NULL);
+    static const vpmu_pmu seq[] = {VPMU_PMU_OFF, VPMU_PMU_ON, VPMU_PMU_UNSET};
+    vpmu_pmu prev = VPMU_PMU_UNSET;
+
+    assert_non_null(before);
+    assert_int_equal(pmu_of_xml(before), VPMU_PMU_UNSET);
+    for (size_t i = 0; i < ELEMENTSOF(seq); i++) {
+        vpmu_apply_result res = {0};
+        vpmu_error *err = NULL;
+        _cleanup_free_ char *after = NULL;
+        _cleanup_free_ char *ca = NULL, *cb = NULL;
+
+        if (vpmu_domain_apply_pmu(c, "test", seq[i], &res, &err) < 0)
+            fail_msg("%s", vpmu_error_get_message(err));
+        assert_true(res.changed);
+        assert_int_equal(res.previous, prev);
+        assert_true(res.active); /* the driver's 'test' domain runs */
+        after = vpmu_domain_get_xml(c, "test", true, NULL);
+        assert_int_equal(pmu_of_xml(after), seq[i]);
+        ca = canonical_without_pmu(before);
+        cb = canonical_without_pmu(after);
+        assert_string_equal(ca, cb);
+        prev = seq[i];
+    }
+}
+
+static void
+test_apply_idempotent_and_missing(void **state)
+{
+    (void)state;
+    _cleanup_(vpmu_conn_closep) vpmu_conn *c = open_test();
+    vpmu_apply_result res = {0};
+    _cleanup_error_ vpmu_error *err = NULL;
+
+    assert_int_equal(vpmu_domain_apply_pmu(c, "test", VPMU_PMU_ON, &res, NULL), 0);
+    assert_true(res.changed);
+    assert_int_equal(vpmu_domain_apply_pmu(c, "test", VPMU_PMU_ON, &res, NULL), 0);
+    assert_false(res.changed);
+    assert_int_equal(res.previous, VPMU_PMU_ON);
+
+    assert_int_equal(vpmu_domain_apply_pmu(c, "no-such-domain", VPMU_PMU_ON, &res, &err), -1);
+    assert_non_null(strstr(vpmu_error_get_message(err), "no domain 'no-such-domain'"));
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_open_and_identity),
+        cmocka_unit_test(test_open_failure_is_clear),
+        cmocka_unit_test(test_defaults_from_capabilities),
+        cmocka_unit_test(test_define_start_each_state),
+        cmocka_unit_test(test_define_refuses_existing_name),
+        cmocka_unit_test(test_define_invalid_is_not_left_behind),
+        cmocka_unit_test(test_apply_changes_only_pmu),
+        cmocka_unit_test(test_apply_idempotent_and_missing),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
