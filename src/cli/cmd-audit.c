@@ -1,13 +1,510 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* placeholder: the owner of 'vpmu audit' replaces this file. */
+/*
+ * vpmu audit: the vPMU state of every domain on one or more connections, as a
+ * text table, JSON or the Prometheus text exposition format (for
+ * node_exporter's textfile collector).  Output is streamed: each domain is
+ * printed as the library reports it, and only the per-connection summaries
+ * (one per URI) and the list of skipped domains are kept until the end.
+ *
+ * Exit status (docs/audit.md, vpmu(1)):
+ *   0  every connection and every domain was audited; no --fail-if match
+ *   1  nothing could be audited (no connection opened), or output failed
+ *   2  usage error
+ *   5  something was skipped (a connection or a domain); the rest is reported
+ *   6  --fail-if matched at least one domain (nothing skipped)
+ *   7  both 5 and 6
+ */
 #include "config.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
 #include "cli.h"
+#include "virtload.h"
+#include "vpmu/explain.h"
+
+enum {
+    AUDIT_EXIT_SKIPPED = 5,
+    AUDIT_EXIT_MATCHED = 6,
+    AUDIT_EXIT_BOTH = 7,
+};
+
+/* Skipped domains kept for the JSON "skipped" list; beyond this only the count grows. */
+#define MAX_SKIPPED_LISTED 1000
+
+enum {
+    OPT_FAIL_IF = CLI_OPT_COMMAND_BASE,
+    OPT_HOST_ROOT,
+    OPT_NO_HOST_PROBE,
+};
+
+static void
+help(void)
+{
+    printf("Usage: vpmu audit [-c URI]... [-j N] [--fail-if on|off|unset]...\n"
+           "\n"
+           "List every domain (running and defined) on one or more libvirt connections\n"
+           "with its vPMU setting (on, off or unset in its XML), arch, virt type, CPU\n"
+           "mode and model, Nova instance and flavor names, and the effective state\n"
+           "explain's rules give.  Connections are audited in parallel.\n"
+           "\n"
+           "Options:\n"
+           "  -c, --connect URI      a connection to audit (repeatable; the global -c,\n"
+           "                         $LIBVIRT_DEFAULT_URI or %s when none is given)\n"
+           "  -j, --jobs N           connections audited at once (default %u)\n"
+           "      --fail-if STATE    exit 6 when any domain's pmu is STATE: on, off or\n"
+           "                         unset (repeatable)\n"
+           "      --host-root DIR    judge every connection with the host facts under DIR\n"
+           "                         (default: probe / for local qemu:/// connections only)\n"
+           "      --no-host-probe    never use host facts\n"
+           "  -h, --help             show this help\n"
+           "\n"
+           "Output (global -o): text (a table), json (streamed: {\"domains\": [...],\n"
+           "\"hosts\": [...], \"skipped\": [...], \"totals\": {...}}), prometheus (the\n"
+           "node_exporter textfile format).\n"
+           "\n"
+           "Exit status: 0 all audited; 1 no connection could be audited, or output\n"
+           "failed; 2 usage error; 5 a connection or domain was skipped; 6 --fail-if\n"
+           "matched; 7 both 5 and 6.\n",
+           VPMU_DEFAULT_URI, VPMU_AUDIT_DEFAULT_JOBS);
+}
+
+typedef struct {
+    const cli_global *g;
+    FILE *out;
+    bool fail_if[VPMU_PMU_LAST];
+    size_t matched;
+    size_t n_domains_printed;
+    json_t *hosts;   /* JSON: host objects, printed at the end */
+    json_t *skipped; /* JSON: up to MAX_SKIPPED_LISTED skipped domains */
+    size_t n_uris;
+    /* Prometheus: per-host totals, printed at the end, family by family. */
+    strv prom_up, prom_domains, prom_skipped, prom_seconds, prom_effective;
+    /* Text: one summary line per host, printed under the table. */
+    strv text_tail;
+} audit_out;
+
+static const char *
+dash(const char *s)
+{
+    return s && *s ? s : "-";
+}
+
+static json_t *
+jstr(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+/* Prometheus label value: backslash, double quote and newline escaped (exposition format). */
+static char *
+prom_escape(const char *s)
+{
+    size_t n = 0;
+    char *out, *o;
+
+    if (!s)
+        s = "";
+    for (const char *p = s; *p; p++)
+        n += (*p == '\\' || *p == '"' || *p == '\n') ? 2 : 1;
+    out = o = xmalloc(n + 1);
+    for (const char *p = s; *p; p++) {
+        if (*p == '\\' || *p == '"') {
+            *o++ = '\\';
+            *o++ = *p;
+        } else if (*p == '\n') {
+            *o++ = '\\';
+            *o++ = 'n';
+        } else {
+            *o++ = *p;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+static void
+print_text_header(audit_out *ao)
+{
+    if (ao->n_uris > 1)
+        fprintf(ao->out, "%-24s ", "URI");
+    fprintf(ao->out, "%-20s %-36s %-9s %-5s %-9s %-8s %-5s %-28s %s\n", "NAME", "UUID", "STATE",
+            "PMU", "EFFECTIVE", "ARCH", "VIRT", "CPU", "NOVA");
+}
+
+static int
+on_domain_text(audit_out *ao, const vpmu_audit_domain *d)
+{
+    const vpmu_domain_info *in = d->info;
+    _cleanup_free_ char *name = quote_for_message(dash(in->name), 256);
+    _cleanup_free_ char *cpu = NULL;
+    _cleanup_free_ char *nova = NULL;
+
+    if (in->cpu_model)
+        cpu = xasprintf("%s/%s", dash(in->cpu_mode), in->cpu_model);
+    else
+        cpu = xstrdup(dash(in->cpu_mode));
+    if (in->nova_name || in->nova_flavor) {
+        _cleanup_free_ char *nn = quote_for_message(dash(in->nova_name), 128);
+        _cleanup_free_ char *nf = quote_for_message(dash(in->nova_flavor), 128);
+        nova = xasprintf("%s (%s)", nn, nf);
+    }
+    if (ao->n_uris > 1)
+        fprintf(ao->out, "%-24s ", d->uri);
+    fprintf(ao->out, "%-20s %-36s %-9s %-5s %-9s %-8s %-5s %-28s %s\n", name, dash(in->uuid),
+            d->state, vpmu_pmu_to_string(in->pmu), dash(vpmu_effective_to_string(d->effective)),
+            dash(in->arch), dash(in->virt_type), cpu, dash(nova));
+    return 0;
+}
+
+static int
+on_domain_json(audit_out *ao, const vpmu_audit_domain *d)
+{
+    const vpmu_domain_info *in = d->info;
+    const char *const *reasons = vpmu_explanation_get_reasons(d->explanation, NULL);
+    json_t *o = json_object();
+    json_t *rs = json_array();
+    _cleanup_free_ char *s = NULL;
+
+    for (size_t i = 0; reasons && reasons[i]; i++)
+        json_array_append_new(rs, json_string(reasons[i]));
+    json_object_set_new(o, "uri", json_string(d->uri));
+    json_object_set_new(o, "name", jstr(in->name));
+    json_object_set_new(o, "uuid", jstr(in->uuid));
+    json_object_set_new(o, "state", json_string(d->state));
+    json_object_set_new(o, "pmu", json_string(vpmu_pmu_to_string(in->pmu)));
+    json_object_set_new(o, "effective", jstr(vpmu_effective_to_string(d->effective)));
+    json_object_set_new(o, "effective_rule", jstr(vpmu_explanation_get_rule(d->explanation)));
+    json_object_set_new(o, "effective_reasons", rs);
+    json_object_set_new(o, "arch", jstr(in->arch));
+    json_object_set_new(o, "virt_type", jstr(in->virt_type));
+    json_object_set_new(o, "machine", jstr(in->machine));
+    json_object_set_new(o, "cpu_mode", jstr(in->cpu_mode));
+    json_object_set_new(o, "cpu_model", jstr(in->cpu_model));
+    json_object_set_new(o, "nova_name", jstr(in->nova_name));
+    json_object_set_new(o, "nova_flavor", jstr(in->nova_flavor));
+    s = json_dumps(o, JSON_PRESERVE_ORDER);
+    json_decref(o);
+    if (!s)
+        return -1;
+    /* One domain per line: the document stays valid JSON and greps well. */
+    fprintf(ao->out, "%s    %s", ao->n_domains_printed ? ",\n" : "", s);
+    return 0;
+}
+
+static int
+on_domain_prom(audit_out *ao, const vpmu_audit_domain *d)
+{
+    const vpmu_domain_info *in = d->info;
+    const char *vals[] = {
+            d->uri,
+            in->name,
+            in->uuid,
+            d->state,
+            vpmu_pmu_to_string(in->pmu),
+            vpmu_effective_to_string(d->effective),
+            vpmu_explanation_get_rule(d->explanation),
+            in->arch,
+            in->virt_type,
+            in->cpu_mode,
+            in->cpu_model,
+            in->nova_name,
+            in->nova_flavor,
+    };
+    static const char *const keys[] = {
+            "uri",  "name",      "uuid",     "state",     "pmu",       "effective",   "rule",
+            "arch", "virt_type", "cpu_mode", "cpu_model", "nova_name", "nova_flavor",
+    };
+    static_assert(ELEMENTSOF(vals) == ELEMENTSOF(keys), "one value per label");
+
+    fputs("vpmu_domain_info{", ao->out);
+    for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+        _cleanup_free_ char *v = prom_escape(vals[i]);
+        fprintf(ao->out, "%s%s=\"%s\"", i ? "," : "", keys[i], v);
+    }
+    fputs("} 1\n", ao->out);
+    return 0;
+}
+
+static void
+on_skipped(audit_out *ao, const vpmu_audit_event *ev)
+{
+    cli_warn(ao->g, "skipped: %s", vpmu_error_get_message(ev->error));
+    if (ao->skipped && json_array_size(ao->skipped) < MAX_SKIPPED_LISTED)
+        json_array_append_new(ao->skipped, json_pack("{s:s, s:o, s:o, s:s}", "uri", ev->uri, "name",
+                                                     jstr(ev->name), "uuid", jstr(ev->uuid),
+                                                     "reason", vpmu_error_get_message(ev->error)));
+}
+
+static void
+on_host(audit_out *ao, const vpmu_audit_host *h)
+{
+    _cleanup_free_ char *u = prom_escape(h->uri);
+    const char *err = h->error ? vpmu_error_get_message(h->error) : NULL;
+
+    if (err)
+        cli_warn(ao->g, "%s%s", err,
+                 h->reachable ? "; the rest of its domains were skipped" : "; skipped");
+    switch (ao->g->output) {
+    case CLI_OUTPUT_JSON: {
+        json_t *eff = json_object();
+        for (int e = 0; e < VPMU_EFFECTIVE_LAST; e++)
+            json_object_set_new(eff, vpmu_effective_to_string((vpmu_effective)e),
+                                json_integer((json_int_t)h->effective[e]));
+        json_array_append_new(
+                ao->hosts,
+                json_pack("{s:s, s:b, s:o, s:o, s:b, s:I, s:I, s:{s:I, s:I, s:I}, s:o, s:f, s:o}",
+                          "uri", h->uri, "reachable", h->reachable, "driver", jstr(h->driver),
+                          "hypervisor_version",
+                          h->hv_version ? json_integer((json_int_t)h->hv_version) : json_null(),
+                          "host_probed", h->host_probed, "domains", (json_int_t)h->domains,
+                          "skipped", (json_int_t)h->skipped, "pmu", "on",
+                          (json_int_t)h->pmu[VPMU_PMU_ON], "off", (json_int_t)h->pmu[VPMU_PMU_OFF],
+                          "unset", (json_int_t)h->pmu[VPMU_PMU_UNSET], "effective", eff, "seconds",
+                          h->seconds, "error", jstr(err)));
+        break;
+    }
+    case CLI_OUTPUT_PROMETHEUS:
+        strv_pushf(&ao->prom_up, "vpmu_host_up{uri=\"%s\"} %d", u, h->reachable ? 1 : 0);
+        for (int p = 0; p < VPMU_PMU_LAST; p++)
+            strv_pushf(&ao->prom_domains, "vpmu_host_domains{uri=\"%s\",pmu=\"%s\"} %zu", u,
+                       vpmu_pmu_to_string((vpmu_pmu)p), h->pmu[p]);
+        for (int e = 0; e < VPMU_EFFECTIVE_LAST; e++)
+            strv_pushf(&ao->prom_effective,
+                       "vpmu_host_domains_effective{uri=\"%s\",effective=\"%s\"} %zu", u,
+                       vpmu_effective_to_string((vpmu_effective)e), h->effective[e]);
+        strv_pushf(&ao->prom_skipped, "vpmu_host_skipped_domains{uri=\"%s\"} %zu", u, h->skipped);
+        strv_pushf(&ao->prom_seconds, "vpmu_host_audit_duration_seconds{uri=\"%s\"} %.6f", u,
+                   h->seconds);
+        break;
+    default:
+        if (h->reachable)
+            strv_pushf(&ao->text_tail,
+                       "%s: %zu domains (pmu on %zu, off %zu, unset %zu), %zu skipped, %.2f s",
+                       h->uri, h->domains, h->pmu[VPMU_PMU_ON], h->pmu[VPMU_PMU_OFF],
+                       h->pmu[VPMU_PMU_UNSET], h->skipped, h->seconds);
+        else
+            strv_pushf(&ao->text_tail, "%s: unreachable, skipped", h->uri);
+        break;
+    }
+}
+
+static int
+on_event(const vpmu_audit_event *ev, void *opaque)
+{
+    audit_out *ao = opaque;
+    int r = 0;
+
+    switch (ev->kind) {
+    case VPMU_AUDIT_EVENT_DOMAIN: {
+        const vpmu_audit_domain *d = ev->domain;
+        if ((unsigned)d->info->pmu < VPMU_PMU_LAST && ao->fail_if[d->info->pmu])
+            ao->matched++;
+        if (ao->g->output == CLI_OUTPUT_JSON)
+            r = on_domain_json(ao, d);
+        else if (ao->g->output == CLI_OUTPUT_PROMETHEUS)
+            r = on_domain_prom(ao, d);
+        else
+            r = on_domain_text(ao, d);
+        ao->n_domains_printed++;
+        break;
+    }
+    case VPMU_AUDIT_EVENT_SKIPPED:
+        on_skipped(ao, ev);
+        break;
+    case VPMU_AUDIT_EVENT_HOST:
+        on_host(ao, ev->host);
+        break;
+    }
+    /* A closed or full stdout stops the audit instead of working for nobody. */
+    if (r < 0 || ferror(ao->out))
+        return -1;
+    return 0;
+}
+
+static void
+print_family(FILE *out, const char *name, const char *help, const strv *lines)
+{
+    fprintf(out, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+    for (size_t i = 0; i < lines->n; i++)
+        fprintf(out, "%s\n", lines->v[i]);
+}
+
+static void
+print_tail(audit_out *ao, const vpmu_audit_totals *t)
+{
+    switch (ao->g->output) {
+    case CLI_OUTPUT_JSON: {
+        _cleanup_free_ char *hosts = json_dumps(ao->hosts, JSON_PRESERVE_ORDER | JSON_INDENT(4));
+        _cleanup_free_ char *skipped =
+                json_dumps(ao->skipped, JSON_PRESERVE_ORDER | JSON_INDENT(4));
+        json_t *tj = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "hosts", (json_int_t)t->hosts,
+                               "hosts_unreachable", (json_int_t)t->hosts_unreachable,
+                               "hosts_dropped", (json_int_t)t->hosts_dropped, "domains",
+                               (json_int_t)t->domains, "skipped", (json_int_t)t->skipped,
+                               "fail_if_matched", (json_int_t)ao->matched);
+        _cleanup_free_ char *totals = json_dumps(tj, JSON_PRESERVE_ORDER | JSON_INDENT(4));
+        json_decref(tj);
+        fprintf(ao->out, "%s  ],\n  \"hosts\": %s,\n  \"skipped\": %s,\n  \"totals\": %s\n}\n",
+                ao->n_domains_printed ? "\n" : "", hosts ? hosts : "[]", skipped ? skipped : "[]",
+                totals ? totals : "{}");
+        break;
+    }
+    case CLI_OUTPUT_PROMETHEUS:
+        print_family(ao->out, "vpmu_host_up",
+                     "Whether vpmu audit could open the libvirt connection.", &ao->prom_up);
+        print_family(ao->out, "vpmu_host_domains",
+                     "Domains audited on the connection, by the pmu setting in their XML.",
+                     &ao->prom_domains);
+        print_family(ao->out, "vpmu_host_domains_effective",
+                     "Domains audited on the connection, by the effective vPMU state.",
+                     &ao->prom_effective);
+        print_family(ao->out, "vpmu_host_skipped_domains",
+                     "Domains listed but not audited: they disappeared or could not be read.",
+                     &ao->prom_skipped);
+        print_family(ao->out, "vpmu_host_audit_duration_seconds",
+                     "Wall time of the audit of the connection.", &ao->prom_seconds);
+        break;
+    default:
+        fputc('\n', ao->out);
+        for (size_t i = 0; i < ao->text_tail.n; i++)
+            fprintf(ao->out, "%s\n", ao->text_tail.v[i]);
+        break;
+    }
+}
+
+static void
+print_head(audit_out *ao)
+{
+    switch (ao->g->output) {
+    case CLI_OUTPUT_JSON:
+        fputs("{\n  \"domains\": [\n", ao->out);
+        break;
+    case CLI_OUTPUT_PROMETHEUS:
+        fputs("# HELP vpmu_domain_info A libvirt domain and its vPMU state, in the labels: pmu is "
+              "the setting in its XML (on, off, unset), effective what the guest gets. Always "
+              "1.\n# TYPE vpmu_domain_info gauge\n",
+              ao->out);
+        break;
+    default:
+        print_text_header(ao);
+        break;
+    }
+}
+
+static void
+audit_out_clear(audit_out *ao)
+{
+    json_decref(ao->hosts);
+    json_decref(ao->skipped);
+    strv_clear(&ao->prom_up);
+    strv_clear(&ao->prom_domains);
+    strv_clear(&ao->prom_skipped);
+    strv_clear(&ao->prom_seconds);
+    strv_clear(&ao->prom_effective);
+    strv_clear(&ao->text_tail);
+}
 
 int
 cmd_audit(cli_global *g, int argc, char **argv)
 {
-    (void)g;
-    (void)argc;
-    (void)argv;
-    return cli_usage(NULL, "'%s' is not implemented yet", "audit");
+    static const struct option longopts[] = {
+            {"connect", required_argument, NULL, 'c'},
+            {"jobs", required_argument, NULL, 'j'},
+            {"fail-if", required_argument, NULL, OPT_FAIL_IF},
+            {"host-root", required_argument, NULL, OPT_HOST_ROOT},
+            {"no-host-probe", no_argument, NULL, OPT_NO_HOST_PROBE},
+            {"help", no_argument, NULL, 'h'},
+            {NULL, 0, NULL, 0},
+    };
+    _cleanup_(audit_out_clear) audit_out ao = {.g = g, .out = stdout};
+    _cleanup_free_ const char **uris = NULL;
+    vpmu_audit_options opts = {0};
+    vpmu_audit_totals totals = {0};
+    vpmu_error *err = NULL;
+    size_t n = 0;
+    unsigned long long jobs;
+    int c, r, pmu;
+
+    if ((r = cli_check_output(g, "audit", true)) != CLI_EXIT_OK)
+        return r;
+    /* The global -c comes first; every -c after the command name adds one. */
+    uris = xcalloc((size_t)argc + 2, sizeof(*uris));
+    if (g->uri)
+        uris[n++] = g->uri;
+    while ((c = getopt_long(argc, argv, "c:j:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            if (!*optarg)
+                return cli_usage("audit", "-c needs a URI");
+            uris[n++] = optarg;
+            break;
+        case 'j':
+            if (parse_ull(optarg, &jobs) < 0 || jobs < 1 || jobs > 1024)
+                return cli_usage("audit", "invalid --jobs '%s'; use 1 to 1024", optarg);
+            opts.jobs = (unsigned)jobs;
+            break;
+        case OPT_FAIL_IF:
+            pmu = vpmu_pmu_from_string(optarg);
+            if (pmu < 0)
+                return cli_usage("audit", "invalid --fail-if '%s'; use on, off or unset", optarg);
+            ao.fail_if[pmu] = true;
+            break;
+        case OPT_HOST_ROOT:
+            opts.host_root = optarg;
+            opts.probe = VPMU_AUDIT_PROBE_ALWAYS;
+            break;
+        case OPT_NO_HOST_PROBE:
+            opts.probe = VPMU_AUDIT_PROBE_NEVER;
+            break;
+        case 'h':
+            help();
+            return CLI_EXIT_OK;
+        default:
+            return cli_usage("audit", "invalid option");
+        }
+    }
+    if (optind < argc)
+        return cli_usage("audit", "unexpected argument '%s'", argv[optind]);
+    if (opts.host_root && opts.probe == VPMU_AUDIT_PROBE_NEVER)
+        return cli_usage("audit", "--host-root and --no-host-probe exclude each other");
+    if (n == 0)
+        uris[n++] = cli_uri(g);
+    ao.n_uris = n;
+
+    if (cli_virt_load(&err) < 0)
+        return cli_fail(err);
+    if (g->output == CLI_OUTPUT_JSON) {
+        ao.hosts = json_array();
+        ao.skipped = json_array();
+    }
+
+    print_head(&ao);
+    r = VIRT(vpmu_audit_run)(uris, n, &opts, on_event, &ao, &totals, &err);
+    if (r < 0) {
+        if (ferror(ao.out)) {
+            vpmu_error_free(err);
+            fprintf(stderr, "vpmu: cannot write to standard output\n");
+            return CLI_EXIT_RUNTIME;
+        }
+        return cli_fail(err);
+    }
+    print_tail(&ao, &totals);
+    if (fflush(ao.out) != 0 || ferror(ao.out)) {
+        fprintf(stderr, "vpmu: cannot write to standard output: %s\n", strerror(errno));
+        return CLI_EXIT_RUNTIME;
+    }
+
+    if (totals.hosts_unreachable == totals.hosts)
+        return CLI_EXIT_RUNTIME;
+    bool skipped = totals.skipped || totals.hosts_unreachable || totals.hosts_dropped;
+    if (skipped && ao.matched)
+        return AUDIT_EXIT_BOTH;
+    if (ao.matched)
+        return AUDIT_EXIT_MATCHED;
+    if (skipped)
+        return AUDIT_EXIT_SKIPPED;
+    return CLI_EXIT_OK;
 }

@@ -39,7 +39,7 @@
 /* Owned by the placement module (cmd-host.c, cmd-schedule.c). */
 #define VPMU_VIRT_SYMBOLS_PLACEMENT(X)
 /* Owned by the audit module (cmd-audit.c). */
-#define VPMU_VIRT_SYMBOLS_AUDIT(X)
+#define VPMU_VIRT_SYMBOLS_AUDIT(X) X(vpmu_audit_run)
 /* Owned by the notification module (AMQP publishing). */
 #define VPMU_VIRT_SYMBOLS_AMQP(X)
 
