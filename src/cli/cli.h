@@ -179,6 +179,16 @@ int cli_notify(const cli_global *g, const char *target, const char *exchange, co
  */
 int cli_host_report_placement(const cli_global *g, const char *url, const char *provider,
                               const char *token, bool capable);
+/*
+ * The same without printing, for a caller that embeds the report in its own
+ * JSON: *out gets {"url","provider","trait","capable","action":
+ * "set"|"cleared"|"unchanged","present","trait_created","generation",
+ * "other_traits","attempts","conflicts"}.  -1 with @error on failure.
+ */
+int cli_host_placement_json(const char *url, const char *provider, const char *token,
+                            bool capable, json_t **out, vpmu_error **error);
+/* @token if given, else $OS_TOKEN, else NULL. */
+const char *cli_placement_token(const char *token);
 
 
 /*

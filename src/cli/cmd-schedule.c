@@ -1,13 +1,221 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* placeholder: the owner of 'vpmu schedule' replaces this file. */
+/*
+ * vpmu schedule: the Placement query a flavor + image needs, and with
+ * --placement the providers that fit.
+ *
+ * A guest decided `on` needs a host that can give it a vPMU, which is what
+ * CUSTOM_COMPUTE_VPMU says (docs/placement.md), so the fragment is
+ * required=CUSTOM_COMPUTE_VPMU.  `off` and `unset` can run on any host, so
+ * they add nothing: text output is then empty, so that
+ * `q=$(vpmu schedule ...)` is the empty string.
+ */
 #include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
 #include "cli.h"
+#include "virtload.h"
+
+enum {
+    OPT_PLACEMENT = CLI_OPT_COMMAND_BASE,
+    OPT_TOKEN,
+    OPT_RESOURCES,
+};
+
+static void
+help(void)
+{
+    printf("Usage: vpmu schedule [POLICY OPTIONS] [--placement URL [--token T] [--resources R]]\n"
+           "\n"
+           "Print the Placement query fragment for a flavor and an image:\n"
+           "'required=%s' when the decision is on, nothing otherwise (a guest\n"
+           "decided off or unset can run on any host).  With -o json: the decision plus\n"
+           "\"required\" (a list) and \"query\".\n"
+           "\n"
+           "With --placement, ask GET /allocation_candidates for those resources and that\n"
+           "trait and list the resource providers that fit, one per line: UUID NAME.\n"
+           "\n"
+           "%s"
+           "Placement:\n"
+           "  --placement URL        the Placement endpoint, e.g. http://127.0.0.1:8778\n"
+           "  --token T              X-Auth-Token (default: $OS_TOKEN)\n"
+           "  --resources R          e.g. VCPU=2,MEMORY_MB=2048 (default: the flavor's vcpus\n"
+           "                         and ram)\n"
+           "  -h, --help             show this help\n"
+           "\n"
+           "Exit status: 0 (also when no provider fits), 1 Placement unreachable or an\n"
+           "error from it, 2 usage, 3 invalid input, 4 flavor/image conflict.\n",
+           VPMU_TRAIT, cli_policy_help);
+}
+
+/* The default resources: the flavor's vcpus and ram (MiB); NULL when it has neither. */
+static char *
+flavor_resources(const vpmu_flavor *flavor)
+{
+    unsigned int vcpus = vpmu_flavor_get_vcpus(flavor);
+    unsigned long long ram = vpmu_flavor_get_ram_mib(flavor);
+
+    if (vcpus && ram)
+        return xasprintf("VCPU:%u,MEMORY_MB:%llu", vcpus, ram);
+    if (vcpus)
+        return xasprintf("VCPU:%u", vcpus);
+    if (ram)
+        return xasprintf("MEMORY_MB:%llu", ram);
+    return NULL;
+}
+
+static json_t *
+provider_json(const vpmu_placement_candidates *c, size_t i)
+{
+    const char *name = VIRT(vpmu_placement_candidates_name)(c, i);
+    const char *root = VIRT(vpmu_placement_candidates_root)(c, i);
+    const char *const *traits = VIRT(vpmu_placement_candidates_traits)(c, i);
+    json_t *tr = json_array(), *res = json_object();
+    const char *rc;
+    unsigned long long cap, used;
+
+    for (size_t j = 0; traits && traits[j]; j++)
+        json_array_append_new(tr, json_string(traits[j]));
+    for (size_t j = 0; VIRT(vpmu_placement_candidates_resource)(c, i, j, &rc, &cap, &used); j++)
+        json_object_set_new(
+                res, rc,
+                json_pack("{s:I, s:I}", "capacity", (json_int_t)cap, "used", (json_int_t)used));
+    return json_pack("{s:s, s:o, s:o, s:o, s:o}", "uuid",
+                     VIRT(vpmu_placement_candidates_uuid)(c, i), "name",
+                     name ? json_string(name) : json_null(), "root_provider_uuid",
+                     root ? json_string(root) : json_null(), "traits", tr, "resources", res);
+}
 
 int
 cmd_schedule(cli_global *g, int argc, char **argv)
 {
-    (void)g;
-    (void)argc;
-    (void)argv;
-    return cli_usage(NULL, "'%s' is not implemented yet", "schedule");
+    static const struct option longopts[] = {
+            CLI_POLICY_LONGOPTS,
+            {"placement", required_argument, NULL, OPT_PLACEMENT},
+            {"token", required_argument, NULL, OPT_TOKEN},
+            {"resources", required_argument, NULL, OPT_RESOURCES},
+            {"help", no_argument, NULL, 'h'},
+            {NULL, 0, NULL, 0},
+    };
+    _cleanup_(cli_policy_clear) cli_policy p = {0};
+    _cleanup_free_ char *resources = NULL;
+    const char *url = NULL, *token = NULL, *resources_arg = NULL;
+    vpmu_placement *pl = NULL;
+    vpmu_placement_candidates *cands = NULL;
+    vpmu_error *err = NULL;
+    json_t *out = NULL;
+    bool on;
+    int c, r;
+
+    if ((r = cli_check_output(g, "schedule", false)) != CLI_EXIT_OK)
+        return r;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'h':
+            help();
+            return CLI_EXIT_OK;
+        case OPT_PLACEMENT:
+            url = optarg;
+            continue;
+        case OPT_TOKEN:
+            token = optarg;
+            continue;
+        case OPT_RESOURCES:
+            resources_arg = optarg;
+            continue;
+        default:
+            break;
+        }
+        r = cli_policy_opt(&p, "schedule", c, optarg);
+        if (r < 0)
+            return CLI_EXIT_USAGE;
+        if (r == 0)
+            return cli_usage("schedule", "invalid option");
+    }
+    if (optind < argc)
+        return cli_usage("schedule", "unexpected argument '%s'", argv[optind]);
+    if (!url && (token || resources_arg))
+        return cli_usage("schedule", "--%s needs --placement", token ? "token" : "resources");
+
+    if (cli_policy_resolve(&p, &err) < 0)
+        return cli_fail(err);
+    on = p.decision.pmu == VPMU_PMU_ON;
+
+    if (url) {
+        if (cli_virt_load(&err) < 0)
+            return cli_fail(err);
+        if (resources_arg) {
+            resources = VIRT(vpmu_placement_normalize_resources)(resources_arg, &err);
+            if (!resources) {
+                int code = (int)vpmu_error_get_code(err);
+                if (code == VPMU_ERR_USAGE) {
+                    r = cli_usage("schedule", "%s", vpmu_error_get_message(err));
+                    vpmu_error_free(err);
+                    return r;
+                }
+                return cli_fail(err);
+            }
+        } else {
+            resources = flavor_resources(p.flavor);
+            if (!resources)
+                return cli_usage("schedule",
+                                 "--placement needs --resources, or a flavor with vcpus and ram");
+        }
+        pl = VIRT(vpmu_placement_new)(url, cli_placement_token(token), &err);
+        if (!pl)
+            return cli_fail(err);
+        cands = VIRT(vpmu_placement_get_candidates)(pl, resources, on ? VPMU_TRAIT : NULL, &err);
+        VIRT(vpmu_placement_free)(pl);
+        if (!cands)
+            return cli_fail(err);
+    }
+
+    if (g->output == CLI_OUTPUT_JSON) {
+        out = cli_decision_json(&p);
+        json_object_set_new(out, "required", on ? json_pack("[s]", VPMU_TRAIT) : json_array());
+        json_object_set_new(out, "query", json_string(on ? "required=" VPMU_TRAIT : ""));
+        if (cands) {
+            const char *missing = VIRT(vpmu_placement_candidates_missing_trait)(cands);
+            json_t *arr = json_array();
+            size_t n = VIRT(vpmu_placement_candidates_count)(cands);
+            for (size_t i = 0; i < n; i++)
+                json_array_append_new(arr, provider_json(cands, i));
+            json_object_set_new(out, "placement", json_string(url));
+            json_object_set_new(out, "resources", json_string(resources));
+            json_object_set_new(
+                    out, "allocation_requests",
+                    json_integer((json_int_t)VIRT(vpmu_placement_candidates_requests)(cands)));
+            json_object_set_new(out, "missing_trait", missing ? json_string(missing) : json_null());
+            json_object_set_new(out, "providers", arr);
+            VIRT(vpmu_placement_candidates_free)(cands);
+        }
+        return cli_print_json(out);
+    }
+
+    if (!cands) {
+        if (on)
+            printf("required=%s\n", VPMU_TRAIT);
+    } else {
+        size_t n = VIRT(vpmu_placement_candidates_count)(cands);
+        const char *missing = VIRT(vpmu_placement_candidates_missing_trait)(cands);
+        for (size_t i = 0; i < n; i++) {
+            const char *name = VIRT(vpmu_placement_candidates_name)(cands, i);
+            printf("%s %s\n", VIRT(vpmu_placement_candidates_uuid)(cands, i), name ? name : "-");
+        }
+        if (missing)
+            cli_warn(g,
+                     "no resource provider fits: Placement does not know the trait '%s'; no "
+                     "host has reported it yet (vpmu host --placement)",
+                     missing);
+        else if (n == 0)
+            cli_warn(g, "no resource provider fits resources=%s%s%s", resources,
+                     on ? "&required=" : "", on ? VPMU_TRAIT : "");
+        VIRT(vpmu_placement_candidates_free)(cands);
+    }
+    if (fflush(stdout) != 0) {
+        fprintf(stderr, "vpmu: cannot write to standard output\n");
+        return CLI_EXIT_RUNTIME;
+    }
+    return CLI_EXIT_OK;
 }

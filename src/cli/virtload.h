@@ -37,7 +37,22 @@
     VPMU_VIRT_SYMBOLS_AMQP(X)
 
 /* Owned by the placement module (cmd-host.c, cmd-schedule.c). */
-#define VPMU_VIRT_SYMBOLS_PLACEMENT(X)
+#define VPMU_VIRT_SYMBOLS_PLACEMENT(X)                                                             \
+    X(vpmu_placement_new)                                                                          \
+    X(vpmu_placement_free)                                                                         \
+    X(vpmu_placement_ensure_trait)                                                                 \
+    X(vpmu_placement_set_provider_trait)                                                           \
+    X(vpmu_placement_normalize_resources)                                                          \
+    X(vpmu_placement_get_candidates)                                                               \
+    X(vpmu_placement_candidates_free)                                                              \
+    X(vpmu_placement_candidates_missing_trait)                                                     \
+    X(vpmu_placement_candidates_requests)                                                          \
+    X(vpmu_placement_candidates_count)                                                             \
+    X(vpmu_placement_candidates_uuid)                                                              \
+    X(vpmu_placement_candidates_name)                                                              \
+    X(vpmu_placement_candidates_root)                                                              \
+    X(vpmu_placement_candidates_traits)                                                            \
+    X(vpmu_placement_candidates_resource)
 /* Owned by the audit module (cmd-audit.c). */
 #define VPMU_VIRT_SYMBOLS_AUDIT(X) X(vpmu_audit_run)
 /* Owned by the notification module (AMQP publishing). */
