@@ -1,3 +1,517 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* placeholder: the module's owner replaces this file. */
+/*
+ * The effective vPMU of a guest: pure, no I/O.
+ *
+ * DESIGN.md "Where the effective state comes from" lists the cases; each is
+ * a rule below, with the FACTS.md item it rests on, and a row in
+ * tests/test-explain.c.  In short:
+ *
+ *  virt type not qemu/kvm   no <pmu> element at all (FACTS.md §1: Nova emits
+ *                           it only for qemu and kvm)                 -> unknown
+ *  ppc64 + off              libvirt: "PMU is always enabled for
+ *                           architecture" (FACTS.md §2)               -> refused
+ *  ppc64 otherwise          always on (FACTS.md §2)                   -> on
+ *  x86 + TCG                TCG emulates no x86 PMU (FACTS.md §3)     -> off
+ *  x86 KVM + unset          QEMU's default: host / max turn pmu on under
+ *                           KVM, every named model (and so host-model,
+ *                           and libvirt's qemu64 without <cpu>) has it
+ *                           off (FACTS.md §2, §3)                     -> on / off
+ *  x86 KVM + pmu off on an AMD host with a vPMU and QEMU < 11:
+ *                           AMD guests find the legacy counters by CPU
+ *                           family, so off is only partly off (FACTS.md §3)
+ *                                                                     -> partial
+ *  aarch64 + unset          on for cortex-a57, max, host (KVM with
+ *                           PMUv3); TCG emulates PMUv3 (FACTS.md §3)  -> on
+ *  aarch64 needs <cpu>      libvirt passes pmu= only with a CPU (FACTS.md §2)
+ *  host without a vPMU      enable_pmu=N or no host PMU: no guest gets
+ *                           one whatever the XML says (FACTS.md §3)   -> off
+ */
 #include "config.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+#include "vpmu/explain.h"
+
+struct vpmu_explanation {
+    vpmu_effective state;
+    vpmu_pmu decision;
+    const char *rule;
+    const char *element;
+    strv reasons;
+};
+
+static const char *const effective_strings[] = {
+    [VPMU_EFFECTIVE_UNKNOWN] = "unknown", [VPMU_EFFECTIVE_ON] = "on",
+    [VPMU_EFFECTIVE_OFF] = "off",         [VPMU_EFFECTIVE_PARTIAL] = "partial",
+    [VPMU_EFFECTIVE_REFUSED] = "refused",
+};
+static_assert(ELEMENTSOF(effective_strings) == VPMU_EFFECTIVE_LAST,
+              "effective_strings must match vpmu_effective");
+
+const char *
+vpmu_effective_to_string(vpmu_effective e)
+{
+    return (unsigned)e < VPMU_EFFECTIVE_LAST ? effective_strings[e] : NULL;
+}
+
+/* ---- versions ------------------------------------------------------------------------------ */
+
+static int
+parse_part(const char **p, unsigned long *out)
+{
+    char *end = NULL;
+    unsigned long v;
+
+    if (**p < '0' || **p > '9')
+        return -1;
+    errno = 0;
+    v = strtoul(*p, &end, 10);
+    if (errno != 0 || end == *p || v > 999)
+        return -1;
+    *p = end;
+    *out = v;
+    return 0;
+}
+
+int
+vpmu_version_parse(const char *s, unsigned long *out)
+{
+    unsigned long major = 0, minor = 0, micro = 0;
+    const char *p = s;
+
+    if (!s)
+        return -1;
+    if (parse_part(&p, &major) < 0 || *p++ != '.' || parse_part(&p, &minor) < 0)
+        return -1;
+    if (*p == '.') {
+        p++;
+        if (parse_part(&p, &micro) < 0)
+            return -1;
+    }
+    if (*p != '\0')
+        return -1;
+    *out = major * 1000000ul + minor * 1000ul + micro;
+    return 0;
+}
+
+char *
+vpmu_version_format(unsigned long v, char *buf, size_t size)
+{
+    snprintf(buf, size, "%lu.%lu.%lu", v / 1000000ul, (v / 1000ul) % 1000ul, v % 1000ul);
+    return buf;
+}
+
+/* ---- rules --------------------------------------------------------------------------------- */
+
+typedef enum { FAM_OTHER, FAM_X86, FAM_ARM64, FAM_PPC64 } arch_family;
+
+static arch_family
+family_of(const char *arch)
+{
+    if (!arch)
+        return FAM_OTHER;
+    if (STREQ(arch, "x86_64") || STREQ(arch, "i686") || STREQ(arch, "i386"))
+        return FAM_X86;
+    if (STREQ(arch, "aarch64"))
+        return FAM_ARM64;
+    if (STREQ(arch, "ppc64") || STREQ(arch, "ppc64le"))
+        return FAM_PPC64;
+    return FAM_OTHER;
+}
+
+static void
+set(vpmu_explanation *ex, vpmu_effective state, const char *rule)
+{
+    ex->state = state;
+    ex->rule = rule;
+}
+
+static void
+because(vpmu_explanation *ex, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+because(vpmu_explanation *ex, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    strv_push(&ex->reasons, xvasprintf(fmt, ap));
+    va_end(ap);
+}
+
+/* Copy the host's own reasons, so that "cannot honour" says why. */
+static void
+add_host_reasons(vpmu_explanation *ex, const vpmu_hostcaps *host)
+{
+    const char *const *r = vpmu_hostcaps_get_reasons(host, NULL);
+
+    for (; *r; r++)
+        because(ex, "host: %s", *r);
+}
+
+static const char *
+or_none(const char *s)
+{
+    return s ? s : "none";
+}
+
+/* What the QEMU pmu property ends up as, before the host has its say. */
+typedef enum { REQ_UNKNOWN, REQ_ON, REQ_OFF } requested;
+
+static requested
+x86_requested(vpmu_explanation *ex, const vpmu_explain_input *in, const char **rule)
+{
+    const char *mode = in->cpu_mode;
+
+    if (!mode && in->cpu_model)
+        mode = "custom";
+    switch (in->decision) {
+    case VPMU_PMU_ON:
+        *rule = "x86-on";
+        because(ex, "decided on: libvirt passes pmu=on to -cpu");
+        return REQ_ON;
+    case VPMU_PMU_OFF:
+        *rule = "x86-off";
+        because(ex, "decided off: libvirt passes pmu=off to -cpu, which hides CPUID leaf 0xA and "
+                    "clears PDCM");
+        return REQ_OFF;
+    default:
+        break;
+    }
+    /* Unset: no <pmu> element, so QEMU's default for the CPU model applies (FACTS.md §3). */
+    if (!mode) {
+        *rule = "x86-unset-no-cpu";
+        because(ex, "unset with no <cpu>: libvirt picks the named model qemu64, whose pmu "
+                    "property defaults to off");
+        return REQ_OFF;
+    }
+    if (STREQ(mode, "host-passthrough")) {
+        *rule = "x86-unset-host-passthrough";
+        because(ex, "unset with host-passthrough: -cpu host turns pmu on under KVM");
+        return REQ_ON;
+    }
+    if (STREQ(mode, "maximum")) {
+        *rule = "x86-unset-maximum";
+        because(ex, "unset with maximum: -cpu max turns pmu on under KVM");
+        return REQ_ON;
+    }
+    if (STREQ(mode, "host-model")) {
+        *rule = "x86-unset-host-model";
+        because(ex, "unset with host-model: libvirt expands it to a named model, whose pmu "
+                    "property defaults to off");
+        return REQ_OFF;
+    }
+    *rule = "x86-unset-named-model";
+    because(ex, "unset with the named model '%s': its pmu property defaults to off",
+            or_none(in->cpu_model));
+    return REQ_OFF;
+}
+
+static void
+explain_x86_kvm(vpmu_explanation *ex, const vpmu_explain_input *in)
+{
+    const vpmu_hostcaps *host = in->host;
+    const char *rule = NULL;
+    char vbuf[32];
+    requested req = x86_requested(ex, in, &rule);
+    bool host_yes = host && vpmu_hostcaps_get_verdict(host) == VPMU_HOST_YES;
+
+    if (req == REQ_ON) {
+        if (!host) {
+            set(ex, VPMU_EFFECTIVE_UNKNOWN, "host-unknown");
+            because(ex, "the guest asks for a vPMU and gets one only when the host has a PMU "
+                        "and kvm.enable_pmu is not N; the host is unknown");
+            return;
+        }
+        if (!host_yes) {
+            set(ex, VPMU_EFFECTIVE_OFF, "host-cannot-honour");
+            because(ex, "this host gives no guest a vPMU, whatever the XML says");
+            add_host_reasons(ex, host);
+            return;
+        }
+        set(ex, VPMU_EFFECTIVE_ON, rule);
+        because(ex, "the host has a PMU and KVM gives guests a vPMU");
+        return;
+    }
+
+    /* REQ_OFF */
+    if (host && !host_yes) {
+        set(ex, VPMU_EFFECTIVE_OFF, rule);
+        because(ex, "this host gives no guest a vPMU anyway");
+        add_host_reasons(ex, host);
+        return;
+    }
+    if (in->qemu_version >= VPMU_QEMU_AMD_FULL_OFF) {
+        set(ex, VPMU_EFFECTIVE_OFF, rule);
+        because(ex, "QEMU %s disables KVM's vPMU fully (KVM_PMU_CAP_DISABLE), also on AMD",
+                vpmu_version_format(in->qemu_version, vbuf, sizeof(vbuf)));
+        return;
+    }
+    if (!host) {
+        set(ex, VPMU_EFFECTIVE_UNKNOWN, "host-unknown");
+        because(ex, "off, except on an AMD host with QEMU older than 11, where it is only partly "
+                    "off; the host is unknown");
+        return;
+    }
+    if (vpmu_hostcaps_get_vendor(host) == VPMU_VENDOR_AMD) {
+        set(ex, VPMU_EFFECTIVE_PARTIAL, "amd-off-old-qemu");
+        because(ex, "AMD guests find the legacy counters by CPU family, not CPUID, so pmu=off "
+                    "does not stop KVM's AMD vPMU; QEMU disables it fully only from 11.0");
+        if (in->qemu_version)
+            because(ex, "QEMU %s is older than 11.0",
+                    vpmu_version_format(in->qemu_version, vbuf, sizeof(vbuf)));
+        else
+            because(ex, "the QEMU version is unknown: assuming it is older than 11.0");
+        return;
+    }
+    set(ex, VPMU_EFFECTIVE_OFF, rule);
+}
+
+static void
+explain_x86(vpmu_explanation *ex, const vpmu_explain_input *in)
+{
+    if (STREQ(in->virt_type, "qemu")) {
+        /* FACTS.md §3: TCG emulates no x86 PMU. */
+        set(ex, VPMU_EFFECTIVE_OFF, "x86-tcg");
+        because(ex, "x86 under TCG (virt type qemu): QEMU emulates no x86 PMU, so the guest never "
+                    "sees one");
+        if (in->decision == VPMU_PMU_ON)
+            because(ex, "the decision on cannot be honoured: use virt type kvm on a host with a "
+                        "vPMU");
+        return;
+    }
+    explain_x86_kvm(ex, in);
+}
+
+static void
+explain_ppc64(vpmu_explanation *ex, const vpmu_explain_input *in)
+{
+    /* FACTS.md §2: on ppc64 the PMU is always on, and libvirt rejects off. */
+    if (in->decision == VPMU_PMU_OFF) {
+        set(ex, VPMU_EFFECTIVE_REFUSED, "ppc64-off-refused");
+        because(ex, "ppc64: the PMU is always on, and libvirt rejects <pmu state='off'/> (\"PMU "
+                    "is always enabled for architecture\"); the guest will not start");
+        return;
+    }
+    set(ex, VPMU_EFFECTIVE_ON, "ppc64-always-on");
+    because(ex, "ppc64: the PMU is always on");
+}
+
+static bool
+arm_model_has_pmu(const char *model)
+{
+    /* The CPU types FACTS.md §3 names as having a PMU by default. */
+    return model && (STREQ(model, "cortex-a57") || STREQ(model, "max"));
+}
+
+static void
+explain_arm64(vpmu_explanation *ex, const vpmu_explain_input *in)
+{
+    const vpmu_hostcaps *host = in->host;
+    const char *mode = in->cpu_mode;
+    bool tcg = STREQ(in->virt_type, "qemu");
+    requested req = REQ_UNKNOWN;
+    const char *rule = NULL;
+
+    if (!mode && in->cpu_model)
+        mode = "custom";
+    if (!mode) {
+        /* FACTS.md §2: on other architectures than x86 a <cpu> element is needed. */
+        set(ex, VPMU_EFFECTIVE_UNKNOWN, "aarch64-no-cpu");
+        because(ex, "aarch64 guest without <cpu>: libvirt needs a CPU model to pass pmu=, and "
+                    "vpmu has no rule for QEMU's default CPU");
+        return;
+    }
+    if (tcg && STREQ(mode, "host-passthrough")) {
+        set(ex, VPMU_EFFECTIVE_UNKNOWN, "aarch64-tcg-host-cpu");
+        because(ex, "host-passthrough (-cpu host) needs KVM; under TCG the guest will not start");
+        return;
+    }
+
+    switch (in->decision) {
+    case VPMU_PMU_ON:
+        req = REQ_ON;
+        rule = "aarch64-on";
+        because(ex, "decided on: libvirt passes pmu=on to -cpu");
+        break;
+    case VPMU_PMU_OFF:
+        req = REQ_OFF;
+        rule = "aarch64-off";
+        because(ex, "decided off: libvirt passes pmu=off to -cpu, which removes the PMU");
+        break;
+    default:
+        if (STREQ(mode, "host-passthrough") || STREQ(mode, "maximum") ||
+            (STREQ(mode, "custom") && arm_model_has_pmu(in->cpu_model))) {
+            req = REQ_ON;
+            rule = "aarch64-unset-default-on";
+            because(ex, "unset: QEMU turns pmu on by default for CPU type '%s'",
+                    STREQ(mode, "host-passthrough") ? "host"
+                    : STREQ(mode, "maximum")        ? "max"
+                                                    : in->cpu_model);
+        } else {
+            set(ex, VPMU_EFFECTIVE_UNKNOWN, "aarch64-unset-model-unknown");
+            because(ex, "unset with CPU %s '%s': vpmu knows QEMU's default only for cortex-a57, "
+                        "max and host",
+                    STREQ(mode, "custom") ? "model" : "mode",
+                    STREQ(mode, "custom") ? or_none(in->cpu_model) : mode);
+            return;
+        }
+        break;
+    }
+
+    if (req == REQ_OFF) {
+        set(ex, VPMU_EFFECTIVE_OFF, rule);
+        return;
+    }
+    /* REQ_ON */
+    if (tcg) {
+        set(ex, VPMU_EFFECTIVE_ON, "aarch64-tcg");
+        because(ex, "TCG emulates PMUv3 with a cycle counter and a few events (no instructions "
+                    "event without -icount)");
+        return;
+    }
+    if (!host) {
+        set(ex, VPMU_EFFECTIVE_UNKNOWN, "host-unknown");
+        because(ex, "the guest asks for a vPMU and gets one under KVM only when the host has "
+                    "PMUv3; the host is unknown");
+        return;
+    }
+    if (vpmu_hostcaps_get_verdict(host) != VPMU_HOST_YES) {
+        set(ex, VPMU_EFFECTIVE_OFF, "host-cannot-honour");
+        because(ex, "this host gives KVM guests no vPMU, whatever the XML says");
+        add_host_reasons(ex, host);
+        return;
+    }
+    set(ex, VPMU_EFFECTIVE_ON, rule);
+    because(ex, "the host has PMUv3 and KVM gives guests a vPMU");
+}
+
+vpmu_explanation *
+vpmu_explain(const vpmu_explain_input *in)
+{
+    vpmu_explanation *ex = xcalloc(1, sizeof(*ex));
+    const char *arch = in->arch;
+    arch_family fam, host_fam;
+
+    ex->decision = in->decision;
+    /* FACTS.md §1/§2: unset emits no element; on/off emit <pmu state=.../>. */
+    if (in->decision == VPMU_PMU_ON)
+        ex->element = "<pmu state='on'/>";
+    else if (in->decision == VPMU_PMU_OFF)
+        ex->element = "<pmu state='off'/>";
+
+    if (!in->virt_type) {
+        set(ex, VPMU_EFFECTIVE_UNKNOWN, "virt-type-unknown");
+        because(ex, "the virt type is unknown; give --virt-type kvm or qemu");
+        return ex;
+    }
+    if (!STREQ(in->virt_type, "kvm") && !STREQ(in->virt_type, "qemu")) {
+        /* FACTS.md §1: Nova emits the element only for virt types qemu and kvm. */
+        ex->element = NULL;
+        set(ex, VPMU_EFFECTIVE_UNKNOWN, "virt-type-no-element");
+        because(ex, "virt type '%s': like Nova, vpmu emits <pmu> only for qemu and kvm, and has "
+                    "no rule for this hypervisor's default",
+                in->virt_type);
+        return ex;
+    }
+
+    if (!arch && in->host)
+        arch = vpmu_hostcaps_get_arch(in->host);
+    if (!arch) {
+        set(ex, VPMU_EFFECTIVE_UNKNOWN, "arch-unknown");
+        because(ex, "the guest arch is unknown; give --arch");
+        return ex;
+    }
+    fam = family_of(arch);
+    if (fam == FAM_OTHER) {
+        set(ex, VPMU_EFFECTIVE_UNKNOWN, "arch-unsupported");
+        because(ex, "vpmu has no rule for arch '%s'", arch);
+        return ex;
+    }
+
+    if (STREQ(in->virt_type, "kvm") && in->host) {
+        host_fam = family_of(vpmu_hostcaps_get_arch(in->host));
+        if (vpmu_hostcaps_get_arch(in->host) && host_fam != fam) {
+            set(ex, VPMU_EFFECTIVE_UNKNOWN, "kvm-cross-arch");
+            because(ex, "KVM runs only guests of the host's arch: a %s guest cannot start with "
+                        "virt type kvm on this %s host",
+                    arch, vpmu_hostcaps_get_arch(in->host));
+            return ex;
+        }
+        if (!vpmu_hostcaps_has_dev_kvm(in->host)) {
+            set(ex, VPMU_EFFECTIVE_UNKNOWN, "kvm-unavailable");
+            because(ex, "no /dev/kvm on this host: a guest with virt type kvm cannot start");
+            return ex;
+        }
+    }
+
+    switch (fam) {
+    case FAM_X86:
+        explain_x86(ex, in);
+        break;
+    case FAM_ARM64:
+        explain_arm64(ex, in);
+        break;
+    case FAM_PPC64:
+        explain_ppc64(ex, in);
+        break;
+    default:
+        break;
+    }
+    return ex;
+}
+
+void
+vpmu_explanation_free(vpmu_explanation *ex)
+{
+    if (!ex)
+        return;
+    strv_clear(&ex->reasons);
+    free(ex);
+}
+
+vpmu_effective
+vpmu_explanation_get_state(const vpmu_explanation *ex)
+{
+    return ex->state;
+}
+
+const char *
+vpmu_explanation_get_rule(const vpmu_explanation *ex)
+{
+    return ex->rule;
+}
+
+const char *
+vpmu_explanation_get_element(const vpmu_explanation *ex)
+{
+    return ex->element;
+}
+
+const char *const *
+vpmu_explanation_get_reasons(const vpmu_explanation *ex, size_t *n)
+{
+    static const char *const empty[] = {NULL};
+
+    if (n)
+        *n = ex->reasons.n;
+    return ex->reasons.v ? (const char *const *)ex->reasons.v : empty;
+}
+
+bool
+vpmu_explanation_honours_decision(const vpmu_explanation *ex)
+{
+    switch (ex->decision) {
+    case VPMU_PMU_ON:
+        return ex->state == VPMU_EFFECTIVE_ON || ex->state == VPMU_EFFECTIVE_UNKNOWN;
+    case VPMU_PMU_OFF:
+        return ex->state == VPMU_EFFECTIVE_OFF || ex->state == VPMU_EFFECTIVE_UNKNOWN;
+    default:
+        return true;
+    }
+}
