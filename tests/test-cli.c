@@ -209,8 +209,8 @@ test_case(void **state)
     run(argv.v, access(stdinp, R_OK) == 0 ? stdinp : NULL, tmpdir, &r);
 
     if (r.status != want_exit) {
-        print_error("exit status %d, expected %d\n--- stdout ---\n%s--- stderr ---\n%s\n",
-                    r.status, want_exit, r.out, r.err);
+        print_error("exit status %d, expected %d\n--- stdout ---\n%s--- stderr ---\n%s\n", r.status,
+                    want_exit, r.out, r.err);
         fail();
     }
 

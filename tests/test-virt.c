@@ -126,8 +126,12 @@ static char *
 build_guest(const char *name, vpmu_pmu pmu)
 {
     vpmu_guest_spec s = {
-        .name = name, .arch = "x86_64", .virt_type = "qemu", .memory_mib = 256, .vcpus = 1,
-        .pmu = pmu,
+            .name = name,
+            .arch = "x86_64",
+            .virt_type = "qemu",
+            .memory_mib = 256,
+            .vcpus = 1,
+            .pmu = pmu,
     };
     _cleanup_(vpmu_domxml_freep) vpmu_domxml *d = NULL;
     vpmu_error *err = NULL;
@@ -253,14 +257,14 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_open_and_identity),
-        cmocka_unit_test(test_open_failure_is_clear),
-        cmocka_unit_test(test_defaults_from_capabilities),
-        cmocka_unit_test(test_define_start_each_state),
-        cmocka_unit_test(test_define_refuses_existing_name),
-        cmocka_unit_test(test_define_invalid_is_not_left_behind),
-        cmocka_unit_test(test_apply_changes_only_pmu),
-        cmocka_unit_test(test_apply_idempotent_and_missing),
+            cmocka_unit_test(test_open_and_identity),
+            cmocka_unit_test(test_open_failure_is_clear),
+            cmocka_unit_test(test_defaults_from_capabilities),
+            cmocka_unit_test(test_define_start_each_state),
+            cmocka_unit_test(test_define_refuses_existing_name),
+            cmocka_unit_test(test_define_invalid_is_not_left_behind),
+            cmocka_unit_test(test_apply_changes_only_pmu),
+            cmocka_unit_test(test_apply_idempotent_and_missing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

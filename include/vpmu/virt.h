@@ -43,7 +43,7 @@ VPMU_EXPORT char *vpmu_conn_get_host_arch(vpmu_conn *conn, vpmu_error **error);
  * accept either and "kvm" is reported only when listed.  Owned string.
  */
 VPMU_EXPORT char *vpmu_conn_default_virt_type(vpmu_conn *conn, const char *arch,
-                                             vpmu_error **error);
+                                              vpmu_error **error);
 /* The emulator binary the connection lists for @arch, or NULL (no error). */
 VPMU_EXPORT char *vpmu_conn_get_emulator(vpmu_conn *conn, const char *arch, const char *virt_type);
 

@@ -100,7 +100,9 @@ enum {
             {"flavor-spec", required_argument, NULL, CLI_OPT_FLAVOR_SPEC},                         \
             {"image-prop", required_argument, NULL, CLI_OPT_IMAGE_PROP},                           \
             {"flavor-name", required_argument, NULL, CLI_OPT_FLAVOR_NAME},                         \
-            {"image-name", required_argument, NULL, CLI_OPT_IMAGE_NAME}
+    {                                                                                              \
+        "image-name", required_argument, NULL, CLI_OPT_IMAGE_NAME                                  \
+    }
 
 #define CLI_GUEST_LONGOPTS                                                                         \
     {"arch", required_argument, NULL, CLI_OPT_ARCH},                                               \
@@ -112,7 +114,9 @@ enum {
             {"initrd", required_argument, NULL, CLI_OPT_INITRD},                                   \
             {"cmdline", required_argument, NULL, CLI_OPT_CMDLINE},                                 \
             {"serial-log", required_argument, NULL, CLI_OPT_SERIAL_LOG},                           \
-            {"emulator", required_argument, NULL, CLI_OPT_EMULATOR}
+    {                                                                                              \
+        "emulator", required_argument, NULL, CLI_OPT_EMULATOR                                      \
+    }
 
 /* Help text for the shared groups, for each command's --help. */
 extern const char cli_policy_help[];
@@ -185,11 +189,10 @@ int cli_host_report_placement(const cli_global *g, const char *url, const char *
  * "set"|"cleared"|"unchanged","present","trait_created","generation",
  * "other_traits","attempts","conflicts"}.  -1 with @error on failure.
  */
-int cli_host_placement_json(const char *url, const char *provider, const char *token,
-                            bool capable, json_t **out, vpmu_error **error);
+int cli_host_placement_json(const char *url, const char *provider, const char *token, bool capable,
+                            json_t **out, vpmu_error **error);
 /* @token if given, else $OS_TOKEN, else NULL. */
 const char *cli_placement_token(const char *token);
-
 
 /*
  * A guest ready to build: the spec plus the strings it borrows, and notes on

@@ -38,11 +38,11 @@ int
 cmd_apply(cli_global *g, int argc, char **argv)
 {
     static const struct option longopts[] = {
-        CLI_POLICY_LONGOPTS,
-        {"notify", required_argument, NULL, OPT_NOTIFY},
-        {"notify-exchange", required_argument, NULL, OPT_NOTIFY_EXCHANGE},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+            CLI_POLICY_LONGOPTS,
+            {"notify", required_argument, NULL, OPT_NOTIFY},
+            {"notify-exchange", required_argument, NULL, OPT_NOTIFY_EXCHANGE},
+            {"help", no_argument, NULL, 'h'},
+            {NULL, 0, NULL, 0},
     };
     _cleanup_(cli_policy_clear) cli_policy p = {0};
     vpmu_apply_result res = {0};

@@ -46,15 +46,15 @@ int
 cmd_boot(cli_global *g, int argc, char **argv)
 {
     static const struct option longopts[] = {
-        CLI_POLICY_LONGOPTS,
-        CLI_GUEST_LONGOPTS,
-        {"name", required_argument, NULL, OPT_NAME},
-        {"no-start", no_argument, NULL, OPT_NO_START},
-        {"no-reboot", no_argument, NULL, OPT_NO_REBOOT},
-        {"notify", required_argument, NULL, OPT_NOTIFY},
-        {"notify-exchange", required_argument, NULL, OPT_NOTIFY_EXCHANGE},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+            CLI_POLICY_LONGOPTS,
+            CLI_GUEST_LONGOPTS,
+            {"name", required_argument, NULL, OPT_NAME},
+            {"no-start", no_argument, NULL, OPT_NO_START},
+            {"no-reboot", no_argument, NULL, OPT_NO_REBOOT},
+            {"notify", required_argument, NULL, OPT_NOTIFY},
+            {"notify-exchange", required_argument, NULL, OPT_NOTIFY_EXCHANGE},
+            {"help", no_argument, NULL, 'h'},
+            {NULL, 0, NULL, 0},
     };
     _cleanup_(cli_policy_clear) cli_policy p = {0};
     _cleanup_(cli_guest_plan_clear) cli_guest_plan plan = {0};

@@ -24,9 +24,9 @@ int
 cmd_decide(cli_global *g, int argc, char **argv)
 {
     static const struct option longopts[] = {
-        CLI_POLICY_LONGOPTS,
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+            CLI_POLICY_LONGOPTS,
+            {"help", no_argument, NULL, 'h'},
+            {NULL, 0, NULL, 0},
     };
     _cleanup_(cli_policy_clear) cli_policy p = {0};
     vpmu_error *err = NULL;

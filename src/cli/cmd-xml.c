@@ -76,14 +76,14 @@ int
 cmd_xml(cli_global *g, int argc, char **argv)
 {
     static const struct option longopts[] = {
-        CLI_POLICY_LONGOPTS,
-        CLI_GUEST_LONGOPTS,
-        {"domain", required_argument, NULL, OPT_DOMAIN},
-        {"in-place", no_argument, NULL, OPT_IN_PLACE},
-        {"name", required_argument, NULL, OPT_NAME},
-        {"no-reboot", no_argument, NULL, OPT_NO_REBOOT},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+            CLI_POLICY_LONGOPTS,
+            CLI_GUEST_LONGOPTS,
+            {"domain", required_argument, NULL, OPT_DOMAIN},
+            {"in-place", no_argument, NULL, OPT_IN_PLACE},
+            {"name", required_argument, NULL, OPT_NAME},
+            {"no-reboot", no_argument, NULL, OPT_NO_REBOOT},
+            {"help", no_argument, NULL, 'h'},
+            {NULL, 0, NULL, 0},
     };
     _cleanup_(cli_policy_clear) cli_policy p = {0};
     _cleanup_(cli_guest_plan_clear) cli_guest_plan plan = {0};

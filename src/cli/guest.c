@@ -43,8 +43,7 @@ ensure_conn(const cli_global *g, vpmu_conn **conn, vpmu_error **error)
 static bool
 known_arch(const char *a)
 {
-    static const char *const arches[] = {"x86_64", "i686", "aarch64", "ppc64le", "ppc64",
-                                         "s390x"};
+    static const char *const arches[] = {"x86_64", "i686", "aarch64", "ppc64le", "ppc64", "s390x"};
     for (size_t i = 0; i < ELEMENTSOF(arches); i++)
         if (STREQ(a, arches[i]))
             return true;
@@ -52,9 +51,8 @@ known_arch(const char *a)
 }
 
 int
-cli_guest_plan_make(const cli_global *g, const cli_guest *o, const cli_policy *p,
-                    const char *name, bool no_reboot, vpmu_conn **conn, cli_guest_plan *plan,
-                    vpmu_error **error)
+cli_guest_plan_make(const cli_global *g, const cli_guest *o, const cli_policy *p, const char *name,
+                    bool no_reboot, vpmu_conn **conn, cli_guest_plan *plan, vpmu_error **error)
 {
     vpmu_guest_spec *s = &plan->spec;
     const char *img_arch = vpmu_image_get_prop(p->image, "hw_architecture");

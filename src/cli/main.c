@@ -14,14 +14,15 @@
 #include "vpmu/virt.h"
 
 static const cli_command commands[] = {
-    {"decide", "print the vPMU decision for a flavor and an image", cmd_decide},
-    {"xml", "print guest XML: a new guest, or an existing domain edited", cmd_xml},
-    {"boot", "define and start the guest on a libvirt connection", cmd_boot},
-    {"apply", "redefine an existing domain with the decision applied", cmd_apply},
-    {"explain", "the vPMU a guest will really get on this host, with reasons", cmd_explain},
-    {"host", "the host's vPMU capability and traits; report to Placement", cmd_host},
-    {"schedule", "the Placement query for a flavor and image; matching providers", cmd_schedule},
-    {"audit", "the vPMU state of every domain on one or more connections", cmd_audit},
+        {"decide", "print the vPMU decision for a flavor and an image", cmd_decide},
+        {"xml", "print guest XML: a new guest, or an existing domain edited", cmd_xml},
+        {"boot", "define and start the guest on a libvirt connection", cmd_boot},
+        {"apply", "redefine an existing domain with the decision applied", cmd_apply},
+        {"explain", "the vPMU a guest will really get on this host, with reasons", cmd_explain},
+        {"host", "the host's vPMU capability and traits; report to Placement", cmd_host},
+        {"schedule", "the Placement query for a flavor and image; matching providers",
+         cmd_schedule},
+        {"audit", "the vPMU state of every domain on one or more connections", cmd_audit},
 };
 
 static void
@@ -55,9 +56,9 @@ int
 main(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"connect", required_argument, NULL, 'c'}, {"output", required_argument, NULL, 'o'},
-        {"quiet", no_argument, NULL, 'q'},         {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},       {NULL, 0, NULL, 0},
+            {"connect", required_argument, NULL, 'c'}, {"output", required_argument, NULL, 'o'},
+            {"quiet", no_argument, NULL, 'q'},         {"help", no_argument, NULL, 'h'},
+            {"version", no_argument, NULL, 'V'},       {NULL, 0, NULL, 0},
     };
     cli_global g = {0};
     int c;

@@ -18,17 +18,17 @@
 #include "vpmu/policy.h"
 
 static const char *const pmu_strings[] = {
-    [VPMU_PMU_UNSET] = "unset",
-    [VPMU_PMU_ON] = "on",
-    [VPMU_PMU_OFF] = "off",
+        [VPMU_PMU_UNSET] = "unset",
+        [VPMU_PMU_ON] = "on",
+        [VPMU_PMU_OFF] = "off",
 };
 static_assert(ELEMENTSOF(pmu_strings) == VPMU_PMU_LAST, "pmu_strings must match vpmu_pmu");
 
 static const char *const source_strings[] = {
-    [VPMU_SOURCE_NONE] = "none",
-    [VPMU_SOURCE_FLAVOR] = "flavor",
-    [VPMU_SOURCE_IMAGE] = "image",
-    [VPMU_SOURCE_BOTH] = "flavor+image",
+        [VPMU_SOURCE_NONE] = "none",
+        [VPMU_SOURCE_FLAVOR] = "flavor",
+        [VPMU_SOURCE_IMAGE] = "image",
+        [VPMU_SOURCE_BOTH] = "flavor+image",
 };
 static_assert(ELEMENTSOF(source_strings) == VPMU_SOURCE_LAST,
               "source_strings must match vpmu_source");
@@ -120,8 +120,7 @@ name_or(const char *name, const char *fallback)
 
 /* Parse one side; NULL value means absent (unset). */
 static int
-parse_side(const char *value, bool is_flavor, const char *owner, vpmu_pmu *out,
-           vpmu_error **error)
+parse_side(const char *value, bool is_flavor, const char *owner, vpmu_pmu *out, vpmu_error **error)
 {
     bool b;
 

@@ -22,8 +22,7 @@ closep(int *fd)
     }
 }
 
-static void __attribute__((noreturn))
-oom(void)
+static void __attribute__((noreturn)) oom(void)
 {
     /* The one place the code base gives up: there is nothing sane to do. */
     static const char msg[] = "vpmu: out of memory\n";
@@ -165,8 +164,7 @@ vpmu_read_file(const char *path, size_t cap, char **out, size_t *len, vpmu_error
         if (r < 0) {
             if (errno == EINTR)
                 continue;
-            vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot read '%s': %s", shown,
-                           strerror(errno));
+            vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot read '%s': %s", shown, strerror(errno));
             return -1;
         }
         if (r == 0)

@@ -107,8 +107,8 @@ vpmu_conn_get_driver(vpmu_conn *conn)
 }
 
 int
-vpmu_conn_get_versions(vpmu_conn *conn, unsigned long *libvirt_version,
-                       unsigned long *hv_version, vpmu_error **error)
+vpmu_conn_get_versions(vpmu_conn *conn, unsigned long *libvirt_version, unsigned long *hv_version,
+                       vpmu_error **error)
 {
     unsigned long lv = 0, hv = 0;
 
@@ -181,8 +181,7 @@ vpmu_conn_get_host_arch(vpmu_conn *conn, vpmu_error **error)
         if (arch)
             return arch;
         if (local) {
-            vpmu_error_set(error, vpmu_error_get_code(local), "%s",
-                           vpmu_error_get_message(local));
+            vpmu_error_set(error, vpmu_error_get_code(local), "%s", vpmu_error_get_message(local));
             vpmu_error_free(local);
             return NULL;
         }
@@ -265,8 +264,7 @@ lookup(vpmu_conn *conn, const char *name, vpmu_error **error)
 }
 
 int
-vpmu_guest_define(vpmu_conn *conn, const char *xml, bool start, char **uuid_out,
-                  vpmu_error **error)
+vpmu_guest_define(vpmu_conn *conn, const char *xml, bool start, char **uuid_out, vpmu_error **error)
 {
     _cleanup_(vpmu_domxml_freep) vpmu_domxml *doc = NULL;
     _cleanup_(virDomainFreep) virDomainPtr dom = NULL;
@@ -347,9 +345,10 @@ vpmu_domain_apply_pmu(vpmu_conn *conn, const char *name, vpmu_pmu pmu, vpmu_appl
     if (!dom)
         return -1;
     if (virDomainIsPersistent(dom) != 1) {
-        vpmu_error_set(error, VPMU_ERR_RUNTIME,
-                       "domain '%s' on '%s' is transient; apply changes persistent definitions only",
-                       name, conn->uri);
+        vpmu_error_set(
+                error, VPMU_ERR_RUNTIME,
+                "domain '%s' on '%s' is transient; apply changes persistent definitions only", name,
+                conn->uri);
         return -1;
     }
     orig = virDomainGetXMLDesc(dom, flags);
