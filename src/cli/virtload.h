@@ -56,7 +56,7 @@
 /* Owned by the audit module (cmd-audit.c). */
 #define VPMU_VIRT_SYMBOLS_AUDIT(X) X(vpmu_audit_run)
 /* Owned by the notification module (AMQP publishing). */
-#define VPMU_VIRT_SYMBOLS_AMQP(X)
+#define VPMU_VIRT_SYMBOLS_AMQP(X) X(vpmu_notification_publish_amqp)
 
 #define VPMU_VIRT_DECLARE_PTR(sym) extern __typeof__(sym) *cli_virt_##sym;
 VPMU_VIRT_SYMBOLS(VPMU_VIRT_DECLARE_PTR)
