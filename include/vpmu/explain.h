@@ -44,10 +44,10 @@ VPMU_EXPORT char *vpmu_version_format(unsigned long v, char *buf, size_t size);
 /* Inputs; strings are borrowed. */
 typedef struct {
     vpmu_pmu decision;
-    const char *arch;      /* guest arch; NULL: the host's, else unknown */
-    const char *virt_type; /* <domain type>: "kvm", "qemu", other; NULL: unknown */
-    const char *cpu_mode;  /* host-passthrough, host-model, custom, maximum; NULL: no <cpu> */
-    const char *cpu_model; /* with custom */
+    const char *arch;           /* guest arch; NULL: the host's, else unknown */
+    const char *virt_type;      /* <domain type>: "kvm", "qemu", other; NULL: unknown */
+    const char *cpu_mode;       /* host-passthrough, host-model, custom, maximum; NULL: no <cpu> */
+    const char *cpu_model;      /* with custom */
     const vpmu_hostcaps *host;  /* NULL: the host is unknown */
     unsigned long qemu_version; /* 0: unknown */
 } vpmu_explain_input;
@@ -68,8 +68,7 @@ VPMU_EXPORT const char *vpmu_explanation_get_rule(const vpmu_explanation *ex);
 /* The <pmu> element libvirt gets, or NULL when none is emitted.  Borrowed. */
 VPMU_EXPORT const char *vpmu_explanation_get_element(const vpmu_explanation *ex);
 /* The reasons, one phrase each, NULL-terminated; *n (optional) gets the count.  Borrowed. */
-VPMU_EXPORT const char *const *vpmu_explanation_get_reasons(const vpmu_explanation *ex,
-                                                           size_t *n);
+VPMU_EXPORT const char *const *vpmu_explanation_get_reasons(const vpmu_explanation *ex, size_t *n);
 /*
  * Whether the guest gets what was decided: on -> on, off -> off.  An unset
  * decision asked for nothing and is always honoured; an unknown state is not

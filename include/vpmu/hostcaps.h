@@ -125,7 +125,7 @@ VPMU_EXPORT bool vpmu_hostcaps_has_cpu_event_source(const vpmu_hostcaps *caps);
 VPMU_EXPORT const char *vpmu_hostcaps_get_arm_pmu(const vpmu_hostcaps *caps);
 /* Every event source name, sorted; NULL-terminated.  *n (optional) gets the count. */
 VPMU_EXPORT const char *const *vpmu_hostcaps_get_event_sources(const vpmu_hostcaps *caps,
-                                                              size_t *n);
+                                                               size_t *n);
 VPMU_EXPORT bool vpmu_hostcaps_has_dev_kvm(const vpmu_hostcaps *caps);
 VPMU_EXPORT vpmu_host_param vpmu_hostcaps_get_enable_pmu(const vpmu_hostcaps *caps);
 

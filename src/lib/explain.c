@@ -46,9 +46,9 @@ struct vpmu_explanation {
 };
 
 static const char *const effective_strings[] = {
-    [VPMU_EFFECTIVE_UNKNOWN] = "unknown", [VPMU_EFFECTIVE_ON] = "on",
-    [VPMU_EFFECTIVE_OFF] = "off",         [VPMU_EFFECTIVE_PARTIAL] = "partial",
-    [VPMU_EFFECTIVE_REFUSED] = "refused",
+        [VPMU_EFFECTIVE_UNKNOWN] = "unknown", [VPMU_EFFECTIVE_ON] = "on",
+        [VPMU_EFFECTIVE_OFF] = "off",         [VPMU_EFFECTIVE_PARTIAL] = "partial",
+        [VPMU_EFFECTIVE_REFUSED] = "refused",
 };
 static_assert(ELEMENTSOF(effective_strings) == VPMU_EFFECTIVE_LAST,
               "effective_strings must match vpmu_effective");
@@ -108,7 +108,12 @@ vpmu_version_format(unsigned long v, char *buf, size_t size)
 
 /* ---- rules --------------------------------------------------------------------------------- */
 
-typedef enum { FAM_OTHER, FAM_X86, FAM_ARM64, FAM_PPC64 } arch_family;
+typedef enum {
+    FAM_OTHER,
+    FAM_X86,
+    FAM_ARM64,
+    FAM_PPC64
+} arch_family;
 
 static arch_family
 family_of(const char *arch)
@@ -131,8 +136,8 @@ set(vpmu_explanation *ex, vpmu_effective state, const char *rule)
     ex->rule = rule;
 }
 
-static void
-because(vpmu_explanation *ex, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void because(vpmu_explanation *ex, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
 
 static void
 because(vpmu_explanation *ex, const char *fmt, ...)
@@ -161,7 +166,11 @@ or_none(const char *s)
 }
 
 /* What the QEMU pmu property ends up as, before the host has its say. */
-typedef enum { REQ_UNKNOWN, REQ_ON, REQ_OFF } requested;
+typedef enum {
+    REQ_UNKNOWN,
+    REQ_ON,
+    REQ_OFF
+} requested;
 
 static requested
 x86_requested(vpmu_explanation *ex, const vpmu_explain_input *in, const char **rule)
@@ -355,8 +364,9 @@ explain_arm64(vpmu_explanation *ex, const vpmu_explain_input *in)
                                                     : in->cpu_model);
         } else {
             set(ex, VPMU_EFFECTIVE_UNKNOWN, "aarch64-unset-model-unknown");
-            because(ex, "unset with CPU %s '%s': vpmu knows QEMU's default only for cortex-a57, "
-                        "max and host",
+            because(ex,
+                    "unset with CPU %s '%s': vpmu knows QEMU's default only for cortex-a57, "
+                    "max and host",
                     STREQ(mode, "custom") ? "model" : "mode",
                     STREQ(mode, "custom") ? or_none(in->cpu_model) : mode);
             return;
@@ -414,8 +424,9 @@ vpmu_explain(const vpmu_explain_input *in)
         /* FACTS.md §1: Nova emits the element only for virt types qemu and kvm. */
         ex->element = NULL;
         set(ex, VPMU_EFFECTIVE_UNKNOWN, "virt-type-no-element");
-        because(ex, "virt type '%s': like Nova, vpmu emits <pmu> only for qemu and kvm, and has "
-                    "no rule for this hypervisor's default",
+        because(ex,
+                "virt type '%s': like Nova, vpmu emits <pmu> only for qemu and kvm, and has "
+                "no rule for this hypervisor's default",
                 in->virt_type);
         return ex;
     }
@@ -438,8 +449,9 @@ vpmu_explain(const vpmu_explain_input *in)
         host_fam = family_of(vpmu_hostcaps_get_arch(in->host));
         if (vpmu_hostcaps_get_arch(in->host) && host_fam != fam) {
             set(ex, VPMU_EFFECTIVE_UNKNOWN, "kvm-cross-arch");
-            because(ex, "KVM runs only guests of the host's arch: a %s guest cannot start with "
-                        "virt type kvm on this %s host",
+            because(ex,
+                    "KVM runs only guests of the host's arch: a %s guest cannot start with "
+                    "virt type kvm on this %s host",
                     arch, vpmu_hostcaps_get_arch(in->host));
             return ex;
         }

@@ -56,25 +56,25 @@ struct vpmu_hostcaps {
 };
 
 static const char *const verdict_strings[] = {
-    [VPMU_HOST_NO] = "no",
-    [VPMU_HOST_PARTIAL] = "partial",
-    [VPMU_HOST_YES] = "yes",
+        [VPMU_HOST_NO] = "no",
+        [VPMU_HOST_PARTIAL] = "partial",
+        [VPMU_HOST_YES] = "yes",
 };
 static_assert(ELEMENTSOF(verdict_strings) == VPMU_HOST_VERDICT_LAST,
               "verdict_strings must match vpmu_host_verdict");
 
 static const char *const vendor_strings[] = {
-    [VPMU_VENDOR_UNKNOWN] = "unknown", [VPMU_VENDOR_INTEL] = "intel", [VPMU_VENDOR_AMD] = "amd",
-    [VPMU_VENDOR_ARM] = "arm",         [VPMU_VENDOR_OTHER] = "other",
+        [VPMU_VENDOR_UNKNOWN] = "unknown", [VPMU_VENDOR_INTEL] = "intel", [VPMU_VENDOR_AMD] = "amd",
+        [VPMU_VENDOR_ARM] = "arm",         [VPMU_VENDOR_OTHER] = "other",
 };
 static_assert(ELEMENTSOF(vendor_strings) == VPMU_VENDOR_LAST,
               "vendor_strings must match vpmu_cpu_vendor");
 
 static const char *const param_strings[] = {
-    [VPMU_PARAM_ABSENT] = "absent",
-    [VPMU_PARAM_YES] = "Y",
-    [VPMU_PARAM_NO] = "N",
-    [VPMU_PARAM_INVALID] = "invalid",
+        [VPMU_PARAM_ABSENT] = "absent",
+        [VPMU_PARAM_YES] = "Y",
+        [VPMU_PARAM_NO] = "N",
+        [VPMU_PARAM_INVALID] = "invalid",
 };
 static_assert(ELEMENTSOF(param_strings) == VPMU_PARAM_LAST,
               "param_strings must match vpmu_host_param");
@@ -410,7 +410,12 @@ probe_arch(vpmu_hostcaps *c, int rootfd)
     }
 }
 
-typedef enum { ARCH_OTHER, ARCH_X86, ARCH_ARM64, ARCH_PPC64 } arch_family;
+typedef enum {
+    ARCH_OTHER,
+    ARCH_X86,
+    ARCH_ARM64,
+    ARCH_PPC64
+} arch_family;
 
 static arch_family
 family_of(const char *arch)
@@ -477,8 +482,9 @@ verdict_x86(vpmu_hostcaps *c)
         strv_pushf(&c->notes, "AMD: pmu=off is only partly off with QEMU older than 11, since "
                               "guests find the legacy counters by CPU family");
     } else {
-        strv_pushf(&c->notes, "x86 vendor '%s' is neither Intel nor AMD: vpmu has no vendor rule "
-                              "for it",
+        strv_pushf(&c->notes,
+                   "x86 vendor '%s' is neither Intel nor AMD: vpmu has no vendor rule "
+                   "for it",
                    ci->vendor_id[0] ? ci->vendor_id : "unknown");
     }
 }
@@ -586,8 +592,8 @@ vpmu_hostcaps_probe(const char *root, vpmu_error **error)
         if (vpmu_hostcaps_parse_param_bool(param, len, &c->enable_pmu) < 0)
             c->enable_pmu = VPMU_PARAM_INVALID;
     } else {
-        c->enable_pmu = errno == ENOENT || errno == ENOTDIR ? VPMU_PARAM_ABSENT
-                                                           : VPMU_PARAM_INVALID;
+        c->enable_pmu =
+                errno == ENOENT || errno == ENOTDIR ? VPMU_PARAM_ABSENT : VPMU_PARAM_INVALID;
     }
 
     decide_verdict(c);
