@@ -590,12 +590,28 @@ collapse_blanks(const char *s)
     return out;
 }
 
+/* The reason in a Placement "detail": webob's generic sentence, a blank line, the reason. */
+static const char *
+detail_reason(const char *d)
+{
+    const char *sep = strstr(d, "\n\n");
+
+    if (sep) {
+        const char *rest = sep + 2;
+        while (*rest == ' ' || *rest == '\n' || *rest == '\t' || *rest == '\r')
+            rest++;
+        if (*rest)
+            return rest;
+    }
+    return d;
+}
+
 char *
 vpmu_placement_parse_error(const char *buf, size_t len)
 {
     _cleanup_json_ json_t *root = NULL;
-    const json_t *errs, *first, *detail, *title;
-    const char *text = NULL;
+    const json_t *errs, *first = NULL;
+    const char *candidates[2] = {NULL, NULL};
 
     if (!buf || len == 0)
         return NULL;
@@ -607,45 +623,31 @@ vpmu_placement_parse_error(const char *buf, size_t len)
         first = json_array_get(errs, 0);
         if (!json_is_object(first))
             return NULL;
-        detail = json_object_get(first, "detail");
-        title = json_object_get(first, "title");
-        if (json_is_string(detail) && json_string_length(detail) > 0) {
-            /*
-             * webob puts its generic sentence for the status first, then a
-             * blank line, then Placement's reason: keep the reason.
-             */
-            const char *d = json_string_value(detail);
-            const char *sep = strstr(d, "\n\n");
-            text = d;
-            if (sep) {
-                const char *rest = sep + 2;
-                while (*rest == ' ' || *rest == '\n' || *rest == '\t')
-                    rest++;
-                if (*rest)
-                    text = rest;
-            }
-        } else if (json_is_string(title)) {
-            text = json_string_value(title);
+        candidates[0] = json_string_value(json_object_get(first, "detail"));
+        if (candidates[0])
+            candidates[0] = detail_reason(candidates[0]);
+        candidates[1] = json_string_value(json_object_get(first, "title"));
+    } else if (!errs) {
+        /* Not Placement's own shape (e.g. the noauth2 middleware's 401): its title. */
+        candidates[1] = json_string_value(json_object_get(root, "title"));
+    }
+    for (size_t i = 0; i < ELEMENTSOF(candidates); i++) {
+        char *out;
+        if (!candidates[i])
+            continue;
+        out = collapse_blanks(candidates[i]);
+        if (!*out) {
+            free(out);
+            continue;
         }
-    } else {
-        /* Not Placement's own shape (e.g. the noauth2 middleware's 401). */
-        title = json_object_get(root, "title");
-        if (json_is_string(title))
-            text = json_string_value(title);
+        if (strlen(out) > 1000) {
+            char *q = quote_for_message(out, 1000);
+            free(out);
+            out = q;
+        }
+        return out;
     }
-    if (!text)
-        return NULL;
-    char *out = collapse_blanks(text);
-    if (!*out) {
-        free(out);
-        return NULL;
-    }
-    if (strlen(out) > 1000) {
-        char *q = quote_for_message(out, 1000);
-        free(out);
-        out = q;
-    }
-    return out;
+    return NULL;
 }
 
 /* ---- traits ------------------------------------------------------------------------------ */
@@ -829,7 +831,7 @@ vpmu_placement_normalize_resources(const char *resources, vpmu_error **error)
 {
     _cleanup_free_ char *copy = NULL;
     strv seen = {0};
-    char *out = NULL, *save = NULL;
+    char *out = NULL, *rest, *item;
     size_t outlen = 0;
 
     if (!resources || !*resources) {
@@ -837,7 +839,8 @@ vpmu_placement_normalize_resources(const char *resources, vpmu_error **error)
         return NULL;
     }
     copy = xstrdup(resources);
-    for (char *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+    rest = copy;
+    while ((item = strsep(&rest, ",")) != NULL) {
         _cleanup_free_ char *q = quote_for_message(item, 80);
         char *sep = strpbrk(item, "=:");
         unsigned long long amount = 0;
