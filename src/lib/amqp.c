@@ -26,9 +26,16 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -243,6 +250,81 @@ wait_confirm(amqp_connection_state_t conn, unsigned int timeout_ms, const char *
     }
 }
 
+/*
+ * Connect to HOST:PORT within @timeout_ms, as librabbitmq's own open does
+ * (non-blocking, close-on-exec, no Nagle), but keeping the reason a
+ * connection failed ("Connection refused"), which librabbitmq reduces to "a
+ * socket error occurred".  The caller hands the socket to librabbitmq.
+ */
+static int
+open_tcp(const char *host, int port, unsigned int timeout_ms, const char *shown, vpmu_error **error)
+{
+    struct addrinfo hint = {
+            .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_protocol = IPPROTO_TCP};
+    struct addrinfo *list = NULL;
+    long long deadline = now_ms() + timeout_ms;
+    char service[16];
+    int last = 0, rc;
+
+    snprintf(service, sizeof(service), "%d", port);
+    rc = getaddrinfo(host, service, &hint, &list);
+    if (rc != 0) {
+        vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot reach the AMQP broker at '%s': %s", shown,
+                       rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+        return -1;
+    }
+    for (struct addrinfo *a = list; a; a = a->ai_next) {
+        int one = 1, soerr = 0;
+        socklen_t len = sizeof(soerr);
+        struct pollfd pfd;
+        int fd =
+                socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, a->ai_protocol);
+
+        if (fd < 0) {
+            last = errno;
+            continue;
+        }
+        (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        if (connect(fd, a->ai_addr, a->ai_addrlen) == 0) {
+            freeaddrinfo(list);
+            return fd;
+        }
+        if (errno != EINPROGRESS) {
+            last = errno;
+            close(fd);
+            continue;
+        }
+        pfd = (struct pollfd){.fd = fd, .events = POLLOUT};
+        for (;;) {
+            long long left = deadline - now_ms();
+            rc = left > 0 ? poll(&pfd, 1, (int)left) : 0;
+            if (rc < 0 && errno == EINTR)
+                continue;
+            break;
+        }
+        if (rc == 0) {
+            close(fd);
+            freeaddrinfo(list);
+            vpmu_error_set(error, VPMU_ERR_RUNTIME,
+                           "cannot reach the AMQP broker at '%s': no answer within %u ms", shown,
+                           timeout_ms);
+            return -1;
+        }
+        if (rc < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
+            soerr = errno;
+        if (soerr == 0) {
+            freeaddrinfo(list);
+            return fd;
+        }
+        last = soerr;
+        close(fd);
+    }
+    freeaddrinfo(list);
+    vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot reach the AMQP broker at '%s': %s", shown,
+                   strerror(last ? last : ECONNREFUSED));
+    return -1;
+}
+
 int
 vpmu_notification_publish_amqp(const char *url, const char *notification,
                                const vpmu_amqp_options *options, vpmu_error **error)
@@ -282,10 +364,10 @@ vpmu_notification_publish_amqp(const char *url, const char *notification,
                        "invalid AMQP URL; expected amqp://USER:PASS@HOST:PORT/VHOST");
         return -1;
     }
-    /* "amqp://h:p/" leaves the vhost empty; RabbitMQ's default vhost is "/". */
+    /* "amqp://h:p/" leaves the vhost empty; like kombu (virtual_host or '/'), use "/". */
     vhost = ci.vhost && *ci.vhost ? ci.vhost : "/";
-    shown = xasprintf("amqp://%s@%s:%d/%s", ci.user, ci.host, ci.port,
-                      STREQ(vhost, "/") ? "" : vhost);
+    shown = xasprintf(strchr(ci.host, ':') ? "amqp://%s@[%s]:%d/%s" : "amqp://%s@%s:%d/%s", ci.user,
+                      ci.host, ci.port, STREQ(vhost, "/") ? "" : vhost);
 
     body = oslo_envelope(notification, error);
     if (!body)
@@ -303,18 +385,10 @@ vpmu_notification_publish_amqp(const char *url, const char *notification,
         vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot set the AMQP timeouts");
         return -1;
     }
-    errno = 0;
-    st = amqp_socket_open_noblock(sock, ci.host, ci.port, &tv);
-    if (st != AMQP_STATUS_OK) {
-        int e = errno;
-        if (st == AMQP_STATUS_SOCKET_ERROR && e != 0)
-            vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot reach the AMQP broker at '%s': %s",
-                           shown, strerror(e));
-        else
-            vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot reach the AMQP broker at '%s': %s",
-                           shown, amqp_error_string2(st));
+    int fd = open_tcp(ci.host, ci.port, timeout_ms, shown, error);
+    if (fd < 0)
         return -1;
-    }
+    amqp_tcp_socket_set_sockfd(sock, fd); /* closed by amqp_destroy_connection() */
 
     amqp_rpc_reply_t r = amqp_login(b.conn, vhost, 0, AMQP_DEFAULT_FRAME_SIZE, 0,
                                     AMQP_SASL_METHOD_PLAIN, ci.user, ci.password);
