@@ -213,4 +213,27 @@ int cli_guest_plan_make(const cli_global *g, const cli_guest *o, const cli_polic
                         cli_guest_plan *plan, vpmu_error **error);
 void cli_guest_plan_clear(cli_guest_plan *plan);
 
+/*
+ * The effective vPMU (explain-cli.c), shared by `explain` and `boot`.
+ *
+ * cli_explain_guest(): what the guest @spec describes (spec->pmu is the
+ * decision; arch, virt_type, cpu_mode, cpu_model are read) will really get.
+ * The host is probed at "/" (unknown when @conn's URI is remote); the QEMU
+ * version comes from @conn when its driver is QEMU (@conn may be NULL: unknown).
+ * When the guest will not get what was decided, prints one warning with the
+ * reasons (cli_warn: -q silences it) and returns 1; otherwise returns 0.
+ * Never fails.  *out (optional) receives the explanation, e.g. for
+ * cli_notify()'s @effective: vpmu_effective_to_string(vpmu_explanation_get_state(ex));
+ * free it with vpmu_explanation_free().
+ */
+struct vpmu_explanation;
+int cli_explain_guest(const cli_global *g, struct vpmu_conn *conn, const vpmu_guest_spec *spec,
+                      struct vpmu_explanation **out);
+/* Whether a libvirt URI names another machine ("qemu+ssh://host/system"). */
+bool cli_uri_is_remote(const char *uri);
+/* {"effective","honours_decision","rule","element","reasons":[...]} */
+json_t *cli_explanation_json(const struct vpmu_explanation *ex);
+/* "libvirt:", "effective:", "rule:" and "reason:" lines. */
+void cli_explanation_print_text(const struct vpmu_explanation *ex, FILE *out);
+
 #endif /* VPMU_CLI_H */

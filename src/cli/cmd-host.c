@@ -1,13 +1,292 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* placeholder: the owner of 'vpmu host' replaces this file. */
+/*
+ * vpmu host: can a guest on this host get a vPMU?  Probes /proc and /sys
+ * (relative to --host-root), prints the evidence, the verdict with its
+ * reasons and the trait; with -c also the libvirt and hypervisor versions;
+ * with --placement reports the trait (placement-cli.c).
+ *
+ * The exit status does not depend on the verdict: 0 whenever the probe ran.
+ */
 #include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
 #include "cli.h"
+#include "virtload.h"
+#include "vpmu/explain.h"
+#include "vpmu/hostcaps.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(vpmu_hostcaps *, vpmu_hostcaps_free)
+
+enum {
+    OPT_HOST_ROOT = CLI_OPT_COMMAND_BASE,
+    OPT_PLACEMENT,
+    OPT_PROVIDER,
+    OPT_TOKEN,
+};
+
+static void
+help(void)
+{
+    printf("Usage: vpmu [-c URI] host [--host-root DIR] [--placement URL --provider UUID "
+           "[--token T]]\n"
+           "\n"
+           "Probe whether guests on this host can get a vPMU: arch and CPU vendor, host PMU\n"
+           "evidence (the 'cpu' or armv8_pmuv3 event source, cpuinfo flags arch_perfmon,\n"
+           "pdcm, perfctr_core, perfmon_v2), /dev/kvm and kvm.enable_pmu.  Ends with a\n"
+           "verdict (yes, no or partial) and its reasons, and whether the host carries the\n"
+           "trait %s (only with yes).  With -c, also the libvirt and hypervisor\n"
+           "versions of that connection.\n"
+           "\n"
+           "  --host-root DIR        read /proc, /sys and /dev under DIR (default: /)\n"
+           "  --placement URL        report the trait to Placement (e.g. http://127.0.0.1:8778):\n"
+           "                         set it on the provider when the verdict is yes, remove it\n"
+           "                         otherwise; other traits are kept\n"
+           "  --provider UUID        the resource provider (required with --placement)\n"
+           "  --token T              X-Auth-Token (default: $OS_TOKEN)\n"
+           "  -h, --help             show this help\n"
+           "\n"
+           "Exit status: 0 whatever the verdict; 1 when DIR cannot be read, the connection\n"
+           "fails or Placement fails; 2 usage error.\n",
+           VPMU_HOST_TRAIT);
+}
+
+static json_t *
+strv_json(const char *const *v)
+{
+    json_t *a = json_array();
+
+    for (; *v; v++)
+        json_array_append_new(a, json_string(*v));
+    return a;
+}
+
+static json_t *
+string_or_null(const char *s)
+{
+    return s && *s ? json_string(s) : json_null();
+}
+
+typedef struct {
+    bool have; /* -c was given and the versions were read */
+    const char *uri;
+    const char *driver;
+    char libvirt[32];
+    char hypervisor[32]; /* "" when unknown */
+} conn_versions;
+
+static int
+read_versions(const cli_global *g, vpmu_conn **conn, conn_versions *cv, vpmu_error **error)
+{
+    unsigned long lv = 0, hv = 0;
+
+    if (cli_virt_load(error) < 0)
+        return -1;
+    *conn = VIRT(vpmu_conn_open)(cli_uri(g), error);
+    if (!*conn)
+        return -1;
+    if (VIRT(vpmu_conn_get_versions)(*conn, &lv, &hv, error) < 0)
+        return -1;
+    cv->have = true;
+    cv->uri = VIRT(vpmu_conn_get_uri)(*conn);
+    cv->driver = VIRT(vpmu_conn_get_driver)(*conn);
+    vpmu_version_format(lv, cv->libvirt, sizeof(cv->libvirt));
+    if (hv)
+        vpmu_version_format(hv, cv->hypervisor, sizeof(cv->hypervisor));
+    return 0;
+}
+
+static json_t *
+host_json(const vpmu_hostcaps *c, const conn_versions *cv)
+{
+    const vpmu_cpuinfo *ci = vpmu_hostcaps_get_cpuinfo(c);
+    json_t *cpu, *evidence, *kvm, *traits, *o;
+    vpmu_host_param ep = vpmu_hostcaps_get_enable_pmu(c);
+
+    cpu = json_pack("{s:s, s:o, s:o, s:o}", "vendor",
+                    vpmu_cpu_vendor_to_string(vpmu_hostcaps_get_vendor(c)), "vendor_id",
+                    string_or_null(ci->vendor_id), "model_name", string_or_null(ci->model_name),
+                    "implementer",
+                    ci->has_implementer ? json_integer((json_int_t)ci->implementer) : json_null());
+    evidence = json_pack("{s:b, s:o, s:{s:b, s:b, s:b, s:b}, s:o}", "cpu_event_source",
+                         vpmu_hostcaps_has_cpu_event_source(c), "arm_pmu",
+                         string_or_null(vpmu_hostcaps_get_arm_pmu(c)), "cpuinfo_flags",
+                         "arch_perfmon", ci->arch_perfmon, "pdcm", ci->pdcm, "perfctr_core",
+                         ci->perfctr_core, "perfmon_v2", ci->perfmon_v2, "event_sources",
+                         strv_json(vpmu_hostcaps_get_event_sources(c, NULL)));
+    kvm = json_pack("{s:b, s:o}", "dev_kvm", vpmu_hostcaps_has_dev_kvm(c), "enable_pmu",
+                    ep == VPMU_PARAM_ABSENT ? json_null()
+                                            : json_string(vpmu_host_param_to_string(ep)));
+    traits = json_array();
+    if (vpmu_hostcaps_has_trait(c))
+        json_array_append_new(traits, json_string(VPMU_HOST_TRAIT));
+
+    o = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}", "root", vpmu_hostcaps_get_root(c), "arch",
+                  string_or_null(vpmu_hostcaps_get_arch(c)), "arch_source",
+                  string_or_null(vpmu_hostcaps_get_arch_source(c)), "cpu", cpu, "pmu_evidence",
+                  evidence, "kvm", kvm);
+    if (cv->have)
+        json_object_set_new(o, "connection",
+                            json_pack("{s:s, s:o, s:s, s:o}", "uri", cv->uri, "driver",
+                                      string_or_null(cv->driver), "libvirt_version", cv->libvirt,
+                                      "hypervisor_version", string_or_null(cv->hypervisor)));
+    json_object_set_new(o, "verdict",
+                        json_string(vpmu_host_verdict_to_string(vpmu_hostcaps_get_verdict(c))));
+    json_object_set_new(o, "reasons", strv_json(vpmu_hostcaps_get_reasons(c, NULL)));
+    json_object_set_new(o, "notes", strv_json(vpmu_hostcaps_get_notes(c, NULL)));
+    json_object_set_new(o, "traits", traits);
+    return o;
+}
+
+static const char *
+yes_no(bool b)
+{
+    return b ? "yes" : "no";
+}
+
+static void
+host_text(const vpmu_hostcaps *c, const conn_versions *cv, FILE *out)
+{
+    const vpmu_cpuinfo *ci = vpmu_hostcaps_get_cpuinfo(c);
+    const char *arch = vpmu_hostcaps_get_arch(c);
+    const char *arm_pmu = vpmu_hostcaps_get_arm_pmu(c);
+    const char *const *v;
+    vpmu_host_param ep = vpmu_hostcaps_get_enable_pmu(c);
+
+    fprintf(out, "host root: %s\n", vpmu_hostcaps_get_root(c));
+    if (arch)
+        fprintf(out, "arch: %s (from %s)\n", arch, vpmu_hostcaps_get_arch_source(c));
+    else
+        fprintf(out, "arch: unknown\n");
+    fprintf(out, "cpu vendor: %s", vpmu_cpu_vendor_to_string(vpmu_hostcaps_get_vendor(c)));
+    if (ci->vendor_id[0])
+        fprintf(out, " (%s)", ci->vendor_id);
+    else if (ci->has_implementer)
+        fprintf(out, " (implementer 0x%02lx)", ci->implementer);
+    fputc('\n', out);
+    if (ci->model_name[0])
+        fprintf(out, "cpu model: %s\n", ci->model_name);
+    fprintf(out, "pmu evidence:\n");
+    fprintf(out, "  cpu event source: %s\n", yes_no(vpmu_hostcaps_has_cpu_event_source(c)));
+    fprintf(out, "  arm pmu event source: %s\n", arm_pmu ? arm_pmu : "none");
+    fprintf(out, "  cpuinfo flags: arch_perfmon=%s pdcm=%s perfctr_core=%s perfmon_v2=%s\n",
+            yes_no(ci->arch_perfmon), yes_no(ci->pdcm), yes_no(ci->perfctr_core),
+            yes_no(ci->perfmon_v2));
+    fprintf(out, "  event sources:");
+    v = vpmu_hostcaps_get_event_sources(c, NULL);
+    if (!*v)
+        fprintf(out, " none");
+    for (; *v; v++)
+        fprintf(out, " %s", *v);
+    fputc('\n', out);
+    fprintf(out, "kvm:\n");
+    fprintf(out, "  /dev/kvm: %s\n", yes_no(vpmu_hostcaps_has_dev_kvm(c)));
+    fprintf(out, "  kvm.enable_pmu: %s\n", vpmu_host_param_to_string(ep));
+    if (cv->have) {
+        fprintf(out, "connection: %s (driver %s)\n", cv->uri, cv->driver ? cv->driver : "?");
+        fprintf(out, "  libvirt: %s\n", cv->libvirt);
+        fprintf(out, "  %s: %s\n", cv->driver && STREQ(cv->driver, "QEMU") ? "qemu" : "hypervisor",
+                cv->hypervisor[0] ? cv->hypervisor : "unknown");
+    }
+    fprintf(out, "verdict: %s\n", vpmu_host_verdict_to_string(vpmu_hostcaps_get_verdict(c)));
+    for (v = vpmu_hostcaps_get_reasons(c, NULL); *v; v++)
+        fprintf(out, "reason: %s\n", *v);
+    for (v = vpmu_hostcaps_get_notes(c, NULL); *v; v++)
+        fprintf(out, "note: %s\n", *v);
+    fprintf(out, "trait %s: %s\n", VPMU_HOST_TRAIT, vpmu_hostcaps_has_trait(c) ? "set" : "not set");
+}
 
 int
 cmd_host(cli_global *g, int argc, char **argv)
 {
-    (void)g;
-    (void)argc;
-    (void)argv;
-    return cli_usage(NULL, "'%s' is not implemented yet", "host");
+    static const struct option longopts[] = {
+            {"host-root", required_argument, NULL, OPT_HOST_ROOT},
+            {"placement", required_argument, NULL, OPT_PLACEMENT},
+            {"provider", required_argument, NULL, OPT_PROVIDER},
+            {"token", required_argument, NULL, OPT_TOKEN},
+            {"help", no_argument, NULL, 'h'},
+            {NULL, 0, NULL, 0},
+    };
+    _cleanup_(vpmu_hostcaps_freep) vpmu_hostcaps *caps = NULL;
+    const char *root = NULL, *url = NULL, *provider = NULL, *token = NULL;
+    conn_versions cv = {0};
+    vpmu_conn *conn = NULL;
+    vpmu_error *err = NULL;
+    int c, r;
+
+    if ((r = cli_check_output(g, "host", false)) != CLI_EXIT_OK)
+        return r;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'h':
+            help();
+            return CLI_EXIT_OK;
+        case OPT_HOST_ROOT:
+            root = optarg;
+            break;
+        case OPT_PLACEMENT:
+            url = optarg;
+            break;
+        case OPT_PROVIDER:
+            provider = optarg;
+            break;
+        case OPT_TOKEN:
+            token = optarg;
+            break;
+        default:
+            return cli_usage("host", "invalid option");
+        }
+    }
+    if (optind < argc)
+        return cli_usage("host", "unexpected argument '%s'", argv[optind]);
+    if (url && !provider)
+        return cli_usage("host", "--placement needs --provider UUID");
+    if (provider && !url)
+        return cli_usage("host", "--provider needs --placement URL");
+    if (token && !url)
+        return cli_usage("host", "--token needs --placement URL");
+    if (root && !*root)
+        return cli_usage("host", "--host-root needs a directory");
+
+    caps = vpmu_hostcaps_probe(root, &err);
+    if (!caps)
+        return cli_fail(err);
+
+    /* Versions only when the user named a connection: the default is the test driver. */
+    if (g->uri) {
+        r = read_versions(g, &conn, &cv, &err);
+        if (r < 0) {
+            if (conn)
+                VIRT(vpmu_conn_close)(conn);
+            return cli_fail(err);
+        }
+    }
+
+    if (g->output == CLI_OUTPUT_JSON) {
+        json_t *o = host_json(caps, &cv);
+        if (conn)
+            VIRT(vpmu_conn_close)(conn);
+        if (url) {
+            json_t *rep = NULL;
+            if (cli_host_placement_json(url, provider, token, vpmu_hostcaps_has_trait(caps), &rep,
+                                        &err) < 0) {
+                json_decref(o);
+                return cli_fail(err);
+            }
+            json_object_set_new(o, "placement", rep);
+        }
+        return cli_print_json(o);
+    }
+
+    host_text(caps, &cv, stdout);
+    if (conn)
+        VIRT(vpmu_conn_close)(conn);
+    if (fflush(stdout) != 0) {
+        fprintf(stderr, "vpmu: cannot write to standard output\n");
+        return CLI_EXIT_RUNTIME;
+    }
+    if (url)
+        return cli_host_report_placement(g, url, provider, token, vpmu_hostcaps_has_trait(caps));
+    return CLI_EXIT_OK;
 }

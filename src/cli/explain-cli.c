@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The effective vPMU for the CLI: printing an explanation, and the check
+ * `boot` runs so that a guest that will not get what was decided is said so
+ * (DESIGN.md "Where the effective state comes from"; rules in explain.c).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "virtload.h"
+#include "vpmu/explain.h"
+#include "vpmu/hostcaps.h"
+
+bool
+cli_uri_is_remote(const char *uri)
+{
+    const char *p, *end;
+
+    if (!uri)
+        return false;
+    p = strstr(uri, "://");
+    if (!p)
+        return false;
+    p += 3;
+    end = strchr(p, '/');
+    /* scheme://HOST/... names a machine; scheme:///... is this one. */
+    return (end ? (size_t)(end - p) : strlen(p)) > 0;
+}
+
+json_t *
+cli_explanation_json(const vpmu_explanation *ex)
+{
+    const char *const *r = vpmu_explanation_get_reasons(ex, NULL);
+    const char *element = vpmu_explanation_get_element(ex);
+    json_t *reasons = json_array();
+
+    for (; *r; r++)
+        json_array_append_new(reasons, json_string(*r));
+    return json_pack("{s:s, s:b, s:s, s:o, s:o}", "effective",
+                     vpmu_effective_to_string(vpmu_explanation_get_state(ex)), "honours_decision",
+                     vpmu_explanation_honours_decision(ex), "rule", vpmu_explanation_get_rule(ex),
+                     "element", element ? json_string(element) : json_null(), "reasons", reasons);
+}
+
+void
+cli_explanation_print_text(const vpmu_explanation *ex, FILE *out)
+{
+    const char *element = vpmu_explanation_get_element(ex);
+    const char *const *r = vpmu_explanation_get_reasons(ex, NULL);
+
+    if (element)
+        fprintf(out, "libvirt: %s\n", element);
+    else
+        fprintf(out, "libvirt: no <pmu> element\n");
+    fprintf(out, "effective: %s\n", vpmu_effective_to_string(vpmu_explanation_get_state(ex)));
+    fprintf(out, "rule: %s\n", vpmu_explanation_get_rule(ex));
+    for (; *r; r++)
+        fprintf(out, "reason: %s\n", *r);
+    if (!vpmu_explanation_honours_decision(ex))
+        fprintf(out, "warning: the guest will not get what was decided\n");
+}
+
+int
+cli_explain_guest(const cli_global *g, vpmu_conn *conn, const vpmu_guest_spec *spec,
+                  vpmu_explanation **out)
+{
+    vpmu_hostcaps *host = NULL;
+    vpmu_explanation *ex;
+    vpmu_explain_input in = {
+            .decision = spec->pmu,
+            .arch = spec->arch,
+            .virt_type = spec->virt_type,
+            .cpu_mode = spec->cpu_mode,
+            .cpu_model = spec->cpu_model,
+    };
+    int warned = 0;
+
+    if (!conn || !cli_uri_is_remote(VIRT(vpmu_conn_get_uri)(conn)))
+        host = vpmu_hostcaps_probe("/", NULL);
+    in.host = host;
+    if (conn) {
+        const char *driver = VIRT(vpmu_conn_get_driver)(conn);
+        unsigned long hv = 0;
+        if (driver && STREQ(driver, "QEMU") &&
+            VIRT(vpmu_conn_get_versions)(conn, NULL, &hv, NULL) == 0)
+            in.qemu_version = hv;
+    }
+    ex = vpmu_explain(&in);
+    if (!vpmu_explanation_honours_decision(ex)) {
+        _cleanup_free_ char *joined = NULL;
+        const char *const *r = vpmu_explanation_get_reasons(ex, NULL);
+        size_t len = 0, used = 0;
+
+        for (const char *const *p = r; *p; p++)
+            len += strlen(*p) + 2;
+        joined = xmalloc(len + 1);
+        for (const char *const *p = r; *p; p++) {
+            size_t n = strlen(*p);
+            if (p != r) {
+                memcpy(joined + used, "; ", 2);
+                used += 2;
+            }
+            memcpy(joined + used, *p, n);
+            used += n;
+        }
+        joined[used] = '\0';
+        cli_warn(g, "decided pmu %s, but the guest will get: %s (%s): %s",
+                 vpmu_pmu_to_string(spec->pmu),
+                 vpmu_effective_to_string(vpmu_explanation_get_state(ex)),
+                 vpmu_explanation_get_rule(ex), joined);
+        warned = 1;
+    }
+    vpmu_hostcaps_free(host);
+    if (out)
+        *out = ex;
+    else
+        vpmu_explanation_free(ex);
+    return warned;
+}
