@@ -116,7 +116,7 @@ def spec_for(i):
     if mix(i, 7) % 5 < 3:
         nova_name = "tenant-app-%d" % i
         if i % 89 == 5:
-            nova_name = 'app "%d" <&> \\ tab\there' % i
+            nova_name = 'app "%d" <&> \\ tab\there\nsecond line' % i
         nova_flavor = FLAVORS[mix(i, 8) % len(FLAVORS)]
     return {
         "name": name,

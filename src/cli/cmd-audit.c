@@ -71,19 +71,25 @@ help(void)
            VPMU_DEFAULT_URI, VPMU_AUDIT_DEFAULT_JOBS);
 }
 
+/* A host summary, copied out of its event and printed at the end in -c order. */
+typedef struct {
+    bool seen;
+    vpmu_audit_host h; /* h.error is not kept: see error */
+    char *driver;
+    char *error;
+} host_rec;
+
 typedef struct {
     const cli_global *g;
     FILE *out;
     bool fail_if[VPMU_PMU_LAST];
     size_t matched;
     size_t n_domains_printed;
-    json_t *hosts;   /* JSON: host objects, printed at the end */
-    json_t *skipped; /* JSON: up to MAX_SKIPPED_LISTED skipped domains */
+    const char **uris;
     size_t n_uris;
-    /* Prometheus: per-host totals, printed at the end, family by family. */
-    strv prom_up, prom_domains, prom_skipped, prom_seconds, prom_effective;
-    /* Text: one summary line per host, printed under the table. */
-    strv text_tail;
+    host_rec *hosts; /* one per URI */
+    json_t *skipped; /* JSON: up to MAX_SKIPPED_LISTED skipped domains */
+    int uri_width;   /* text: the URI column (only with several connections) */
 } audit_out;
 
 static const char *
@@ -129,7 +135,7 @@ static void
 print_text_header(audit_out *ao)
 {
     if (ao->n_uris > 1)
-        fprintf(ao->out, "%-24s ", "URI");
+        fprintf(ao->out, "%-*s ", ao->uri_width, "URI");
     fprintf(ao->out, "%-20s %-36s %-9s %-5s %-9s %-8s %-5s %-28s %s\n", "NAME", "UUID", "STATE",
             "PMU", "EFFECTIVE", "ARCH", "VIRT", "CPU", "NOVA");
 }
@@ -152,7 +158,7 @@ on_domain_text(audit_out *ao, const vpmu_audit_domain *d)
         nova = xasprintf("%s (%s)", nn, nf);
     }
     if (ao->n_uris > 1)
-        fprintf(ao->out, "%-24s ", d->uri);
+        fprintf(ao->out, "%-*s ", ao->uri_width, d->uri);
     fprintf(ao->out, "%-20s %-36s %-9s %-5s %-9s %-8s %-5s %-28s %s\n", name, dash(in->uuid),
             d->state, vpmu_pmu_to_string(in->pmu), dash(vpmu_effective_to_string(d->effective)),
             dash(in->arch), dash(in->virt_type), cpu, dash(nova));
@@ -241,53 +247,23 @@ on_skipped(audit_out *ao, const vpmu_audit_event *ev)
 static void
 on_host(audit_out *ao, const vpmu_audit_host *h)
 {
-    _cleanup_free_ char *u = prom_escape(h->uri);
     const char *err = h->error ? vpmu_error_get_message(h->error) : NULL;
 
     if (err)
         cli_warn(ao->g, "%s%s", err,
                  h->reachable ? "; the rest of its domains were skipped" : "; skipped");
-    switch (ao->g->output) {
-    case CLI_OUTPUT_JSON: {
-        json_t *eff = json_object();
-        for (int e = 0; e < VPMU_EFFECTIVE_LAST; e++)
-            json_object_set_new(eff, vpmu_effective_to_string((vpmu_effective)e),
-                                json_integer((json_int_t)h->effective[e]));
-        json_array_append_new(
-                ao->hosts,
-                json_pack("{s:s, s:b, s:o, s:o, s:b, s:I, s:I, s:{s:I, s:I, s:I}, s:o, s:f, s:o}",
-                          "uri", h->uri, "reachable", h->reachable, "driver", jstr(h->driver),
-                          "hypervisor_version",
-                          h->hv_version ? json_integer((json_int_t)h->hv_version) : json_null(),
-                          "host_probed", h->host_probed, "domains", (json_int_t)h->domains,
-                          "skipped", (json_int_t)h->skipped, "pmu", "on",
-                          (json_int_t)h->pmu[VPMU_PMU_ON], "off", (json_int_t)h->pmu[VPMU_PMU_OFF],
-                          "unset", (json_int_t)h->pmu[VPMU_PMU_UNSET], "effective", eff, "seconds",
-                          h->seconds, "error", jstr(err)));
-        break;
-    }
-    case CLI_OUTPUT_PROMETHEUS:
-        strv_pushf(&ao->prom_up, "vpmu_host_up{uri=\"%s\"} %d", u, h->reachable ? 1 : 0);
-        for (int p = 0; p < VPMU_PMU_LAST; p++)
-            strv_pushf(&ao->prom_domains, "vpmu_host_domains{uri=\"%s\",pmu=\"%s\"} %zu", u,
-                       vpmu_pmu_to_string((vpmu_pmu)p), h->pmu[p]);
-        for (int e = 0; e < VPMU_EFFECTIVE_LAST; e++)
-            strv_pushf(&ao->prom_effective,
-                       "vpmu_host_domains_effective{uri=\"%s\",effective=\"%s\"} %zu", u,
-                       vpmu_effective_to_string((vpmu_effective)e), h->effective[e]);
-        strv_pushf(&ao->prom_skipped, "vpmu_host_skipped_domains{uri=\"%s\"} %zu", u, h->skipped);
-        strv_pushf(&ao->prom_seconds, "vpmu_host_audit_duration_seconds{uri=\"%s\"} %.6f", u,
-                   h->seconds);
-        break;
-    default:
-        if (h->reachable)
-            strv_pushf(&ao->text_tail,
-                       "%s: %zu domains (pmu on %zu, off %zu, unset %zu), %zu skipped, %.2f s",
-                       h->uri, h->domains, h->pmu[VPMU_PMU_ON], h->pmu[VPMU_PMU_OFF],
-                       h->pmu[VPMU_PMU_UNSET], h->skipped, h->seconds);
-        else
-            strv_pushf(&ao->text_tail, "%s: unreachable, skipped", h->uri);
-        break;
+    for (size_t i = 0; i < ao->n_uris; i++) {
+        /* The event's URI is the very pointer passed in (vpmu_audit_host.uri). */
+        if (ao->uris[i] == h->uri && !ao->hosts[i].seen) {
+            host_rec *r = &ao->hosts[i];
+            r->seen = true;
+            r->h = *h;
+            r->h.error = NULL;
+            r->driver = h->driver ? xstrdup(h->driver) : NULL;
+            r->error = err ? xstrdup(err) : NULL;
+            r->h.driver = r->driver;
+            return;
+        }
     }
 }
 
@@ -324,53 +300,162 @@ on_event(const vpmu_audit_event *ev, void *opaque)
     return 0;
 }
 
-static void
-print_family(FILE *out, const char *name, const char *help, const strv *lines)
+static json_t *
+host_json(const host_rec *r)
 {
-    fprintf(out, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
-    for (size_t i = 0; i < lines->n; i++)
-        fprintf(out, "%s\n", lines->v[i]);
+    const vpmu_audit_host *h = &r->h;
+    json_t *eff = json_object();
+
+    for (int e = 0; e < VPMU_EFFECTIVE_LAST; e++)
+        json_object_set_new(eff, vpmu_effective_to_string((vpmu_effective)e),
+                            json_integer((json_int_t)h->effective[e]));
+    return json_pack("{s:s, s:b, s:o, s:o, s:b, s:I, s:I, s:{s:I, s:I, s:I}, s:o, s:f, s:o}", "uri",
+                     h->uri, "reachable", h->reachable, "driver", jstr(r->driver),
+                     "hypervisor_version",
+                     h->hv_version ? json_integer((json_int_t)h->hv_version) : json_null(),
+                     "host_probed", h->host_probed, "domains", (json_int_t)h->domains, "skipped",
+                     (json_int_t)h->skipped, "pmu", "on", (json_int_t)h->pmu[VPMU_PMU_ON], "off",
+                     (json_int_t)h->pmu[VPMU_PMU_OFF], "unset", (json_int_t)h->pmu[VPMU_PMU_UNSET],
+                     "effective", eff, "seconds", h->seconds, "error", jstr(r->error));
+}
+
+/* "  KEY: [" then one compact value per line, like the domains. */
+static void
+print_json_lines(FILE *out, const char *key, json_t *array)
+{
+    size_t i;
+    json_t *v;
+
+    fprintf(out, "  \"%s\": [", key);
+    json_array_foreach(array, i, v)
+    {
+        _cleanup_free_ char *s = json_dumps(v, JSON_PRESERVE_ORDER);
+        fprintf(out, "%s\n    %s", i ? "," : "", s ? s : "null");
+    }
+    fprintf(out, "%s],\n", json_array_size(array) ? "\n  " : "");
+}
+
+static void
+print_tail_json(audit_out *ao, const vpmu_audit_totals *t)
+{
+    json_t *hosts = json_array();
+    json_t *tj =
+            json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "hosts", (json_int_t)t->hosts,
+                      "hosts_unreachable", (json_int_t)t->hosts_unreachable, "hosts_dropped",
+                      (json_int_t)t->hosts_dropped, "domains", (json_int_t)t->domains, "skipped",
+                      (json_int_t)t->skipped, "fail_if_matched", (json_int_t)ao->matched);
+    _cleanup_free_ char *totals = json_dumps(tj, JSON_PRESERVE_ORDER);
+
+    json_decref(tj);
+    for (size_t i = 0; i < ao->n_uris; i++)
+        if (ao->hosts[i].seen)
+            json_array_append_new(hosts, host_json(&ao->hosts[i]));
+    fprintf(ao->out, "%s  ],\n", ao->n_domains_printed ? "\n" : "");
+    print_json_lines(ao->out, "hosts", hosts);
+    print_json_lines(ao->out, "skipped", ao->skipped);
+    fprintf(ao->out, "  \"totals\": %s\n}\n", totals ? totals : "{}");
+    json_decref(hosts);
+}
+
+/* The per-host families of the exposition, each contiguous, hosts in -c order. */
+typedef enum {
+    FAM_UP,
+    FAM_DOMAINS,
+    FAM_EFFECTIVE,
+    FAM_SKIPPED,
+    FAM_SECONDS,
+    FAM_LAST
+} prom_family;
+
+static const struct {
+    const char *name;
+    const char *help;
+} prom_families[] = {
+        [FAM_UP] = {"vpmu_host_up", "Whether vpmu audit could open the libvirt connection."},
+        [FAM_DOMAINS] = {"vpmu_host_domains",
+                         "Domains audited on the connection, by the pmu setting in their XML."},
+        [FAM_EFFECTIVE] = {"vpmu_host_domains_effective",
+                           "Domains audited on the connection, by the effective vPMU state."},
+        [FAM_SKIPPED] = {"vpmu_host_skipped_domains",
+                         "Domains listed but not audited: they disappeared or could not be read."},
+        [FAM_SECONDS] = {"vpmu_host_audit_duration_seconds",
+                         "Wall time of the audit of the connection."},
+};
+static_assert(ELEMENTSOF(prom_families) == FAM_LAST, "one entry per family");
+
+static void
+print_prom_family(audit_out *ao, prom_family f, const char *u, const vpmu_audit_host *h)
+{
+    const char *name = prom_families[f].name;
+
+    switch (f) {
+    case FAM_UP:
+        fprintf(ao->out, "%s{uri=\"%s\"} %d\n", name, u, h->reachable ? 1 : 0);
+        break;
+    case FAM_DOMAINS:
+        for (int p = 0; p < VPMU_PMU_LAST; p++)
+            fprintf(ao->out, "%s{uri=\"%s\",pmu=\"%s\"} %zu\n", name, u,
+                    vpmu_pmu_to_string((vpmu_pmu)p), h->pmu[p]);
+        break;
+    case FAM_EFFECTIVE:
+        for (int e = 0; e < VPMU_EFFECTIVE_LAST; e++)
+            fprintf(ao->out, "%s{uri=\"%s\",effective=\"%s\"} %zu\n", name, u,
+                    vpmu_effective_to_string((vpmu_effective)e), h->effective[e]);
+        break;
+    case FAM_SKIPPED:
+        fprintf(ao->out, "%s{uri=\"%s\"} %zu\n", name, u, h->skipped);
+        break;
+    default:
+        fprintf(ao->out, "%s{uri=\"%s\"} %.6f\n", name, u, h->seconds);
+        break;
+    }
+}
+
+static void
+print_tail_prom(audit_out *ao)
+{
+    for (int f = 0; f < FAM_LAST; f++) {
+        fprintf(ao->out, "# HELP %s %s\n# TYPE %s gauge\n", prom_families[f].name,
+                prom_families[f].help, prom_families[f].name);
+        for (size_t i = 0; i < ao->n_uris; i++) {
+            if (!ao->hosts[i].seen)
+                continue;
+            _cleanup_free_ char *u = prom_escape(ao->hosts[i].h.uri);
+            print_prom_family(ao, (prom_family)f, u, &ao->hosts[i].h);
+        }
+    }
+}
+
+static void
+print_tail_text(audit_out *ao)
+{
+    fputc('\n', ao->out);
+    for (size_t i = 0; i < ao->n_uris; i++) {
+        const vpmu_audit_host *h = &ao->hosts[i].h;
+        if (!ao->hosts[i].seen)
+            continue;
+        if (!h->reachable) {
+            fprintf(ao->out, "%s: unreachable, skipped\n", h->uri);
+            continue;
+        }
+        fprintf(ao->out, "%s: domains %zu (pmu on %zu, off %zu, unset %zu), skipped %zu, %.2f s\n",
+                h->uri, h->domains, h->pmu[VPMU_PMU_ON], h->pmu[VPMU_PMU_OFF],
+                h->pmu[VPMU_PMU_UNSET], h->skipped, h->seconds);
+    }
 }
 
 static void
 print_tail(audit_out *ao, const vpmu_audit_totals *t)
 {
     switch (ao->g->output) {
-    case CLI_OUTPUT_JSON: {
-        _cleanup_free_ char *hosts = json_dumps(ao->hosts, JSON_PRESERVE_ORDER | JSON_INDENT(4));
-        _cleanup_free_ char *skipped =
-                json_dumps(ao->skipped, JSON_PRESERVE_ORDER | JSON_INDENT(4));
-        json_t *tj = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "hosts", (json_int_t)t->hosts,
-                               "hosts_unreachable", (json_int_t)t->hosts_unreachable,
-                               "hosts_dropped", (json_int_t)t->hosts_dropped, "domains",
-                               (json_int_t)t->domains, "skipped", (json_int_t)t->skipped,
-                               "fail_if_matched", (json_int_t)ao->matched);
-        _cleanup_free_ char *totals = json_dumps(tj, JSON_PRESERVE_ORDER | JSON_INDENT(4));
-        json_decref(tj);
-        fprintf(ao->out, "%s  ],\n  \"hosts\": %s,\n  \"skipped\": %s,\n  \"totals\": %s\n}\n",
-                ao->n_domains_printed ? "\n" : "", hosts ? hosts : "[]", skipped ? skipped : "[]",
-                totals ? totals : "{}");
+    case CLI_OUTPUT_JSON:
+        print_tail_json(ao, t);
         break;
-    }
     case CLI_OUTPUT_PROMETHEUS:
-        print_family(ao->out, "vpmu_host_up",
-                     "Whether vpmu audit could open the libvirt connection.", &ao->prom_up);
-        print_family(ao->out, "vpmu_host_domains",
-                     "Domains audited on the connection, by the pmu setting in their XML.",
-                     &ao->prom_domains);
-        print_family(ao->out, "vpmu_host_domains_effective",
-                     "Domains audited on the connection, by the effective vPMU state.",
-                     &ao->prom_effective);
-        print_family(ao->out, "vpmu_host_skipped_domains",
-                     "Domains listed but not audited: they disappeared or could not be read.",
-                     &ao->prom_skipped);
-        print_family(ao->out, "vpmu_host_audit_duration_seconds",
-                     "Wall time of the audit of the connection.", &ao->prom_seconds);
+        print_tail_prom(ao);
         break;
     default:
-        fputc('\n', ao->out);
-        for (size_t i = 0; i < ao->text_tail.n; i++)
-            fprintf(ao->out, "%s\n", ao->text_tail.v[i]);
+        print_tail_text(ao);
         break;
     }
 }
@@ -397,14 +482,22 @@ print_head(audit_out *ao)
 static void
 audit_out_clear(audit_out *ao)
 {
-    json_decref(ao->hosts);
+    for (size_t i = 0; ao->hosts && i < ao->n_uris; i++) {
+        free(ao->hosts[i].driver);
+        free(ao->hosts[i].error);
+    }
+    free(ao->hosts);
     json_decref(ao->skipped);
-    strv_clear(&ao->prom_up);
-    strv_clear(&ao->prom_domains);
-    strv_clear(&ao->prom_skipped);
-    strv_clear(&ao->prom_seconds);
-    strv_clear(&ao->prom_effective);
-    strv_clear(&ao->text_tail);
+}
+
+/* A URI given twice is audited once (its series would clash in the exposition). */
+static void
+add_uri(const char **uris, size_t *n, const char *uri)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (STREQ(uris[i], uri))
+            return;
+    uris[(*n)++] = uri;
 }
 
 int
@@ -433,13 +526,13 @@ cmd_audit(cli_global *g, int argc, char **argv)
     /* The global -c comes first; every -c after the command name adds one. */
     uris = xcalloc((size_t)argc + 2, sizeof(*uris));
     if (g->uri)
-        uris[n++] = g->uri;
+        add_uri(uris, &n, g->uri);
     while ((c = getopt_long(argc, argv, "c:j:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'c':
             if (!*optarg)
                 return cli_usage("audit", "-c needs a URI");
-            uris[n++] = optarg;
+            add_uri(uris, &n, optarg);
             break;
         case 'j':
             if (parse_ull(optarg, &jobs) < 0 || jobs < 1 || jobs > 1024)
@@ -473,13 +566,16 @@ cmd_audit(cli_global *g, int argc, char **argv)
     if (n == 0)
         uris[n++] = cli_uri(g);
     ao.n_uris = n;
+    for (size_t i = 0; i < n; i++)
+        if (strlen(uris[i]) > (size_t)ao.uri_width)
+            ao.uri_width = (int)(strlen(uris[i]) > 200 ? 200 : strlen(uris[i]));
 
     if (cli_virt_load(&err) < 0)
         return cli_fail(err);
-    if (g->output == CLI_OUTPUT_JSON) {
-        ao.hosts = json_array();
+    ao.uris = uris;
+    ao.hosts = xcalloc(n, sizeof(*ao.hosts));
+    if (g->output == CLI_OUTPUT_JSON)
         ao.skipped = json_array();
-    }
 
     print_head(&ao);
     r = VIRT(vpmu_audit_run)(uris, n, &opts, on_event, &ao, &totals, &err);
