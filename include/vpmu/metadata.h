@@ -10,6 +10,8 @@
  *          - `openstack image show -f json`, with a "properties" object;
  *          - hw_pmu may be a JSON boolean or a string.
  * Malformed JSON fails with VPMU_ERR_INVALID and "FILE:LINE:COLUMN: text".
+ * Duplicate keys, NUL characters and UTF-16 are refused; one leading UTF-8
+ * byte order mark is skipped (src/lib/metadata.c explains each choice).
  */
 #ifndef VPMU_METADATA_H
 #define VPMU_METADATA_H
@@ -43,7 +45,10 @@ VPMU_EXPORT vpmu_image *vpmu_image_load(const char *path, vpmu_error **error);
 VPMU_EXPORT void vpmu_flavor_free(vpmu_flavor *flavor);
 VPMU_EXPORT void vpmu_image_free(vpmu_image *image);
 
-/* Name and id (NULL when absent).  Borrowed. */
+/*
+ * Name and id (NULL when absent).  Borrowed.  Getters accept a NULL flavor or
+ * image (and return NULL / 0); set_name(NULL) clears the name.
+ */
 VPMU_EXPORT const char *vpmu_flavor_get_name(const vpmu_flavor *flavor);
 VPMU_EXPORT const char *vpmu_flavor_get_id(const vpmu_flavor *flavor);
 VPMU_EXPORT void vpmu_flavor_set_name(vpmu_flavor *flavor, const char *name);
@@ -58,7 +63,11 @@ VPMU_EXPORT unsigned int vpmu_flavor_get_vcpus(const vpmu_flavor *flavor);
 /* Extra specs / image properties as strings (JSON booleans as "true"/"false"). */
 VPMU_EXPORT const char *vpmu_flavor_get_spec(const vpmu_flavor *flavor, const char *key);
 VPMU_EXPORT const char *vpmu_image_get_prop(const vpmu_image *image, const char *key);
-/* Set (or replace) a spec/property, e.g. from --flavor-spec K=V. */
+/*
+ * Set (or replace, keeping its position) a spec/property, e.g. from
+ * --flavor-spec K=V; a NULL @value removes it.  Keys are case-sensitive
+ * ("HW_PMU" is not "hw_pmu").  Strings must be UTF-8.
+ */
 VPMU_EXPORT void vpmu_flavor_set_spec(vpmu_flavor *flavor, const char *key, const char *value);
 VPMU_EXPORT void vpmu_image_set_prop(vpmu_image *image, const char *key, const char *value);
 /* Iterate in document order.  Returns false past the end.  Borrowed strings. */
@@ -70,8 +79,10 @@ VPMU_EXPORT bool vpmu_image_prop_at(const vpmu_image *image, size_t i, const cha
                                     const char **value);
 
 /*
- * Parse "KEY=VALUE" (from --flavor-spec / --image-prop) and set it.  The key
- * must be non-empty; VPMU_ERR_USAGE otherwise.
+ * Parse "KEY=VALUE" (from --flavor-spec / --image-prop) and set it.  Split at
+ * the first '='; the value is kept as given (blanks included: the policy
+ * ignores blanks around booleans).  VPMU_ERR_USAGE when there is no '=', the
+ * key is empty or has blanks around it, or the text is not UTF-8.
  */
 VPMU_EXPORT int vpmu_flavor_set_spec_kv(vpmu_flavor *flavor, const char *kv, vpmu_error **error);
 VPMU_EXPORT int vpmu_image_set_prop_kv(vpmu_image *image, const char *kv, vpmu_error **error);
