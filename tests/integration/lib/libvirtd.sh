@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # globals set here are read by the tests
 #
 # libvirtd.sh: a real libvirtd + QEMU for the real-guest tests.  Source it:
 #
@@ -218,23 +218,38 @@ it_qemu_pid() {
     printf '%s\n' "$pid"
 }
 
-# it_qemu_cpu_arg NAME: the value of -cpu on the running QEMU's command line
-# (empty when there is no -cpu); falls back to libvirt's domain log.
-it_qemu_cpu_arg() {
-    local pid args=() i
+# it_qemu_cpu NAME: set IT_CPU to the value of -cpu that QEMU received (empty
+# when it got no -cpu) and IT_CPU_SOURCE to where it was read.  Read from the
+# running process's /proc/PID/cmdline; when the guest has already ended, from
+# the last start-up block of libvirt's domain log, which lists one argument
+# (with its value) per line.  Returns 1 when neither is there.
+it_qemu_cpu() {
+    local pid args=() i log="/var/log/libvirt/qemu/$1.log"
+    IT_CPU="" IT_CPU_SOURCE=""
     if pid=$(it_qemu_pid "$1"); then
+        IT_CPU_SOURCE="/proc/$pid/cmdline"
         mapfile -d '' args <"/proc/$pid/cmdline"
-    elif [[ -r "/var/log/libvirt/qemu/$1.log" ]]; then
-        # The log has one argument per line after the env lines ("-cpu" then its value).
-        mapfile -t args < <(tail -n 400 "/var/log/libvirt/qemu/$1.log" | tr -d '\\' | sed 's/^ *//;s/ *$//')
-    else
-        return 1
+        for ((i = 0; i < ${#args[@]} - 1; i++)); do
+            [[ "${args[i]}" == -cpu ]] && IT_CPU="${args[i + 1]}"
+        done
+        return 0
     fi
-    for ((i = 0; i < ${#args[@]}; i++)); do
-        if [[ "${args[i]}" == -cpu ]]; then
-            printf '%s\n' "${args[i + 1]:-}"
-            return 0
-        fi
+    [[ -r "$log" ]] || return 1
+    IT_CPU_SOURCE="$log"
+    IT_CPU=$(awk '/: starting up libvirt/ { cpu = ""; seen = 1; next }
+                  seen && /^-cpu / { cpu = $2 }
+                  END { print cpu }' "$log")
+}
+
+# it_cpu_pmu CPUARG: "on", "off" or "absent", from the pmu= property of -cpu.
+it_cpu_pmu() {
+    local IFS=, prop state=absent
+    for prop in $1; do
+        case "$prop" in
+        pmu=on) state=on ;;
+        pmu=off) state=off ;;
+        pmu=*) state="other:${prop#pmu=}" ;;
+        esac
     done
-    printf '\n'
+    printf '%s\n' "$state"
 }
