@@ -1,3 +1,1376 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* placeholder: the module's owner replaces this file. */
+/*
+ * libvirt domain XML through libxml2's tree API: parse (hostile-input safe),
+ * read what the vPMU cares about, set or remove <features><pmu/>, build a
+ * whole guest, and serialize.  No XML is ever put together from strings:
+ * every element, attribute and text is a tree node, so a value can never
+ * change the document's structure.
+ *
+ * The decisions on hostile input are documented in include/vpmu/domxml.h;
+ * each has a test in tests/test-domxml.c with its input under
+ * tests/data/hostile-xml/.
+ *
+ * Facts relied on (FACTS.md §2): <domain><features><pmu state='on|off'/>,
+ * a bare <pmu/> means on, and the schema allows only on and off.  Element
+ * order follows libvirt's own formatter (virDomainDefFormatInternal and the
+ * virDomainFeature enum in src/conf/domain_conf.[ch]): <features> comes after
+ * <os> (and <idmap>) and before <cpu>, <clock>, the lifecycle actions and
+ * <devices>; inside <features>, <pmu> comes after acpi, apic, pae, hap,
+ * viridian, privnet, hyperv, kvm, pvspinlock and capabilities, and before
+ * vmport, gic, smm, ioapic and the later ones.
+ */
 #include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libxml/SAX2.h>
+#include <libxml/parser.h>
+#include <libxml/parserInternals.h>
+#include <libxml/tree.h>
+#include <libxml/xmlerror.h>
+#include <libxml/xmlsave.h>
+
+#include "util.h"
+#include "vpmu/domxml.h"
+
+/* How much of a user value a message quotes. */
+#define SHOW_MAX 64
+
+#define NOVA_NS_PREFIX "http://openstack.org/xmlns/libvirt/nova/"
+
+struct vpmu_domxml {
+    xmlDoc *doc;
+    char *filename; /* for messages */
+    char *head;     /* bytes before the first top-level node: BOM, XML declaration, blanks */
+    char *tail;     /* blanks after the last top-level node */
+};
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(xmlDoc *, xmlFreeDoc)
+DEFINE_TRIVIAL_CLEANUP_FUNC(xmlParserCtxt *, xmlFreeParserCtxt)
+DEFINE_TRIVIAL_CLEANUP_FUNC(xmlBuffer *, xmlBufferFree)
+DEFINE_TRIVIAL_CLEANUP_FUNC(vpmu_domxml *, vpmu_domxml_free)
+
+static inline void
+xmlfreep(void *p)
+{
+    xmlChar *s = *(xmlChar **)p;
+    if (s)
+        xmlFree(s);
+}
+#define _cleanup_xmlfree_ _cleanup_(xmlfreep)
+
+/* ------------------------------------------------------------------------ */
+/* libxml2 error capture                                                    */
+
+/*
+ * The first error libxml2 reports during one operation, as "FILE:LINE: what".
+ * libxml2's global handlers are per thread (2.9 keeps them in thread-local
+ * state), so swapping them around a call and restoring them afterwards never
+ * affects another thread, and libxml2 never prints to stderr meanwhile.
+ */
+typedef struct {
+    const char *filename;
+    char *message;
+    xmlGenericErrorFunc old_generic;
+    void *old_generic_ctx;
+    xmlStructuredErrorFunc old_structured;
+    void *old_structured_ctx;
+} xml_errors;
+
+static void
+generic_sink(void *ctx _unused_, const char *msg _unused_, ...)
+{
+    /* Unstructured messages (rare, from outside the parser) are dropped: the
+     * caller learns of the failure from the return value. */
+}
+
+/* libxml2's messages end with a newline and sometimes hold more lines. */
+static char *
+tidy_message(const char *msg)
+{
+    _cleanup_free_ char *s = xstrdup(msg && *msg ? msg : "unknown libxml2 error");
+
+    for (char *p = s; *p; p++)
+        if (*p == '\n' || *p == '\r' || *p == '\t')
+            *p = ' ';
+    return xstrdup(strstrip(s));
+}
+
+static void
+record_error(xml_errors *e, long line, const char *what)
+{
+    if (e->message)
+        return;
+    if (line > 0)
+        e->message = xasprintf("%s:%ld: %s", e->filename, line, what);
+    else
+        e->message = xasprintf("%s: %s", e->filename, what);
+}
+
+static void
+structured_sink(void *ctx, xmlErrorPtr err)
+{
+    xml_errors *e = ctx;
+    _cleanup_free_ char *msg = NULL;
+
+    if (!e || !err || err->level < XML_ERR_ERROR)
+        return; /* warnings change nothing */
+    msg = tidy_message(err->message);
+    record_error(e, err->line, msg);
+}
+
+static void
+xml_errors_begin(xml_errors *e, const char *filename)
+{
+    memset(e, 0, sizeof(*e));
+    e->filename = filename;
+    xmlInitParser();
+    e->old_generic = xmlGenericError;
+    e->old_generic_ctx = xmlGenericErrorContext;
+    e->old_structured = xmlStructuredError;
+    e->old_structured_ctx = xmlStructuredErrorContext;
+    xmlSetGenericErrorFunc(e, generic_sink);
+    xmlSetStructuredErrorFunc(e, structured_sink);
+}
+
+static void
+xml_errors_end(xml_errors *e)
+{
+    xmlSetGenericErrorFunc(e->old_generic_ctx, e->old_generic);
+    xmlSetStructuredErrorFunc(e->old_structured_ctx, e->old_structured);
+    xmlResetLastError();
+}
+
+static void
+xml_errors_clear(xml_errors *e)
+{
+    free(e->message);
+    e->message = NULL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Small helpers                                                            */
+
+static bool
+is_xml_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static bool
+is_blank_text(const xmlNode *n)
+{
+    if (!n || n->type != XML_TEXT_NODE)
+        return false;
+    for (const xmlChar *p = n->content; p && *p; p++)
+        if (!is_xml_space((char)*p))
+            return false;
+    return true;
+}
+
+/* An element of libvirt's vocabulary: no namespace, this name. */
+static bool
+is_elem(const xmlNode *n, const char *name)
+{
+    return n && n->type == XML_ELEMENT_NODE && !n->ns && STREQ((const char *)n->name, name);
+}
+
+static xmlNode *
+first_child_elem(const xmlNode *parent, const char *name)
+{
+    if (!parent)
+        return NULL;
+    for (xmlNode *c = parent->children; c; c = c->next)
+        if (is_elem(c, name))
+            return c;
+    return NULL;
+}
+
+static bool
+name_in(const xmlNode *n, const char *const *names, size_t count)
+{
+    if (!n || n->type != XML_ELEMENT_NODE || n->ns)
+        return false;
+    for (size_t i = 0; i < count; i++)
+        if (STREQ((const char *)n->name, names[i]))
+            return true;
+    return false;
+}
+
+/* Text content, as an owned C string; NULL when there is no such node. */
+static char *
+node_text(const xmlNode *n)
+{
+    _cleanup_xmlfree_ xmlChar *t = NULL;
+
+    if (!n)
+        return NULL;
+    t = xmlNodeGetContent(n);
+    return xstrdup(t ? (const char *)t : "");
+}
+
+static char *
+node_text_stripped(const xmlNode *n)
+{
+    _cleanup_free_ char *t = node_text(n);
+
+    if (!t)
+        return NULL;
+    return xstrdup(strstrip(t));
+}
+
+/* A no-namespace attribute, as an owned C string, or NULL. */
+static char *
+attr_value(const xmlNode *n, const char *name)
+{
+    _cleanup_xmlfree_ xmlChar *v = NULL;
+
+    if (!n)
+        return NULL;
+    v = xmlGetNoNsProp(n, BAD_CAST name);
+    return v ? xstrdup((const char *)v) : NULL;
+}
+
+/*
+ * Decode one UTF-8 sequence at s (n bytes available).  Returns its length and
+ * sets *cp, or 0 when the bytes are not well-formed UTF-8 (overlong forms,
+ * surrogates and values past U+10FFFF included).
+ */
+static size_t
+utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
+{
+    unsigned char c = s[0];
+    size_t len;
+    uint32_t v, min;
+
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    } else if (c >= 0xc2 && c <= 0xdf) {
+        len = 2, v = c & 0x1f, min = 0x80;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        len = 3, v = c & 0x0f, min = 0x800;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        len = 4, v = c & 0x07, min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (n < len)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        v = (v << 6) | (s[i] & 0x3f);
+    }
+    if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+        return 0;
+    *cp = v;
+    return len;
+}
+
+/* Offset of the first byte that is not well-formed UTF-8, or len. */
+static size_t
+utf8_first_invalid(const char *buf, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)buf;
+    size_t i = 0;
+
+    while (i < len) {
+        uint32_t cp;
+        size_t k = utf8_decode(s + i, len - i, &cp);
+        if (k == 0)
+            return i;
+        i += k;
+    }
+    return len;
+}
+
+/* XML 1.0 Char production. */
+static bool
+is_xml_char(uint32_t c)
+{
+    return c == 0x9 || c == 0xa || c == 0xd || (c >= 0x20 && c <= 0xd7ff) ||
+           (c >= 0xe000 && c <= 0xfffd) || (c >= 0x10000 && c <= 0x10ffff);
+}
+
+/* Whether a value can be carried by an XML document, and on one line. */
+static bool
+xml_value_ok(const char *s, bool allow_newlines)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = strlen(s);
+
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        size_t k = utf8_decode(p + i, n - i, &cp);
+        if (k == 0 || !is_xml_char(cp))
+            return false;
+        if (!allow_newlines && (cp == '\n' || cp == '\r'))
+            return false;
+        i += k;
+    }
+    return true;
+}
+
+static long
+line_at(const char *buf, size_t off)
+{
+    long line = 1;
+
+    for (size_t i = 0; i < off; i++)
+        if (buf[i] == '\n')
+            line++;
+    return line;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Parsing                                                                  */
+
+/*
+ * SAX hooks wrapped around libxml2's tree builder.  They refuse what a domain
+ * document never needs before libxml2 acts on it: any DTD that could declare
+ * or fetch something, entity declarations and external resources, and
+ * nesting deeper than VPMU_DOMXML_MAX_DEPTH.  Refusal stops the parser at
+ * once, so nothing after the offending construct is read.
+ */
+static void
+refuse(xmlParserCtxtPtr ctxt, const char *what)
+{
+    xml_errors *e = ctxt->_private;
+
+    record_error(e, ctxt->input ? ctxt->input->line : 0, what);
+    xmlStopParser(ctxt);
+}
+
+static void
+sax_internal_subset(void *ctx, const xmlChar *name, const xmlChar *external_id,
+                    const xmlChar *system_id)
+{
+    xmlParserCtxtPtr ctxt = ctx;
+    /* libxml2 calls this after the external ID, with the input at '[' when an
+     * internal subset follows. */
+    bool subset = ctxt->input && ctxt->input->cur && *ctxt->input->cur == '[';
+
+    if (external_id || system_id || subset) {
+        refuse(ctxt, "a DOCTYPE with an internal subset or an external identifier is refused: "
+                     "domain XML needs no DTD and no entities");
+        return;
+    }
+    xmlSAX2InternalSubset(ctx, name, external_id, system_id);
+}
+
+/* Called at the end of every DOCTYPE; never loads anything here. */
+static void
+sax_external_subset(void *ctx, const xmlChar *name _unused_, const xmlChar *external_id,
+                    const xmlChar *system_id)
+{
+    if (external_id || system_id)
+        refuse(ctx, "external DTD subsets are refused");
+}
+
+static void
+sax_entity_decl(void *ctx, const xmlChar *name _unused_, int type _unused_,
+                const xmlChar *public_id _unused_, const xmlChar *system_id _unused_,
+                xmlChar *content _unused_)
+{
+    refuse(ctx, "entity declarations are refused");
+}
+
+static xmlParserInputPtr
+sax_resolve_entity(void *ctx, const xmlChar *public_id _unused_, const xmlChar *system_id _unused_)
+{
+    refuse(ctx, "external entities are refused");
+    return NULL;
+}
+
+static void
+sax_start_element_ns(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlChar *uri,
+                     int nb_namespaces, const xmlChar **namespaces, int nb_attributes,
+                     int nb_defaulted, const xmlChar **attributes)
+{
+    xmlParserCtxtPtr ctxt = ctx;
+
+    /* nameNr counts the open ancestors of this element. */
+    if (ctxt->nameNr >= VPMU_DOMXML_MAX_DEPTH) {
+        _cleanup_free_ char *what = xasprintf("elements nest deeper than the limit of %d levels",
+                                              VPMU_DOMXML_MAX_DEPTH);
+        refuse(ctxt, what);
+        return;
+    }
+    xmlSAX2StartElementNs(ctx, localname, prefix, uri, nb_namespaces, namespaces, nb_attributes,
+                          nb_defaulted, attributes);
+}
+
+/*
+ * The bytes libxml2's serializer cannot reproduce, kept verbatim: a UTF-8
+ * byte order mark, the XML declaration exactly as written (libxml2 would
+ * rewrite its quotes and pseudo-attributes), the blanks up to the first node,
+ * and the blanks after the last one.
+ */
+static void
+split_prolog(const char *buf, size_t len, size_t *head_len, size_t *tail_off, size_t *decl_off,
+             size_t *decl_len)
+{
+    size_t i = 0, t;
+
+    *decl_off = *decl_len = 0;
+    if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
+        i = 3;
+    if (len - i >= 6 && memcmp(buf + i, "<?xml", 5) == 0 && is_xml_space(buf[i + 5])) {
+        const char *end = memmem(buf + i, len - i, "?>", 2);
+        if (end) {
+            *decl_off = i;
+            i = (size_t)(end - buf) + 2;
+            *decl_len = i - *decl_off;
+        }
+    }
+    while (i < len && is_xml_space(buf[i]))
+        i++;
+    *head_len = i;
+    t = len;
+    while (t > i && is_xml_space(buf[t - 1]))
+        t--;
+    *tail_off = t;
+}
+
+/* The encoding pseudo-attribute of an XML declaration, or NULL. */
+static char *
+declared_encoding(const char *decl, size_t len)
+{
+    size_t i = 5; /* past "<?xml" */
+
+    while (i < len) {
+        size_t name_start, name_len, val_start;
+        char quote;
+
+        while (i < len && is_xml_space(decl[i]))
+            i++;
+        name_start = i;
+        while (i < len &&
+               ((decl[i] >= 'a' && decl[i] <= 'z') || (decl[i] >= 'A' && decl[i] <= 'Z')))
+            i++;
+        name_len = i - name_start;
+        if (name_len == 0)
+            return NULL;
+        while (i < len && is_xml_space(decl[i]))
+            i++;
+        if (i >= len || decl[i] != '=')
+            return NULL;
+        i++;
+        while (i < len && is_xml_space(decl[i]))
+            i++;
+        if (i >= len || (decl[i] != '"' && decl[i] != '\''))
+            return NULL;
+        quote = decl[i++];
+        val_start = i;
+        while (i < len && decl[i] != quote)
+            i++;
+        if (i >= len)
+            return NULL;
+        if (name_len == 8 && memcmp(decl + name_start, "encoding", 8) == 0)
+            return xstrndup(decl + val_start, i - val_start);
+        i++;
+    }
+    return NULL;
+}
+
+static bool
+encoding_is_utf8(const char *enc)
+{
+    return strcasecmp(enc, "UTF-8") == 0 || strcasecmp(enc, "UTF8") == 0 ||
+           strcasecmp(enc, "US-ASCII") == 0 || strcasecmp(enc, "ASCII") == 0;
+}
+
+/*
+ * What libvirt would refuse, or what vpmu cannot edit unambiguously: the
+ * root must be <domain>, at most one <features>, at most one <pmu> in it, and
+ * its state must be on or off.
+ */
+static int
+check_domain(xmlDoc *doc, const char *filename, vpmu_error **error)
+{
+    xmlNode *root = xmlDocGetRootElement(doc);
+    xmlNode *features = NULL, *pmu = NULL;
+
+    if (!root) {
+        vpmu_error_set(error, VPMU_ERR_INVALID, "%s: the document has no root element", filename);
+        return -1;
+    }
+    if (!is_elem(root, "domain")) {
+        _cleanup_free_ char *shown = quote_for_message((const char *)root->name, SHOW_MAX);
+        vpmu_error_set(error, VPMU_ERR_INVALID,
+                       "%s:%ld: the root element is <%s>%s, not libvirt's <domain>", filename,
+                       xmlGetLineNo(root), shown, root->ns ? " in a namespace" : "");
+        return -1;
+    }
+    for (xmlNode *c = root->children; c; c = c->next) {
+        if (!is_elem(c, "features"))
+            continue;
+        if (features) {
+            vpmu_error_set(error, VPMU_ERR_INVALID,
+                           "%s:%ld: duplicate <features> element (the first is on line %ld); "
+                           "libvirt allows one",
+                           filename, xmlGetLineNo(c), xmlGetLineNo(features));
+            return -1;
+        }
+        features = c;
+    }
+    if (!features)
+        return 0;
+    for (xmlNode *c = features->children; c; c = c->next) {
+        _cleanup_free_ char *state = NULL;
+
+        if (!is_elem(c, "pmu"))
+            continue;
+        if (pmu) {
+            vpmu_error_set(error, VPMU_ERR_INVALID,
+                           "%s:%ld: duplicate <pmu> element in <features> (the first is on line "
+                           "%ld); libvirt allows one",
+                           filename, xmlGetLineNo(c), xmlGetLineNo(pmu));
+            return -1;
+        }
+        pmu = c;
+        state = attr_value(c, "state");
+        if (state && !STREQ(state, "on") && !STREQ(state, "off")) {
+            _cleanup_free_ char *shown = quote_for_message(state, SHOW_MAX);
+            vpmu_error_set(error, VPMU_ERR_INVALID,
+                           "%s:%ld: invalid <pmu> state '%s'; libvirt accepts 'on' or 'off'",
+                           filename, xmlGetLineNo(c), shown);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+vpmu_domxml *
+vpmu_domxml_parse(const char *buf, size_t len, const char *filename, vpmu_error **error)
+{
+    _cleanup_(xmlFreeParserCtxtp) xmlParserCtxt *ctxt = NULL;
+    _cleanup_(xmlFreeDocp) xmlDoc *doc = NULL;
+    _cleanup_free_ char *encoding = NULL;
+    vpmu_domxml *d;
+    xml_errors errs;
+    size_t head_len, tail_off, decl_off, decl_len, bad;
+    const int options =
+            XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_IGNORE_ENC | XML_PARSE_BIG_LINES;
+
+    if (!filename)
+        filename = "<input>";
+    if (!buf) {
+        vpmu_error_set(error, VPMU_ERR_USAGE, "%s: no document given", filename);
+        return NULL;
+    }
+    if (len > VPMU_DOMXML_MAX_BYTES) {
+        vpmu_error_set(error, VPMU_ERR_INVALID,
+                       "%s: the document is larger than the %u-byte limit for domain XML", filename,
+                       VPMU_DOMXML_MAX_BYTES);
+        return NULL;
+    }
+    bad = utf8_first_invalid(buf, len);
+    if (bad < len) {
+        vpmu_error_set(error, VPMU_ERR_INVALID,
+                       "%s:%ld: byte 0x%02x is not valid UTF-8; domain XML must be UTF-8", filename,
+                       line_at(buf, bad), (unsigned char)buf[bad]);
+        return NULL;
+    }
+    split_prolog(buf, len, &head_len, &tail_off, &decl_off, &decl_len);
+    if (decl_len) {
+        encoding = declared_encoding(buf + decl_off, decl_len);
+        if (encoding && !encoding_is_utf8(encoding)) {
+            _cleanup_free_ char *shown = quote_for_message(encoding, SHOW_MAX);
+            vpmu_error_set(error, VPMU_ERR_INVALID,
+                           "%s:%ld: encoding '%s' is refused; domain XML must be UTF-8", filename,
+                           line_at(buf, decl_off), shown);
+            return NULL;
+        }
+    }
+
+    xml_errors_begin(&errs, filename);
+    ctxt = xmlNewParserCtxt();
+    if (!ctxt) {
+        xml_errors_end(&errs);
+        vpmu_error_set(error, VPMU_ERR_RUNTIME, "%s: cannot create an XML parser", filename);
+        return NULL;
+    }
+    ctxt->_private = &errs;
+    ctxt->sax->internalSubset = sax_internal_subset;
+    ctxt->sax->externalSubset = sax_external_subset;
+    ctxt->sax->entityDecl = sax_entity_decl;
+    ctxt->sax->resolveEntity = sax_resolve_entity;
+    ctxt->sax->startElementNs = sax_start_element_ns;
+    doc = xmlCtxtReadMemory(ctxt, buf, (int)len, NULL, "UTF-8", options);
+    xml_errors_end(&errs);
+
+    if (errs.message || !doc) {
+        vpmu_error_set(error, VPMU_ERR_INVALID, "%s",
+                       errs.message ? errs.message : "the document is not well-formed XML");
+        if (!errs.message)
+            vpmu_error_prefix(error, "%s", filename);
+        xml_errors_clear(&errs);
+        return NULL;
+    }
+    if (check_domain(doc, filename, error) < 0)
+        return NULL;
+
+    d = xcalloc(1, sizeof(*d));
+    d->doc = TAKE_PTR(doc);
+    d->filename = xstrdup(filename);
+    d->head = xstrndup(buf, head_len);
+    d->tail = xstrndup(buf + tail_off, len - tail_off);
+    return d;
+}
+
+vpmu_domxml *
+vpmu_domxml_load(const char *path, vpmu_error **error)
+{
+    _cleanup_free_ char *buf = NULL;
+    const char *shown;
+    struct stat st;
+    size_t len = 0;
+
+    if (!path) {
+        vpmu_error_set(error, VPMU_ERR_USAGE, "no domain XML file given");
+        return NULL;
+    }
+    shown = STREQ(path, "-") ? "<stdin>" : path;
+    /* A regular file that is too large is refused before reading a byte of it;
+     * a stream is refused as soon as it passes the limit. */
+    if (!STREQ(path, "-") && stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+        (unsigned long long)st.st_size > VPMU_DOMXML_MAX_BYTES) {
+        vpmu_error_set(error, VPMU_ERR_INVALID,
+                       "'%s' is larger than the %u-byte limit for domain XML", shown,
+                       VPMU_DOMXML_MAX_BYTES);
+        return NULL;
+    }
+    if (vpmu_read_file(path, VPMU_DOMXML_MAX_BYTES, &buf, &len, error) < 0)
+        return NULL;
+    return vpmu_domxml_parse(buf, len, shown, error);
+}
+
+void
+vpmu_domxml_free(vpmu_domxml *d)
+{
+    if (!d)
+        return;
+    xmlFreeDoc(d->doc);
+    free(d->filename);
+    free(d->head);
+    free(d->tail);
+    free(d);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Reading                                                                  */
+
+static xmlNode *
+find_features(const vpmu_domxml *d)
+{
+    return first_child_elem(xmlDocGetRootElement(d->doc), "features");
+}
+
+static vpmu_pmu
+pmu_of(const xmlNode *pmu)
+{
+    _cleanup_free_ char *state = NULL;
+
+    if (!pmu)
+        return VPMU_PMU_UNSET;
+    state = attr_value(pmu, "state");
+    /* A bare <pmu/> means on (libvirt's schema default). */
+    if (!state || STREQ(state, "on"))
+        return VPMU_PMU_ON;
+    return STREQ(state, "off") ? VPMU_PMU_OFF : VPMU_PMU_UNSET;
+}
+
+vpmu_pmu
+vpmu_domxml_get_pmu(const vpmu_domxml *d)
+{
+    if (!d)
+        return VPMU_PMU_UNSET;
+    return pmu_of(first_child_elem(find_features(d), "pmu"));
+}
+
+static bool
+in_nova_ns(const xmlNode *n)
+{
+    return n && n->type == XML_ELEMENT_NODE && n->ns && n->ns->href &&
+           strncmp((const char *)n->ns->href, NOVA_NS_PREFIX, strlen(NOVA_NS_PREFIX)) == 0;
+}
+
+static xmlNode *
+nova_child(const xmlNode *parent, const char *name)
+{
+    for (xmlNode *c = parent ? parent->children : NULL; c; c = c->next)
+        if (in_nova_ns(c) && STREQ((const char *)c->name, name))
+            return c;
+    return NULL;
+}
+
+int
+vpmu_domxml_get_info(const vpmu_domxml *d, vpmu_domain_info *info, vpmu_error **error)
+{
+    xmlNode *root, *os, *cpu, *metadata, *instance;
+
+    if (!d || !info) {
+        vpmu_error_set(error, VPMU_ERR_USAGE, "no document to read");
+        return -1;
+    }
+    memset(info, 0, sizeof(*info));
+    root = xmlDocGetRootElement(d->doc);
+    info->name = node_text(first_child_elem(root, "name"));
+    info->uuid = node_text_stripped(first_child_elem(root, "uuid"));
+    info->virt_type = attr_value(root, "type");
+    os = first_child_elem(root, "os");
+    info->arch = attr_value(first_child_elem(os, "type"), "arch");
+    info->machine = attr_value(first_child_elem(os, "type"), "machine");
+    cpu = first_child_elem(root, "cpu");
+    if (cpu) {
+        info->cpu_mode = attr_value(cpu, "mode");
+        /* libvirt's default mode for a guest <cpu> is custom (virCPUDefParseXML). */
+        if (!info->cpu_mode)
+            info->cpu_mode = xstrdup("custom");
+        info->cpu_model = node_text_stripped(first_child_elem(cpu, "model"));
+    }
+    info->pmu = vpmu_domxml_get_pmu(d);
+
+    /* Nova's instance metadata, matched by namespace URI and not by prefix. */
+    metadata = first_child_elem(root, "metadata");
+    instance = nova_child(metadata, "instance");
+    if (instance) {
+        info->nova_name = node_text(nova_child(instance, "name"));
+        info->nova_flavor = attr_value(nova_child(instance, "flavor"), "name");
+    }
+    return 0;
+}
+
+void
+vpmu_domain_info_clear(vpmu_domain_info *info)
+{
+    if (!info)
+        return;
+    free(info->name);
+    free(info->uuid);
+    free(info->virt_type);
+    free(info->arch);
+    free(info->machine);
+    free(info->cpu_mode);
+    free(info->cpu_model);
+    free(info->nova_name);
+    free(info->nova_flavor);
+    memset(info, 0, sizeof(*info));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Editing                                                                  */
+
+/* <domain> children that libvirt writes before <features>, and after it. */
+static const char *const before_features[] = {
+        "name",
+        "uuid",
+        "genid",
+        "title",
+        "description",
+        "metadata",
+        "maxMemory",
+        "memory",
+        "currentMemory",
+        "blkiotune",
+        "memtune",
+        "memoryBacking",
+        "vcpu",
+        "vcpus",
+        "iothreads",
+        "iothreadids",
+        "defaultiothread",
+        "cputune",
+        "numatune",
+        "resource",
+        "sysinfo",
+        "bootloader",
+        "bootloader_args",
+        "os",
+        "idmap",
+        "throttlegroups",
+};
+static const char *const after_features[] = {
+        "cpu", "clock", "on_poweroff", "on_reboot", "on_crash", "on_lockfailure",
+        "pm",  "perf",  "devices",     "seclabel",  "keywrap",  "launchSecurity",
+};
+/* <features> children that libvirt writes after <pmu>. */
+static const char *const after_pmu[] = {
+        "vmport", "gic",        "smm", "ioapic", "hpt",  "vmcoreinfo", "htm", "nested-hv",
+        "msrs",   "ccf-assist", "xen", "cfpc",   "sbbc", "ibs",        "tcg", "async-teardown",
+        "ras",    "ps2",        "aia",
+};
+
+/*
+ * The indentation of a node's line: what follows the last newline of the
+ * blank text node just before it, or NULL when the node does not start a
+ * line of its own.
+ */
+static const char *
+line_indent(const xmlNode *n)
+{
+    const char *nl;
+
+    if (!n || !is_blank_text(n->prev) || !n->prev->content)
+        return NULL;
+    nl = strrchr((const char *)n->prev->content, '\n');
+    return nl ? nl + 1 : NULL;
+}
+
+/* The document's indentation step: how far <domain>'s children are indented. */
+static const char *
+indent_unit(const xmlNode *root)
+{
+    for (xmlNode *c = root->children; c; c = c->next) {
+        if (c->type == XML_ELEMENT_NODE) {
+            const char *ind = line_indent(c);
+            return ind && *ind ? ind : NULL;
+        }
+    }
+    return NULL;
+}
+
+static xmlNode *
+new_blank(xmlDoc *doc, const char *indent)
+{
+    _cleanup_free_ char *s = xasprintf("\n%s", indent);
+    return xmlNewDocText(doc, BAD_CAST s);
+}
+
+/*
+ * Insert @elem under @parent, as its own line when the surroundings are
+ * indented: before @before (an element child) when given, else after @after
+ * (any non-text child) when given, else as the only content.  Blank text
+ * nodes are added in an order that libxml2 cannot merge into the wrong side
+ * (xmlAdd*Sibling merges adjacent text nodes).
+ */
+static void
+insert_child(xmlNode *parent, xmlNode *elem, xmlNode *before, xmlNode *after, const char *unit)
+{
+    xmlDoc *doc = parent->doc;
+
+    if (before) {
+        const char *ind = line_indent(before);
+        xmlAddPrevSibling(before, elem);
+        if (ind)
+            xmlAddPrevSibling(before, new_blank(doc, ind));
+    } else if (after) {
+        const char *ind = line_indent(after);
+        xmlAddNextSibling(after, elem);
+        if (ind)
+            xmlAddNextSibling(after, new_blank(doc, ind));
+    } else {
+        const char *pind = line_indent(parent);
+        xmlNode *last = parent->last;
+
+        if (!pind || !unit) {
+            xmlAddChild(parent, elem);
+            return;
+        }
+        _cleanup_free_ char *ind = xasprintf("%s%s", pind, unit);
+        if (is_blank_text(last) && strchr((const char *)last->content, '\n')) {
+            xmlAddPrevSibling(last, elem);
+            xmlAddPrevSibling(elem, new_blank(doc, ind));
+        } else {
+            xmlAddChild(parent, new_blank(doc, ind));
+            xmlAddChild(parent, elem);
+            xmlAddChild(parent, new_blank(doc, pind));
+        }
+    }
+}
+
+/* Place @elem among @parent's children in libvirt's order. */
+static void
+insert_ordered(xmlNode *parent, xmlNode *elem, const char *const *before_set, size_t n_before,
+               const char *const *after_set, size_t n_after, const char *unit)
+{
+    xmlNode *last_before = NULL, *first_after = NULL, *last_content = NULL;
+
+    for (xmlNode *c = parent->children; c; c = c->next) {
+        if (c->type != XML_TEXT_NODE)
+            last_content = c;
+        if (before_set && name_in(c, before_set, n_before))
+            last_before = c;
+        if (!first_after && name_in(c, after_set, n_after))
+            first_after = c;
+    }
+    if (last_before)
+        insert_child(parent, elem, NULL, last_before, unit);
+    else if (first_after)
+        insert_child(parent, elem, first_after, NULL, unit);
+    else
+        insert_child(parent, elem, NULL, last_content, unit);
+}
+
+static void
+remove_with_leading_blank(xmlNode *n)
+{
+    xmlNode *prev = n->prev;
+
+    if (is_blank_text(prev)) {
+        xmlUnlinkNode(prev);
+        xmlFreeNode(prev);
+    }
+    xmlUnlinkNode(n);
+    xmlFreeNode(n);
+}
+
+static void
+set_pmu_tree(xmlDoc *doc, vpmu_pmu pmu)
+{
+    xmlNode *root = xmlDocGetRootElement(doc);
+    xmlNode *features = first_child_elem(root, "features");
+    xmlNode *elem = first_child_elem(features, "pmu");
+    const char *unit = indent_unit(root);
+    const char *state = pmu == VPMU_PMU_ON ? "on" : "off";
+
+    if (pmu == VPMU_PMU_UNSET) {
+        if (elem)
+            remove_with_leading_blank(elem);
+        return;
+    }
+    if (elem) {
+        xmlSetProp(elem, BAD_CAST "state", BAD_CAST state);
+        return;
+    }
+    if (!features) {
+        features = xmlNewDocNode(doc, NULL, BAD_CAST "features", NULL);
+        insert_ordered(root, features, before_features, ELEMENTSOF(before_features), after_features,
+                       ELEMENTSOF(after_features), unit);
+    }
+    elem = xmlNewDocNode(doc, NULL, BAD_CAST "pmu", NULL);
+    xmlNewProp(elem, BAD_CAST "state", BAD_CAST state);
+    insert_ordered(features, elem, NULL, 0, after_pmu, ELEMENTSOF(after_pmu), unit);
+}
+
+int
+vpmu_domxml_set_pmu(vpmu_domxml *d, vpmu_pmu pmu, vpmu_error **error)
+{
+    if (!d) {
+        vpmu_error_set(error, VPMU_ERR_USAGE, "no document to edit");
+        return -1;
+    }
+    if ((unsigned)pmu >= VPMU_PMU_LAST) {
+        vpmu_error_set(error, VPMU_ERR_USAGE, "invalid vPMU setting %d", (int)pmu);
+        return -1;
+    }
+    set_pmu_tree(d->doc, pmu);
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Serializing                                                              */
+
+int
+vpmu_domxml_format(const vpmu_domxml *d, char **out, size_t *len, vpmu_error **error)
+{
+    _cleanup_(xmlBufferFreep) xmlBuffer *buf = NULL;
+    xmlSaveCtxtPtr save;
+    xml_errors errs;
+    const char *body;
+    size_t body_len, head_len, tail_len;
+    long rc;
+    char *res;
+
+    if (!d || !out) {
+        vpmu_error_set(error, VPMU_ERR_USAGE, "no document to format");
+        return -1;
+    }
+    xml_errors_begin(&errs, d->filename);
+    buf = xmlBufferCreate();
+    /* Without XML_SAVE_FORMAT: libxml2 writes the tree as it is, whitespace
+     * nodes included; the declaration is kept verbatim in d->head instead. */
+    save = buf ? xmlSaveToBuffer(buf, "UTF-8", XML_SAVE_NO_DECL | XML_SAVE_AS_XML) : NULL;
+    rc = save ? xmlSaveDoc(save, d->doc) : -1;
+    if (save && xmlSaveClose(save) < 0)
+        rc = -1;
+    xml_errors_end(&errs);
+    if (rc < 0 || errs.message) {
+        vpmu_error_set(error, VPMU_ERR_RUNTIME, "%s: cannot serialize the document: %s",
+                       d->filename, errs.message ? errs.message : "libxml2 failed");
+        xml_errors_clear(&errs);
+        return -1;
+    }
+    body = (const char *)xmlBufferContent(buf);
+    body_len = (size_t)xmlBufferLength(buf);
+    /* libxml2 ends every top-level node with a newline; the input's own
+     * trailing blanks (d->tail) replace the last one. */
+    if (body_len > 0 && body[body_len - 1] == '\n')
+        body_len--;
+    head_len = strlen(d->head);
+    tail_len = strlen(d->tail);
+    res = xmalloc(head_len + body_len + tail_len + 1);
+    memcpy(res, d->head, head_len);
+    memcpy(res + head_len, body, body_len);
+    memcpy(res + head_len + body_len, d->tail, tail_len);
+    res[head_len + body_len + tail_len] = '\0';
+    *out = res;
+    if (len)
+        *len = head_len + body_len + tail_len;
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Building                                                                 */
+
+const char *
+vpmu_default_machine(const char *arch)
+{
+    static const struct {
+        const char *arch, *machine;
+    } table[] = {
+            {"x86_64", "q35"},      {"i686", "q35"},
+            {"aarch64", "virt"},    {"armv7l", "virt"},
+            {"riscv64", "virt"},    {"ppc64", "pseries"},
+            {"ppc64le", "pseries"}, {"s390x", "s390-ccw-virtio"},
+    };
+
+    if (!arch)
+        return NULL;
+    for (size_t i = 0; i < ELEMENTSOF(table); i++)
+        if (STREQ(arch, table[i].arch))
+            return table[i].machine;
+    return NULL;
+}
+
+static xmlNode *
+add_elem(xmlNode *parent, const char *name)
+{
+    xmlNode *n = xmlNewDocNode(parent->doc, NULL, BAD_CAST name, NULL);
+    xmlAddChild(parent, n);
+    return n;
+}
+
+/* The value becomes a text node: never parsed, so never markup. */
+static xmlNode *
+add_text_elem(xmlNode *parent, const char *name, const char *value)
+{
+    xmlNode *n = add_elem(parent, name);
+    xmlAddChild(n, xmlNewDocText(parent->doc, BAD_CAST value));
+    return n;
+}
+
+static void
+add_attr(xmlNode *n, const char *name, const char *value)
+{
+    xmlNewProp(n, BAD_CAST name, BAD_CAST value);
+}
+
+/* Indent a freshly built tree the way libvirt does: two spaces a level. */
+static void
+indent_tree(xmlNode *n, unsigned level)
+{
+    bool has_elem = false;
+
+    for (xmlNode *c = n->children; c; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE)
+            return; /* text content: leave as is */
+        has_elem = true;
+    }
+    if (!has_elem)
+        return;
+    for (xmlNode *c = n->children; c; c = c->next) {
+        _cleanup_free_ char *ind = xmalloc(2 * (level + 1) + 1);
+        memset(ind, ' ', 2 * (level + 1));
+        ind[2 * (level + 1)] = '\0';
+        xmlAddPrevSibling(c, new_blank(n->doc, ind));
+        indent_tree(c, level + 1);
+    }
+    {
+        _cleanup_free_ char *ind = xmalloc(2 * level + 1);
+        memset(ind, ' ', 2 * level);
+        ind[2 * level] = '\0';
+        xmlAddChild(n, new_blank(n->doc, ind));
+    }
+}
+
+static bool
+uuid_ok(const char *s)
+{
+    size_t n = strlen(s);
+
+    if (n == 32) {
+        for (size_t i = 0; i < n; i++)
+            if (!strchr("0123456789abcdefABCDEF", s[i]))
+                return false;
+        return true;
+    }
+    if (n != 36)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (s[i] != '-')
+                return false;
+        } else if (!s[i] || !strchr("0123456789abcdefABCDEF", s[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool
+token_ok(const char *s)
+{
+    if (!*s)
+        return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+              *s == '_' || *s == '-' || *s == '.'))
+            return false;
+    return true;
+}
+
+/* An absolute form of @path (relative ones are taken from the working directory). */
+static char *
+absolute_path(const char *what, const char *path, vpmu_error **error)
+{
+    _cleanup_free_ char *cwd = NULL;
+
+    if (!*path || !xml_value_ok(path, false)) {
+        _cleanup_free_ char *shown = quote_for_message(path, SHOW_MAX);
+        vpmu_error_set(error, VPMU_ERR_INVALID,
+                       "%s path '%s' is empty or holds a character that libvirt XML cannot carry",
+                       what, shown);
+        return NULL;
+    }
+    if (path[0] == '/')
+        return xstrdup(path);
+    cwd = getcwd(NULL, 0);
+    if (!cwd) {
+        vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot make %s path '%s' absolute: %s", what, path,
+                       strerror(errno));
+        return NULL;
+    }
+    return xasprintf("%s/%s", STREQ(cwd, "/") ? "" : cwd, path);
+}
+
+static bool
+has_suffix_ci(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcasecmp(s + n - m, suffix) == 0;
+}
+
+static int
+check_spec(const vpmu_guest_spec *s, vpmu_error **error)
+{
+    static const char *const cpu_modes[] = {"host-passthrough", "host-model", "maximum", "custom"};
+    bool mode_ok = false;
+
+    if (!s->name || !*s->name) {
+        vpmu_error_set(error, VPMU_ERR_USAGE, "a guest needs a name");
+        return -1;
+    }
+    if (!xml_value_ok(s->name, false) || strchr(s->name, '/')) {
+        _cleanup_free_ char *shown = quote_for_message(s->name, SHOW_MAX);
+        vpmu_error_set(error, VPMU_ERR_INVALID,
+                       "guest name '%s' holds a '/', a line break or a character that libvirt "
+                       "XML cannot carry",
+                       shown);
+        return -1;
+    }
+    if (s->uuid && !uuid_ok(s->uuid)) {
+        _cleanup_free_ char *shown = quote_for_message(s->uuid, SHOW_MAX);
+        vpmu_error_set(error, VPMU_ERR_INVALID,
+                       "'%s' is not a UUID (32 hex digits, dashes optional in the 8-4-4-4-12 form)",
+                       shown);
+        return -1;
+    }
+    if (!s->arch || !*s->arch) {
+        vpmu_error_set(error, VPMU_ERR_USAGE, "a guest needs an architecture");
+        return -1;
+    }
+    if (!token_ok(s->arch)) {
+        _cleanup_free_ char *shown = quote_for_message(s->arch, SHOW_MAX);
+        vpmu_error_set(error, VPMU_ERR_INVALID, "invalid architecture '%s'", shown);
+        return -1;
+    }
+    if (!s->machine && !vpmu_default_machine(s->arch)) {
+        vpmu_error_set(error, VPMU_ERR_USAGE,
+                       "no default machine type for architecture '%s'; name one", s->arch);
+        return -1;
+    }
+    if (s->machine && !token_ok(s->machine)) {
+        _cleanup_free_ char *shown = quote_for_message(s->machine, SHOW_MAX);
+        vpmu_error_set(error, VPMU_ERR_INVALID, "invalid machine type '%s'", shown);
+        return -1;
+    }
+    if (s->virt_type && !STREQ(s->virt_type, "kvm") && !STREQ(s->virt_type, "qemu")) {
+        _cleanup_free_ char *shown = quote_for_message(s->virt_type, SHOW_MAX);
+        vpmu_error_set(error, VPMU_ERR_USAGE, "unsupported virt type '%s'; use 'kvm' or 'qemu'",
+                       shown);
+        return -1;
+    }
+    for (size_t i = 0; s->cpu_mode && i < ELEMENTSOF(cpu_modes); i++)
+        mode_ok |= STREQ(s->cpu_mode, cpu_modes[i]);
+    if (s->cpu_mode && !mode_ok) {
+        _cleanup_free_ char *shown = quote_for_message(s->cpu_mode, SHOW_MAX);
+        vpmu_error_set(error, VPMU_ERR_USAGE,
+                       "unsupported CPU mode '%s'; use host-passthrough, host-model, maximum or "
+                       "custom",
+                       shown);
+        return -1;
+    }
+    if (s->cpu_mode && STREQ(s->cpu_mode, "custom") && !s->cpu_model) {
+        vpmu_error_set(error, VPMU_ERR_USAGE, "CPU mode 'custom' needs a CPU model");
+        return -1;
+    }
+    if (s->cpu_model && s->cpu_mode && !STREQ(s->cpu_mode, "custom")) {
+        vpmu_error_set(error, VPMU_ERR_USAGE,
+                       "a CPU model goes only with CPU mode 'custom', not '%s'", s->cpu_mode);
+        return -1;
+    }
+    if (s->cpu_model && (!*s->cpu_model || !xml_value_ok(s->cpu_model, false))) {
+        _cleanup_free_ char *shown = quote_for_message(s->cpu_model, SHOW_MAX);
+        vpmu_error_set(error, VPMU_ERR_INVALID, "invalid CPU model '%s'", shown);
+        return -1;
+    }
+    if ((s->initrd || s->cmdline) && !s->kernel) {
+        vpmu_error_set(error, VPMU_ERR_USAGE, "an initrd or a kernel command line needs a kernel");
+        return -1;
+    }
+    if (s->cmdline && !xml_value_ok(s->cmdline, true)) {
+        _cleanup_free_ char *shown = quote_for_message(s->cmdline, SHOW_MAX);
+        vpmu_error_set(error, VPMU_ERR_INVALID,
+                       "kernel command line '%s' holds a character that XML cannot carry", shown);
+        return -1;
+    }
+    if ((unsigned)s->pmu >= VPMU_PMU_LAST) {
+        vpmu_error_set(error, VPMU_ERR_USAGE, "invalid vPMU setting %d", (int)s->pmu);
+        return -1;
+    }
+    if (s->memory_mib > ULLONG_MAX / 1024) {
+        vpmu_error_set(error, VPMU_ERR_INVALID, "guest memory of %llu MiB is too large",
+                       s->memory_mib);
+        return -1;
+    }
+    return 0;
+}
+
+vpmu_domxml *
+vpmu_domxml_build(const vpmu_guest_spec *s, vpmu_error **error)
+{
+    _cleanup_(vpmu_domxml_freep) vpmu_domxml *d = NULL;
+    _cleanup_free_ char *emulator = NULL, *disk = NULL, *kernel = NULL, *initrd = NULL,
+                        *serial = NULL;
+    xmlNode *root, *os, *type, *devices;
+    bool x86;
+    char num[32];
+
+    if (!s) {
+        vpmu_error_set(error, VPMU_ERR_USAGE, "no guest to build");
+        return NULL;
+    }
+    if (check_spec(s, error) < 0)
+        return NULL;
+    if (s->emulator && !(emulator = absolute_path("emulator", s->emulator, error)))
+        return NULL;
+    if (s->disk && !(disk = absolute_path("disk", s->disk, error)))
+        return NULL;
+    if (s->kernel && !(kernel = absolute_path("kernel", s->kernel, error)))
+        return NULL;
+    if (s->initrd && !(initrd = absolute_path("initrd", s->initrd, error)))
+        return NULL;
+    if (s->serial_log && !(serial = absolute_path("serial log", s->serial_log, error)))
+        return NULL;
+    x86 = STREQ(s->arch, "x86_64") || STREQ(s->arch, "i686");
+
+    xmlInitParser();
+    d = xcalloc(1, sizeof(*d));
+    d->filename = xstrdup("<built guest>");
+    d->head = xstrdup("");
+    d->tail = xstrdup("\n");
+    d->doc = xmlNewDoc(BAD_CAST "1.0");
+    if (!d->doc)
+        abort(); /* libxml2 out of memory */
+    root = xmlNewDocNode(d->doc, NULL, BAD_CAST "domain", NULL);
+    xmlDocSetRootElement(d->doc, root);
+    add_attr(root, "type", s->virt_type ? s->virt_type : "qemu");
+
+    add_text_elem(root, "name", s->name);
+    if (s->uuid)
+        add_text_elem(root, "uuid", s->uuid);
+    snprintf(num, sizeof(num), "%llu", s->memory_mib ? s->memory_mib : 512);
+    add_attr(add_text_elem(root, "memory", num), "unit", "MiB");
+    snprintf(num, sizeof(num), "%u", s->vcpus ? s->vcpus : 1);
+    add_text_elem(root, "vcpu", num);
+
+    os = add_elem(root, "os");
+    type = add_text_elem(os, "type", "hvm");
+    add_attr(type, "arch", s->arch);
+    add_attr(type, "machine", s->machine ? s->machine : vpmu_default_machine(s->arch));
+    if (kernel) {
+        add_text_elem(os, "kernel", kernel);
+        if (initrd)
+            add_text_elem(os, "initrd", initrd);
+        if (s->cmdline)
+            add_text_elem(os, "cmdline", s->cmdline);
+    } else {
+        add_attr(add_elem(os, "boot"), "dev", "hd");
+    }
+
+    /* ACPI on x86 only: on aarch64 libvirt ties it to UEFI firmware. */
+    if (x86)
+        add_elem(add_elem(root, "features"), "acpi");
+
+    if (s->cpu_mode || s->cpu_model) {
+        xmlNode *cpu = add_elem(root, "cpu");
+        const char *mode = s->cpu_mode ? s->cpu_mode : "custom";
+
+        add_attr(cpu, "mode", mode);
+        if (STREQ(mode, "custom")) {
+            xmlNode *model;
+            add_attr(cpu, "match", "exact");
+            model = add_text_elem(cpu, "model", s->cpu_model);
+            add_attr(model, "fallback", "forbid");
+        }
+    }
+    if (s->destroy_on_crash) {
+        add_text_elem(root, "on_poweroff", "destroy");
+        add_text_elem(root, "on_reboot", "destroy");
+        add_text_elem(root, "on_crash", "destroy");
+    }
+
+    devices = add_elem(root, "devices");
+    if (emulator)
+        add_text_elem(devices, "emulator", emulator);
+    if (disk) {
+        xmlNode *dn = add_elem(devices, "disk"), *n;
+        bool qcow2 = has_suffix_ci(disk, ".qcow2");
+
+        add_attr(dn, "type", "file");
+        add_attr(dn, "device", "disk");
+        n = add_elem(dn, "driver");
+        add_attr(n, "name", "qemu");
+        add_attr(n, "type", qcow2 ? "qcow2" : "raw");
+        add_attr(add_elem(dn, "source"), "file", disk);
+        n = add_elem(dn, "target");
+        add_attr(n, "dev", "vda");
+        add_attr(n, "bus", "virtio");
+    }
+    if (serial) {
+        xmlNode *sn = add_elem(devices, "serial"), *cn, *t;
+
+        add_attr(sn, "type", "file");
+        add_attr(add_elem(sn, "source"), "path", serial);
+        add_attr(add_elem(sn, "target"), "port", "0");
+        cn = add_elem(devices, "console");
+        add_attr(cn, "type", "file");
+        add_attr(add_elem(cn, "source"), "path", serial);
+        t = add_elem(cn, "target");
+        add_attr(t, "type", "serial");
+        add_attr(t, "port", "0");
+    }
+
+    set_pmu_tree(d->doc, s->pmu);
+    indent_tree(root, 0);
+    return TAKE_PTR(d);
+}
