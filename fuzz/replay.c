@@ -22,7 +22,7 @@
 
 #include "fuzz.h"
 
-#define MAX_INPUT (64u * 1024u * 1024u)
+#define REPLAY_MAX_INPUT (64u * 1024u * 1024u)
 
 static unsigned long replayed;
 
@@ -40,8 +40,8 @@ replay_file(const char *path)
             close(fd);
         return -1;
     }
-    if ((unsigned long long)st.st_size > MAX_INPUT) {
-        fprintf(stderr, "replay: '%s' is larger than %u bytes\n", path, MAX_INPUT);
+    if ((unsigned long long)st.st_size > REPLAY_MAX_INPUT) {
+        fprintf(stderr, "replay: '%s' is larger than %u bytes\n", path, REPLAY_MAX_INPUT);
         close(fd);
         return -1;
     }
