@@ -258,6 +258,12 @@ static const char *const refused[] = {
         "none",
         "null",
         "None",
+        "yep",
+        "yeah",
+        "nah",
+        "ok",
+        "oui",
+        "nein",
         "y e s",
         "\ttrue\tfalse",
         /* Unicode blanks and look-alikes: Python's strip() would remove U+00A0, vpmu does not
