@@ -1,0 +1,433 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# placement.sh [VPMU_BIN [PLACEMENT_RACE_BIN]]: vpmu against a real OpenStack
+# Placement (Debian 12's placement-api).
+#
+# Starts its own Placement on 127.0.0.1:18778 (uwsgi, else the wsgiref
+# server in /usr/bin/placement-api) with sqlite and [api] auth_strategy =
+# noauth2 (FACTS.md §1) in a temporary directory, builds a small heterogeneous
+# cloud (three compute providers with VCPU/MEMORY_MB inventory and the traits
+# HW_CPU_X86_AVX2 and CUSTOM_FOO), reports each with `vpmu host --host-root
+# FIXTURE --placement URL --provider UUID`, and checks through Placement's own
+# API that:
+#   - CUSTOM_COMPUTE_VPMU is set on capable hosts and cleared on the others
+#     (also flipped both ways), and every other trait survives;
+#   - a 409 race is survived (placement-race, deterministic) and vpmu keeps
+#     working while another writer hammers the same provider;
+#   - `vpmu schedule --placement` for hw:pmu=true lists only the capable
+#     providers, and for unset or false all of them;
+#   - an unreachable Placement, an unknown provider or a missing token exit 1
+#     with a clear message.
+# Stops Placement by PID at exit.  The package's own service is left alone.
+#
+# Prints TAP.  Exit: 0 pass, 1 fail, 77 skip (Placement cannot run here).
+
+set -uo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+VPMU="${1:-${VPMU_BIN:-}}"
+RACE="${2:-${VPMU_PLACEMENT_RACE:-}}"
+HOSTS="${VPMU_TESTDATA:-$here/../data}/hosts"
+PORT="${VPMU_PLACEMENT_PORT:-18778}"
+URL="http://127.0.0.1:$PORT"
+export OS_TOKEN=admin # noauth2: the token names the (admin) user
+export LC_ALL=C.UTF-8
+
+skip() {
+    echo "1..0 # SKIP $*"
+    echo "placement.sh: skipped: $*" >&2
+    exit 77
+}
+
+# ---- TAP ---------------------------------------------------------------------------------------
+n=0
+failures=0
+ok() { # ok CONDITION-STATUS DESCRIPTION [DETAIL...]
+    local st=$1 what=$2
+    shift 2
+    n=$((n + 1))
+    if [[ "$st" == 0 ]]; then
+        echo "ok $n - $what"
+    else
+        echo "not ok $n - $what"
+        failures=$((failures + 1))
+        local line
+        for line in "$@"; do
+            # shellcheck disable=SC2001 # prefix every line of a multi-line detail
+            sed 's/^/#   /' <<<"$line"
+        done
+    fi
+}
+note() { echo "# $*"; }
+check() { # check DESCRIPTION COMMAND... (passes when the command succeeds)
+    local what=$1
+    shift
+    "$@"
+    ok $? "$what"
+}
+
+# ---- prerequisites -----------------------------------------------------------------------------
+[[ -n "$VPMU" && -x "$VPMU" ]] || {
+    echo "placement.sh: vpmu binary '${VPMU}' is not executable (pass it as \$1)" >&2
+    exit 1
+}
+[[ -n "$RACE" && -x "$RACE" ]] || {
+    echo "placement.sh: placement-race binary '${RACE}' is not executable (pass it as \$2)" >&2
+    exit 1
+}
+command -v curl >/dev/null || skip "curl is not installed (apt-get install curl)"
+# Debian's interpreter: Placement's modules are installed for it, not for
+# whatever python3 comes first on PATH (pyenv and the like).
+PY=/usr/bin/python3
+[[ -x "$PY" ]] || skip "$PY is not installed"
+command -v placement-manage >/dev/null && [[ -r /usr/bin/placement-api ]] ||
+    skip "Debian's placement-api is not installed (apt-get install placement-api)"
+"$PY" -c 'import placement.wsgi' 2>/dev/null || skip "$PY cannot import placement.wsgi"
+if curl -s -o /dev/null --max-time 2 "$URL/"; then
+    skip "something already listens on 127.0.0.1:$PORT; set VPMU_PLACEMENT_PORT"
+fi
+for f in intel-pmu arm64-pmuv3 novpmu-vm enable-pmu-n; do
+    [[ -d "$HOSTS/$f" ]] || {
+        echo "placement.sh: fixture host root '$HOSTS/$f' is missing" >&2
+        exit 1
+    }
+done
+
+# ---- start our own Placement ---------------------------------------------------------------------
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/vpmu-placement.XXXXXX")
+pid=""
+writer_pid=""
+cleanup() {
+    if [[ -n "$writer_pid" ]]; then
+        kill -TERM "$writer_pid" 2>/dev/null
+        wait "$writer_pid" 2>/dev/null
+    fi
+    if [[ -n "$pid" ]]; then
+        kill -TERM "$pid" 2>/dev/null
+        for _ in $(seq 50); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+    fi
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+cat >"$tmp/placement.conf" <<EOF
+[DEFAULT]
+debug = false
+log_file = $tmp/placement.log
+[api]
+auth_strategy = noauth2
+[placement_database]
+connection = sqlite:///$tmp/placement.sqlite
+EOF
+export OS_PLACEMENT_CONFIG_DIR="$tmp"
+"$PY" "$(command -v placement-manage)" --config-file "$tmp/placement.conf" db sync >"$tmp/db-sync.log" 2>&1 ||
+    skip "placement-manage db sync failed: $(tail -n 3 "$tmp/db-sync.log" | tr '\n' ' ')"
+
+if command -v uwsgi >/dev/null && [[ -e /usr/lib/uwsgi/plugins/python3_plugin.so ]]; then
+    server=uwsgi
+    # env execs uwsgi, so $! is the uwsgi master; --die-on-term: SIGTERM stops it all.
+    # One worker, one thread: sqlite cannot take concurrent writers ("database is
+    # locked"); requests are still interleaved between clients, which is the race.
+    env OS_PLACEMENT_CONFIG_DIR="$tmp" uwsgi --plugins python3 --http-socket "127.0.0.1:$PORT" \
+        --wsgi-file /usr/bin/placement-api --chdir "$tmp" --master --processes 1 --threads 1 \
+        --lazy-apps --die-on-term --need-app >"$tmp/server.log" 2>&1 &
+else
+    server="placement-api (wsgiref)"
+    env OS_PLACEMENT_CONFIG_DIR="$tmp" "$PY" /usr/bin/placement-api --host 127.0.0.1 \
+        --port "$PORT" >"$tmp/server.log" 2>&1 &
+fi
+pid=$!
+up=""
+for _ in $(seq 600); do
+    if ! kill -0 "$pid" 2>/dev/null; then
+        wait "$pid" 2>/dev/null
+        pid=""
+        skip "$server exited at start-up: $(tail -n 3 "$tmp/server.log" | tr '\n' ' ')"
+    fi
+    if curl -s --max-time 2 "$URL/" 2>/dev/null | grep -q '"max_version"'; then
+        up=yes
+        break
+    fi
+    sleep 0.1
+done
+[[ -n "$up" ]] || skip "$server did not answer on $URL within 60 s"
+note "Placement ($server, pid $pid) answers on $URL: $(curl -s "$URL/")"
+
+# ---- Placement API helpers (independent of vpmu) -------------------------------------------------
+API_STATUS=""
+API_BODY=""
+api() { # api METHOD PATH [JSON]
+    local m=$1 p=$2 b=${3:-} out
+    local args=(-s --max-time 10 -X "$m" -H "X-Auth-Token: admin"
+        -H "OpenStack-API-Version: placement 1.39" -H "Accept: application/json")
+    [[ -n "$b" ]] && args+=(-H "Content-Type: application/json" --data "$b")
+    out=$(curl "${args[@]}" -w '\n%{http_code}' "$URL$p")
+    API_STATUS=${out##*$'\n'}
+    API_BODY=${out%$'\n'*}
+}
+# jq-like, with Python: jpy EXPR evaluates EXPR with d = the last API_BODY.
+jpy() {
+    "$PY" -c 'import json, sys; d = json.loads(sys.stdin.read()); r = eval(sys.argv[1]); print(r if isinstance(r, str) else json.dumps(r))' "$1" <<<"$API_BODY"
+}
+must() { # must STATUS METHOD PATH [JSON]: the cloud set-up; any surprise is fatal
+    local want=$1
+    shift
+    api "$@"
+    if [[ "$API_STATUS" != "$want" ]]; then
+        echo "Bail out! $* answered $API_STATUS, not $want: $API_BODY"
+        exit 1
+    fi
+}
+traits_of() { # sorted, space-separated
+    api GET "/resource_providers/$1/traits"
+    jpy '" ".join(sorted(d["traits"]))'
+}
+generation_of() {
+    api GET "/resource_providers/$1/traits"
+    jpy 'str(d["resource_provider_generation"])'
+}
+
+# ---- the cloud -----------------------------------------------------------------------------------
+CN_INTEL=10000000-0000-4000-8000-000000000001 # intel-pmu: capable
+CN_ARM=10000000-0000-4000-8000-000000000002   # arm64-pmuv3: capable
+CN_VM=10000000-0000-4000-8000-000000000003    # novpmu-vm: no host PMU, enable_pmu=N
+CN_RACE=10000000-0000-4000-8000-000000000004  # for the 409 race; no inventory
+must 201 PUT /traits/CUSTOM_FOO
+for rp in "cn-intel $CN_INTEL" "cn-arm $CN_ARM" "cn-vm $CN_VM" "cn-race $CN_RACE"; do
+    read -r name uuid <<<"$rp"
+    must 200 POST /resource_providers "{\"name\": \"$name\", \"uuid\": \"$uuid\"}"
+    if [[ "$name" != cn-race ]]; then
+        must 200 PUT "/resource_providers/$uuid/inventories" \
+            '{"resource_provider_generation": 0, "inventories": {"VCPU": {"total": 8}, "MEMORY_MB": {"total": 16384}}}'
+        gen=1
+    else
+        gen=0
+    fi
+    must 200 PUT "/resource_providers/$uuid/traits" \
+        "{\"traits\": [\"HW_CPU_X86_AVX2\", \"CUSTOM_FOO\"], \"resource_provider_generation\": $gen}"
+done
+BASE="CUSTOM_FOO HW_CPU_X86_AVX2"
+WITH="CUSTOM_COMPUTE_VPMU CUSTOM_FOO HW_CPU_X86_AVX2"
+echo "1..36"
+
+# ---- vpmu runs -----------------------------------------------------------------------------------
+RC=0
+OUT=""
+ERR=""
+run() { # run ARGS...: vpmu with a timeout; sets RC, OUT, ERR
+    local errf="$tmp/stderr"
+    RC=0
+    OUT=$(timeout 60 "$VPMU" "$@" 2>"$errf") || RC=$?
+    ERR=$(cat "$errf")
+}
+host_report() { # host_report FIXTURE UUID [more options]
+    local fixture=$1 uuid=$2
+    shift 2
+    run host --host-root "$HOSTS/$fixture" --placement "$URL" --provider "$uuid" "$@"
+}
+has_line() { grep -qF -- "$2" <<<"$1"; }
+schedule_uuids() { # the first word of each line of OUT, sorted
+    awk '{print $1}' <<<"$OUT" | sort | tr '\n' ' ' | sed 's/ $//'
+}
+
+"$VPMU" host --help 2>/dev/null | grep -q -- '--placement'
+ok $? "vpmu host offers --placement"
+
+# Before any report the trait does not exist: nothing can require it.
+api GET /traits/CUSTOM_COMPUTE_VPMU
+ok "$([[ "$API_STATUS" == 404 ]]; echo $?)" "the trait does not exist before the first report" "status $API_STATUS"
+run schedule --flavor-spec hw:pmu=true --placement "$URL" --resources VCPU=2,MEMORY_MB=2048
+ok "$([[ $RC == 0 && -z "$OUT" ]] && has_line "$ERR" "does not know the trait"; echo $?)" \
+    "schedule before any report: no provider, and says why" "rc=$RC out=$OUT err=$ERR"
+
+# Report the three compute hosts.
+host_report intel-pmu "$CN_INTEL"
+ok "$([[ $RC == 0 ]] && has_line "$OUT" "placement: created the trait CUSTOM_COMPUTE_VPMU" &&
+    has_line "$OUT" "placement: set CUSTOM_COMPUTE_VPMU on provider $CN_INTEL"; echo $?)" \
+    "intel-pmu: trait created and set" "rc=$RC" "$OUT" "$ERR"
+host_report arm64-pmuv3 "$CN_ARM"
+ok "$([[ $RC == 0 ]] && has_line "$OUT" "placement: set CUSTOM_COMPUTE_VPMU on provider $CN_ARM" &&
+    ! has_line "$OUT" "created the trait"; echo $?)" \
+    "arm64-pmuv3: trait set (already created)" "rc=$RC" "$OUT" "$ERR"
+host_report novpmu-vm "$CN_VM"
+ok "$([[ $RC == 0 ]] && has_line "$OUT" "CUSTOM_COMPUTE_VPMU already absent on provider $CN_VM; unchanged"; echo $?)" \
+    "novpmu-vm: not capable, trait stays absent" "rc=$RC" "$OUT" "$ERR"
+
+t=$(traits_of "$CN_INTEL")
+ok "$([[ "$t" == "$WITH" ]]; echo $?)" "cn-intel carries the trait and keeps its others" "traits: $t"
+t=$(traits_of "$CN_ARM")
+ok "$([[ "$t" == "$WITH" ]]; echo $?)" "cn-arm carries the trait and keeps its others" "traits: $t"
+t=$(traits_of "$CN_VM")
+ok "$([[ "$t" == "$BASE" ]]; echo $?)" "cn-vm lacks the trait and keeps its others" "traits: $t"
+
+# Idempotent: a second report writes nothing.
+g0=$(generation_of "$CN_INTEL")
+host_report intel-pmu "$CN_INTEL"
+g1=$(generation_of "$CN_INTEL")
+ok "$([[ $RC == 0 && "$g0" == "$g1" ]] && has_line "$OUT" "already present on provider $CN_INTEL; unchanged"; echo $?)" \
+    "a repeated report changes nothing (generation $g0 -> $g1)" "rc=$RC" "$OUT" "$ERR"
+
+# Flip: the same provider, now with enable_pmu=N, then with a PMU again.
+host_report enable-pmu-n "$CN_INTEL"
+t=$(traits_of "$CN_INTEL")
+ok "$([[ $RC == 0 && "$t" == "$BASE" ]] && has_line "$OUT" "placement: cleared CUSTOM_COMPUTE_VPMU on provider $CN_INTEL (generation $((g1 + 1)); 2 other traits kept)"; echo $?)" \
+    "enable-pmu-n on cn-intel clears the trait, other traits kept" "rc=$RC traits: $t" "$OUT" "$ERR"
+host_report intel-pmu "$CN_INTEL"
+t=$(traits_of "$CN_INTEL")
+ok "$([[ $RC == 0 && "$t" == "$WITH" ]] && has_line "$OUT" "placement: set CUSTOM_COMPUTE_VPMU"; echo $?)" \
+    "intel-pmu on cn-intel sets it again" "rc=$RC traits: $t" "$OUT" "$ERR"
+run -o json host --host-root "$HOSTS/intel-pmu" --placement "$URL" --provider "$CN_INTEL"
+API_BODY="$OUT"
+action=$(jpy 'next(v for v in [d.get("placement"), d] if isinstance(v, dict) and "action" in v)["action"]' 2>/dev/null)
+ok "$([[ $RC == 0 && "$action" == unchanged ]]; echo $?)" "-o json host reports the Placement action" "rc=$RC action=$action" "$OUT" "$ERR"
+
+# ---- scheduling ----------------------------------------------------------------------------------
+want_capable=$(printf '%s\n' "$CN_INTEL" "$CN_ARM" | sort | tr '\n' ' ' | sed 's/ $//')
+want_all=$(printf '%s\n' "$CN_INTEL" "$CN_ARM" "$CN_VM" | sort | tr '\n' ' ' | sed 's/ $//')
+
+# Placement itself, without vpmu: the capable hosts are exactly those with the trait.
+api GET "/allocation_candidates?resources=VCPU:2,MEMORY_MB:2048&required=CUSTOM_COMPUTE_VPMU"
+got=$(jpy '" ".join(sorted(d["provider_summaries"]))')
+ok "$([[ "$got" == "$want_capable" ]]; echo $?)" "Placement's own allocation candidates with the trait: the capable hosts" "got: $got"
+
+run schedule --flavor-spec hw:pmu=true
+ok "$([[ $RC == 0 && "$OUT" == "required=CUSTOM_COMPUTE_VPMU" ]]; echo $?)" "schedule hw:pmu=true prints the query fragment" "rc=$RC out=$OUT"
+run schedule --image-prop hw_pmu=false
+ok "$([[ $RC == 0 && -z "$OUT" ]]; echo $?)" "schedule hw_pmu=false prints nothing" "rc=$RC out=$OUT"
+
+run schedule --flavor-spec hw:pmu=true --placement "$URL" --resources VCPU=2,MEMORY_MB=2048
+got=$(schedule_uuids)
+ok "$([[ $RC == 0 && "$got" == "$want_capable" ]]; echo $?)" "schedule --placement for hw:pmu=true: only the capable providers" "rc=$RC got: $got" "$OUT" "$ERR"
+ok "$(has_line "$OUT" "$CN_ARM cn-arm" && has_line "$OUT" "$CN_INTEL cn-intel"; echo $?)" "providers are listed with their names" "$OUT"
+
+run schedule --placement "$URL" --resources VCPU=2,MEMORY_MB=2048
+got=$(schedule_uuids)
+ok "$([[ $RC == 0 && "$got" == "$want_all" ]]; echo $?)" "schedule --placement for unset: every provider" "rc=$RC got: $got" "$ERR"
+
+run schedule --image-prop hw_pmu=false --placement "$URL" --resources VCPU=2
+got=$(schedule_uuids)
+ok "$([[ $RC == 0 && "$got" == "$want_all" ]]; echo $?)" "schedule --placement for hw_pmu=false: every provider" "rc=$RC got: $got" "$ERR"
+
+cat >"$tmp/flavor.json" <<'EOF'
+{"flavor": {"name": "m1.perf", "vcpus": 4, "ram": 4096, "disk": 10,
+            "extra_specs": {"hw:pmu": "true"}}}
+EOF
+run -o json schedule --flavor "$tmp/flavor.json" --placement "$URL"
+API_BODY="$OUT"
+got=$(jpy '" ".join(sorted(p["uuid"] for p in d["providers"])) + "|" + d["resources"] + "|" + d["query"]' 2>&1)
+ok "$([[ $RC == 0 && "$got" == "$want_capable|VCPU:4,MEMORY_MB:4096|required=CUSTOM_COMPUTE_VPMU" ]]; echo $?)" \
+    "schedule -o json with a flavor file: resources from vcpus and ram, capable providers only" "rc=$RC got: $got" "$ERR"
+
+run schedule --flavor-spec hw:pmu=true --placement "$URL" --resources VCPU=64
+ok "$([[ $RC == 0 && -z "$OUT" ]] && has_line "$ERR" "no resource provider fits"; echo $?)" \
+    "schedule for more than any host has: no provider, exit 0, a note" "rc=$RC out=$OUT err=$ERR"
+
+# ---- the 409 race, deterministic (library level) -------------------------------------------------
+race_out=$(timeout 120 "$RACE" "$URL" "$CN_RACE" 2>&1)
+race_rc=$?
+sed 's/^/#   race: /' <<<"$race_out"
+ok "$race_rc" "placement-race: a stale generation (409) is retried and other writers' traits survive"
+
+# ---- vpmu under a concurrent writer (CLI level) --------------------------------------------------
+# Another client keeps flipping CUSTOM_NOISE on cn-vm (read, then write with the
+# generation it read; its own 409s are ignored) while vpmu reports cn-vm 20
+# times, alternately capable and not.  Every run must succeed and the final
+# state must be right; how many runs had to retry is reported.
+must 201 PUT /traits/CUSTOM_NOISE
+"$PY" - "$URL" "$CN_VM" >"$tmp/writer.log" 2>&1 <<'EOF' &
+import json, sys, urllib.request, urllib.error
+url, uuid = sys.argv[1], sys.argv[2]
+hdr = {"X-Auth-Token": "admin", "OpenStack-API-Version": "placement 1.39",
+       "Accept": "application/json", "Content-Type": "application/json"}
+def call(method, body=None):
+    req = urllib.request.Request(url + "/resource_providers/" + uuid + "/traits",
+                                 data=None if body is None else json.dumps(body).encode(),
+                                 headers=hdr, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, json.load(r)
+    except urllib.error.HTTPError as e:
+        return e.code, None
+writes = conflicts = 0
+while True:
+    st, d = call("GET")
+    t = [x for x in d["traits"] if x != "CUSTOM_NOISE"]
+    if "CUSTOM_NOISE" not in d["traits"]:
+        t.append("CUSTOM_NOISE")
+    st, _ = call("PUT", {"traits": t, "resource_provider_generation": d["resource_provider_generation"]})
+    writes += st == 200
+    conflicts += st == 409
+    print(writes, conflicts, flush=True)
+EOF
+writer_pid=$!
+sleep 0.5
+bad=0
+retried=0
+last=""
+for i in $(seq 20); do
+    if ((i % 2)); then fx=intel-pmu; else fx=novpmu-vm; fi
+    host_report "$fx" "$CN_VM"
+    if [[ $RC != 0 ]]; then
+        bad=$((bad + 1))
+        last="run $i ($fx): rc=$RC $ERR"
+    fi
+    has_line "$OUT" "placement: retried after" && retried=$((retried + 1))
+done
+kill -TERM "$writer_pid" 2>/dev/null
+wait "$writer_pid" 2>/dev/null
+writer_pid=""
+note "the other writer: $(tail -n 1 "$tmp/writer.log" | awk '{print $1 " writes, " $2 " of its own 409s"}')"
+note "vpmu runs that retried after a 409: $retried of 20"
+ok "$bad" "20 reports of cn-vm all succeed while another writer races" "$last"
+t=$(traits_of "$CN_VM")
+t_no_noise=$(tr ' ' '\n' <<<"$t" | grep -vx CUSTOM_NOISE | tr '\n' ' ' | sed 's/ $//')
+ok "$([[ "$t_no_noise" == "$BASE" ]]; echo $?)" "after the race cn-vm lacks the trait (last report: novpmu-vm), others kept" "traits: $t"
+writes=$(tail -n 1 "$tmp/writer.log" | awk '{print $1}')
+ok "$([[ "${writes:-0}" -gt 0 ]]; echo $?)" "the other writer did write during the runs" "$(tail -n 3 "$tmp/writer.log")"
+
+# ---- failures ------------------------------------------------------------------------------------
+run host --host-root "$HOSTS/intel-pmu" --placement http://127.0.0.1:9 --provider "$CN_INTEL"
+ok "$([[ $RC == 1 ]] && has_line "$ERR" "vpmu: cannot reach Placement: PUT 'http://127.0.0.1:9/traits/CUSTOM_COMPUTE_VPMU': "; echo $?)" \
+    "unreachable Placement: exit 1, the message names the URL" "rc=$RC err=$ERR"
+run host --host-root "$HOSTS/novpmu-vm" --placement http://127.0.0.1:9 --provider "$CN_INTEL"
+ok "$([[ $RC == 1 ]] && has_line "$ERR" "vpmu: cannot reach Placement: GET 'http://127.0.0.1:9/resource_providers/$CN_INTEL/traits': "; echo $?)" \
+    "unreachable Placement when clearing: exit 1 too" "rc=$RC err=$ERR"
+run schedule --flavor-spec hw:pmu=true --placement http://127.0.0.1:9 --resources VCPU=1
+ok "$([[ $RC == 1 ]] && has_line "$ERR" "cannot reach Placement"; echo $?)" \
+    "schedule with an unreachable Placement: exit 1" "rc=$RC err=$ERR"
+unknown=20000000-0000-4000-8000-000000000009
+host_report intel-pmu "$unknown"
+ok "$([[ $RC == 1 ]] && has_line "$ERR" "with HTTP 404 Not Found: No resource provider with uuid $unknown found"; echo $?)" \
+    "unknown provider: exit 1 with Placement's reason" "rc=$RC err=$ERR"
+RC=0
+OUT=$(env -u OS_TOKEN timeout 60 "$VPMU" host --host-root "$HOSTS/intel-pmu" --placement "$URL" \
+    --provider "$CN_INTEL" 2>"$tmp/stderr") || RC=$?
+ERR=$(cat "$tmp/stderr")
+ok "$([[ $RC == 1 ]] && has_line "$ERR" "HTTP 401 Unauthorized: no token was sent"; echo $?)" \
+    "no token: exit 1, says no token was sent" "rc=$RC err=$ERR"
+host_report intel-pmu "$CN_INTEL" --token admin
+ok "$([[ $RC == 0 ]]; echo $?)" "--token works like OS_TOKEN" "rc=$RC err=$ERR"
+host_report intel-pmu "not-a-uuid"
+ok "$([[ $RC == 2 ]] && has_line "$ERR" "'not-a-uuid' is not a resource provider UUID"; echo $?)" \
+    "a malformed provider UUID is a usage error (exit 2)" "rc=$RC err=$ERR"
+host_report intel-pmu "$CN_INTEL" --placement ftp://x
+ok "$([[ $RC == 2 ]]; echo $?)" "a non-HTTP URL is a usage error (exit 2)" "rc=$RC err=$ERR"
+
+# Nothing else was disturbed by the failures.
+t=$(traits_of "$CN_INTEL")
+ok "$([[ "$t" == "$WITH" ]]; echo $?)" "cn-intel is untouched by the failed runs" "traits: $t"
+t=$(traits_of "$CN_ARM")
+ok "$([[ "$t" == "$WITH" ]]; echo $?)" "cn-arm is untouched" "traits: $t"
+
+if [[ $n != 36 ]]; then
+    echo "# planned 36 tests, ran $n"
+    failures=$((failures + 1))
+fi
+note "$((n - failures)) of $n passed"
+exit $((failures ? 1 : 0))
