@@ -218,8 +218,9 @@ void cli_guest_plan_clear(cli_guest_plan *plan);
  *
  * cli_explain_guest(): what the guest @spec describes (spec->pmu is the
  * decision; arch, virt_type, cpu_mode, cpu_model are read) will really get.
- * The host is probed at "/" (unknown when @conn's URI is remote); the QEMU
- * version comes from @conn when its driver is QEMU (@conn may be NULL: unknown).
+ * The host is probed at "/" when @conn is NULL or a local QEMU connection, and
+ * is unknown otherwise (a remote URI, the test driver); the QEMU version comes
+ * from @conn when its driver is QEMU, else it is unknown.
  * When the guest will not get what was decided, prints one warning with the
  * reasons (cli_warn: -q silences it) and returns 1; otherwise returns 0.
  * Never fails.  *out (optional) receives the explanation, e.g. for

@@ -78,16 +78,23 @@ cli_explain_guest(const cli_global *g, vpmu_conn *conn, const vpmu_guest_spec *s
     };
     int warned = 0;
 
-    if (!conn || !cli_uri_is_remote(VIRT(vpmu_conn_get_uri)(conn)))
-        host = vpmu_hostcaps_probe("/", NULL);
-    in.host = host;
     if (conn) {
         const char *driver = VIRT(vpmu_conn_get_driver)(conn);
+        bool qemu = driver && STREQ(driver, "QEMU");
         unsigned long hv = 0;
-        if (driver && STREQ(driver, "QEMU") &&
-            VIRT(vpmu_conn_get_versions)(conn, NULL, &hv, NULL) == 0)
+
+        /*
+         * Guests of a local QEMU driver run on this host; those of a remote
+         * one, or of the test driver, do not: their host is unknown.
+         */
+        if (qemu && !cli_uri_is_remote(VIRT(vpmu_conn_get_uri)(conn)))
+            host = vpmu_hostcaps_probe("/", NULL);
+        if (qemu && VIRT(vpmu_conn_get_versions)(conn, NULL, &hv, NULL) == 0)
             in.qemu_version = hv;
+    } else {
+        host = vpmu_hostcaps_probe("/", NULL);
     }
+    in.host = host;
     ex = vpmu_explain(&in);
     if (!vpmu_explanation_honours_decision(ex)) {
         _cleanup_free_ char *joined = NULL;
