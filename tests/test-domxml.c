@@ -401,6 +401,8 @@ remove_empty_tags(char *s, const char *tag)
             start--;
         if (start > s && start[-1] == '\n')
             start--;
+        if (start > s && start[-1] == '\r')
+            start--;
         memmove(start, end, strlen(end) + 1);
         p = start;
     }
@@ -431,6 +433,8 @@ collapse_blank_features(char *s, bool drop)
     while (start > s && (start[-1] == ' ' || start[-1] == '\t'))
         start--;
     if (start > s && start[-1] == '\n')
+        start--;
+    if (start > s && start[-1] == '\r')
         start--;
     memmove(start, q, strlen(q) + 1);
 }
@@ -886,6 +890,7 @@ test_hostile_huge_stream(void **state _unused_)
         signal(SIGPIPE, SIG_IGN);
         memset(chunk, ' ', sizeof(chunk));
         fd = open(fifo, O_WRONLY | O_CLOEXEC);
+        free(TAKE_PTR(fifo)); /* _exit() skips the cleanup */
         if (fd < 0)
             _exit(1);
         if (write(fd, "<domain>", 8) == 8)

@@ -1,14 +1,63 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * domxml.h: libvirt domain XML, through libxml2's tree API only.
+ * domxml.h: libvirt domain XML, through libxml2's tree API only.  No XML is
+ * ever assembled from strings, so names and values that hold markup or
+ * quotes never change a document's structure.
  *
- * Parsing is hostile-input safe: no network (XML_PARSE_NONET), no entity
- * substitution, no external DTD loading, a size cap and a depth cap.
+ * Parsing (vpmu_domxml_parse / _load) is hostile-input safe.  Every refusal
+ * is VPMU_ERR_INVALID with a message "FILE:LINE: what is wrong"; libxml2's
+ * own messages come through a structured handler and never reach stderr:
+ *  - size: more than VPMU_DOMXML_MAX_BYTES is refused; a regular file by its
+ *    size, before any of it is read, a stream as soon as it passes the cap;
+ *  - encoding: the bytes must be well-formed UTF-8 (the offending byte and
+ *    line are named), so UTF-16 is refused too; an XML declaration naming
+ *    another encoding than UTF-8 or ASCII is refused;
+ *  - DTDs and entities: no network (XML_PARSE_NONET), no entity substitution
+ *    (no XML_PARSE_NOENT), no DTD loading.  A DOCTYPE with an external
+ *    identifier (SYSTEM/PUBLIC) or an internal subset [...] is refused the
+ *    moment it is read, before any declaration in it is looked at: this
+ *    stops external entities (file:///etc/passwd), network DTDs and entity
+ *    expansion bombs alike, and nothing is ever fetched.  A bare
+ *    <!DOCTYPE domain> declares nothing and is accepted and kept;
+ *  - depth: elements nested more than VPMU_DOMXML_MAX_DEPTH deep (the root
+ *    is level 1) are refused while parsing;
+ *  - the root must be <domain> without a namespace; a second <features>
+ *    under it, a second <pmu> in <features>, and a <pmu> state other than
+ *    'on' or 'off' are refused (no normalisation: libvirt refuses them too,
+ *    and guessing which one the author meant would be unsafe).
+ * A bare <pmu/> means on, as in libvirt.
  *
- * Editing touches only <features><pmu/></features>: every other node,
- * attribute, comment, namespace and whitespace node is kept.  The serializer
- * is libxml2's, so attribute quotes come out as double quotes (a documented
- * lexical normalisation; the infoset is unchanged).
+ * Editing (vpmu_domxml_set_pmu) touches only <features><pmu/></features>:
+ * every other node, attribute, comment, processing instruction, CDATA
+ * section, namespace and whitespace node is kept.  A new <features> goes
+ * where libvirt writes it (after <os>, before <cpu>, <clock>, ... and
+ * <devices>), a new <pmu> goes in libvirt's feature order (after acpi and
+ * apic, before vmport and gic), each on its own line indented like its
+ * neighbours, or inline when the document is not indented.  Unset removes
+ * the <pmu> element and the blanks that led up to it, and leaves <features>
+ * in place even when it becomes empty.
+ *
+ * Serializing (vpmu_domxml_format) writes the tree with libxml2 and keeps,
+ * byte for byte, what the tree cannot hold: a UTF-8 byte order mark, the
+ * XML declaration exactly as written (none is added when there was none),
+ * the blanks before the first and after the last top-level node, and CR LF
+ * line endings when the input's first line ends so.  The lexical
+ * normalisations left are libxml2's, and change no infoset:
+ *  - attribute values are written in double quotes (a '"' inside becomes
+ *    &quot;; '<', '>', '&', tab, CR and LF become references);
+ *  - '>' in text is written &gt;, and character references and &apos; /
+ *    &quot; in text are written as the characters themselves;
+ *  - <a></a> is written <a/>, blanks inside a tag become single spaces, and
+ *    namespace declarations come before the element's other attributes;
+ *  - between top-level nodes (comments and PIs around the root) exactly one
+ *    newline is written.
+ * tests/data/domxml/ holds golden files for each case, and the test proves
+ * that input and output are equal, in C14N and byte for byte up to the
+ * quotes, once <pmu> is taken out of both.
+ *
+ * Thread safety: a vpmu_domxml is not shared between threads; calls on
+ * different documents may run in parallel (libxml2 2.9 keeps its error
+ * handlers per thread, and they are restored after each call).
  */
 #ifndef VPMU_DOMXML_H
 #define VPMU_DOMXML_H
@@ -26,10 +75,14 @@ extern "C" {
 
 typedef struct vpmu_domxml vpmu_domxml;
 
-/* Parse a domain document.  Errors are VPMU_ERR_INVALID and name FILE:LINE. */
+/*
+ * Parse a domain document.  @filename names it in messages (NULL: "<input>").
+ * Errors are VPMU_ERR_INVALID and start with "FILE:LINE: " when there is a line.
+ */
 VPMU_EXPORT vpmu_domxml *vpmu_domxml_parse(const char *buf, size_t len, const char *filename,
                                            vpmu_error **error);
-/* Read ("-" = stdin, capped at VPMU_DOMXML_MAX_BYTES) and parse. */
+/* Read ("-" = stdin, capped at VPMU_DOMXML_MAX_BYTES) and parse; I/O errors are VPMU_ERR_RUNTIME.
+ */
 VPMU_EXPORT vpmu_domxml *vpmu_domxml_load(const char *path, vpmu_error **error);
 VPMU_EXPORT void vpmu_domxml_free(vpmu_domxml *doc);
 
@@ -46,7 +99,13 @@ VPMU_EXPORT int vpmu_domxml_set_pmu(vpmu_domxml *doc, vpmu_pmu pmu, vpmu_error *
 VPMU_EXPORT int vpmu_domxml_format(const vpmu_domxml *doc, char **out, size_t *len,
                                    vpmu_error **error);
 
-/* What a guest looks like, as far as the vPMU cares.  Strings owned by the struct. */
+/*
+ * What a guest looks like, as far as the vPMU cares.  Strings owned by the
+ * struct; NULL where the document does not say.  cpu_mode is libvirt's
+ * default 'custom' for a <cpu> without a mode.  The Nova fields come from
+ * <metadata><instance> in a namespace whose URI starts with
+ * "http://openstack.org/xmlns/libvirt/nova/" (any version, any prefix).
+ */
 typedef struct {
     char *name;
     char *uuid;
@@ -65,28 +124,42 @@ VPMU_EXPORT int vpmu_domxml_get_info(const vpmu_domxml *doc, vpmu_domain_info *i
 /* Frees the strings (not the struct itself); accepts NULL. */
 VPMU_EXPORT void vpmu_domain_info_clear(vpmu_domain_info *info);
 
-/* A guest to build.  NULL / 0 fields take the documented defaults. */
+/*
+ * A guest to build.  NULL / 0 fields take the documented defaults.  Paths
+ * that are not absolute are taken relative to the working directory.  The
+ * disk's format is qcow2 for a name ending in ".qcow2" (any case), else raw;
+ * it is attached as virtio vda.  Without a kernel the guest boots from its
+ * disk (<boot dev='hd'/>).  x86 guests get <features><acpi/>; <cpu> is
+ * written only when cpu_mode or cpu_model is given (custom is written with
+ * match='exact' and <model fallback='forbid'>).  No graphics are added.
+ */
 typedef struct {
-    const char *name;        /* required */
-    const char *uuid;        /* optional */
+    const char *name;              /* required */
+    const char *uuid;              /* optional */
     unsigned long long memory_mib; /* default 512 */
-    unsigned int vcpus;      /* default 1 */
-    const char *arch;        /* required: x86_64, aarch64, ... */
-    const char *machine;     /* default: q35 (x86_64), virt (aarch64) */
-    const char *virt_type;   /* "kvm" or "qemu" (default "qemu") */
-    const char *cpu_mode;    /* host-passthrough | host-model | custom | NULL */
-    const char *cpu_model;   /* with custom */
-    const char *emulator;    /* optional <emulator> path */
-    const char *disk;        /* boot disk image */
-    const char *kernel;      /* direct kernel boot */
+    unsigned int vcpus;            /* default 1 */
+    const char *arch;              /* required: x86_64, aarch64, ... */
+    const char *machine;           /* default: q35 (x86_64), virt (aarch64) */
+    const char *virt_type;         /* "kvm" or "qemu" (default "qemu") */
+    const char *cpu_mode;          /* host-passthrough | host-model | maximum | custom | NULL */
+    const char *cpu_model;         /* with custom; a model alone implies custom */
+    const char *emulator;          /* optional <emulator> path */
+    const char *disk;              /* boot disk image */
+    const char *kernel;            /* direct kernel boot */
     const char *initrd;
     const char *cmdline;
-    const char *serial_log;  /* serial console to this file */
-    bool destroy_on_crash;   /* on_crash/on_poweroff/on_reboot = destroy */
+    const char *serial_log; /* serial console to this file */
+    bool destroy_on_crash;  /* on_crash/on_poweroff/on_reboot = destroy */
     vpmu_pmu pmu;
 } vpmu_guest_spec;
 
-/* Build a complete guest; the result validates with `virt-xml-validate F domain`. */
+/*
+ * Build a complete guest; the result validates with `virt-xml-validate F
+ * domain`.  Errors: VPMU_ERR_USAGE for a missing name or arch, an unknown
+ * virt type or CPU mode, or options that do not go together;
+ * VPMU_ERR_INVALID for a value libvirt cannot take (a name with '/' or a line
+ * break, a malformed UUID, bytes that are not UTF-8 or not XML characters).
+ */
 VPMU_EXPORT vpmu_domxml *vpmu_domxml_build(const vpmu_guest_spec *spec, vpmu_error **error);
 
 /* The default machine type for an arch, or NULL when unknown. */

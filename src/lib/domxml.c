@@ -49,6 +49,7 @@ struct vpmu_domxml {
     char *filename; /* for messages */
     char *head;     /* bytes before the first top-level node: BOM, XML declaration, blanks */
     char *tail;     /* blanks after the last top-level node */
+    bool crlf;      /* the input's lines end in CR LF */
 };
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(xmlDoc *, xmlFreeDoc)
@@ -623,6 +624,12 @@ vpmu_domxml_parse(const char *buf, size_t len, const char *filename, vpmu_error 
     d->filename = xstrdup(filename);
     d->head = xstrndup(buf, head_len);
     d->tail = xstrndup(buf + tail_off, len - tail_off);
+    {
+        /* XML parsers turn CR LF into LF; the first line ending says which
+         * ones to write back. */
+        const char *nl = memchr(buf, '\n', len);
+        d->crlf = nl && nl > buf && nl[-1] == '\r';
+    }
     return d;
 }
 
@@ -976,7 +983,7 @@ vpmu_domxml_format(const vpmu_domxml *d, char **out, size_t *len, vpmu_error **e
     xmlSaveCtxtPtr save;
     xml_errors errs;
     const char *body;
-    size_t body_len, head_len, tail_len;
+    size_t body_len, head_len, tail_len, o;
     long rc;
     char *res;
 
@@ -1007,14 +1014,28 @@ vpmu_domxml_format(const vpmu_domxml *d, char **out, size_t *len, vpmu_error **e
         body_len--;
     head_len = strlen(d->head);
     tail_len = strlen(d->tail);
-    res = xmalloc(head_len + body_len + tail_len + 1);
+    /* At worst every body byte is a newline that becomes CR LF. */
+    res = xmalloc(head_len + 2 * body_len + tail_len + 1);
     memcpy(res, d->head, head_len);
-    memcpy(res + head_len, body, body_len);
-    memcpy(res + head_len + body_len, d->tail, tail_len);
-    res[head_len + body_len + tail_len] = '\0';
+    o = head_len;
+    if (d->crlf) {
+        /* A CR in content was serialized as &#13;, so every raw LF here is a
+         * line ending of the input's. */
+        for (size_t i = 0; i < body_len; i++) {
+            if (body[i] == '\n')
+                res[o++] = '\r';
+            res[o++] = body[i];
+        }
+    } else {
+        memcpy(res + o, body, body_len);
+        o += body_len;
+    }
+    memcpy(res + o, d->tail, tail_len);
+    o += tail_len;
+    res[o] = '\0';
     *out = res;
     if (len)
-        *len = head_len + body_len + tail_len;
+        *len = o;
     return 0;
 }
 
