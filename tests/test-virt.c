@@ -41,7 +41,10 @@ pmu_of_xml(const char *xml)
     return vpmu_domxml_get_pmu(d);
 }
 
-/* Canonical form of @xml with every <pmu> element removed. */
+/*
+ * Canonical form of @xml with every <pmu> element removed, and <features>
+ * too when that leaves it empty (libvirt formats no empty <features>).
+ */
 static char *
 canonical_without_pmu(const char *xml)
 {
@@ -67,6 +70,20 @@ canonical_without_pmu(const char *xml)
                 xmlFreeNode(n);
             }
         }
+        bool empty = true;
+        for (xmlNodePtr n = feat->children; n; n = n->next)
+            if (n->type == XML_ELEMENT_NODE)
+                empty = false;
+        if (empty) {
+            xmlNodePtr prev = feat->prev;
+            if (prev && prev->type == XML_TEXT_NODE) {
+                xmlUnlinkNode(prev);
+                xmlFreeNode(prev);
+            }
+            xmlUnlinkNode(feat);
+            xmlFreeNode(feat);
+            break;
+        }
     }
     assert_true(xmlC14NDocDumpMemory(doc, NULL, XML_C14N_1_0, NULL, 1, &out) >= 0);
     r = xstrdup((const char *)out);
@@ -83,7 +100,7 @@ test_open_and_identity(void **state)
     unsigned long lv = 0, hv = 0;
 
     assert_string_equal(vpmu_conn_get_uri(c), "test:///default");
-    assert_string_equal(vpmu_conn_get_driver(c), "Test");
+    assert_string_equal(vpmu_conn_get_driver(c), "TEST");
     assert_int_equal(vpmu_conn_get_versions(c, &lv, &hv, NULL), 0);
     assert_true(lv >= 7000000); /* libvirt >= 7.0 is required by the build */
 }

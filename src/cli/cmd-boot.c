@@ -10,8 +10,10 @@
 
 #include "cli.h"
 #include "virtload.h"
+#include "vpmu/explain.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(vpmu_domxml *, vpmu_domxml_free)
+DEFINE_TRIVIAL_CLEANUP_FUNC(vpmu_explanation *, vpmu_explanation_free)
 
 enum {
     OPT_NAME = CLI_OPT_COMMAND_BASE,
@@ -61,6 +63,7 @@ cmd_boot(cli_global *g, int argc, char **argv)
     _cleanup_(vpmu_domxml_freep) vpmu_domxml *doc = NULL;
     _cleanup_free_ char *xml = NULL;
     _cleanup_free_ char *uuid = NULL;
+    _cleanup_(vpmu_explanation_freep) vpmu_explanation *ex = NULL;
     cli_guest gopt = {0};
     vpmu_conn *conn = NULL;
     const char *name = NULL, *notify = NULL, *exchange = NULL;
@@ -122,6 +125,8 @@ cmd_boot(cli_global *g, int argc, char **argv)
     doc = vpmu_domxml_build(&plan.spec, &err);
     if (!doc || vpmu_domxml_format(doc, &xml, NULL, &err) < 0)
         goto fail;
+    /* Warns (once, on stderr) when the guest will not get what was decided. */
+    (void)cli_explain_guest(g, conn, &plan.spec, &ex);
     if (VIRT(vpmu_guest_define)(conn, xml, start, &uuid, &err) < 0)
         goto fail;
 
@@ -133,6 +138,7 @@ cmd_boot(cli_global *g, int argc, char **argv)
         for (size_t i = 0; i < plan.notes.n; i++)
             json_array_append_new(notes, json_string(plan.notes.v[i]));
         json_object_set_new(o, "defaults", notes);
+        json_object_set_new(o, "effective", ex ? cli_explanation_json(ex) : json_null());
         rc = cli_print_json(o);
     } else {
         printf("name: %s\n", plan.spec.name);
@@ -140,12 +146,15 @@ cmd_boot(cli_global *g, int argc, char **argv)
         printf("uri: %s\n", VIRT(vpmu_conn_get_uri)(conn));
         printf("state: %s\n", start ? "running" : "defined");
         cli_decision_print_text(&p, stdout);
+        if (ex)
+            printf("effective: %s\n", vpmu_effective_to_string(vpmu_explanation_get_state(ex)));
         for (size_t i = 0; i < plan.notes.n; i++)
             printf("default: %s\n", plan.notes.v[i]);
         fflush(stdout);
     }
     if (notify) {
-        r = cli_notify(g, notify, exchange, &p, plan.spec.name, uuid, NULL);
+        r = cli_notify(g, notify, exchange, &p, plan.spec.name, uuid,
+                       ex ? vpmu_effective_to_string(vpmu_explanation_get_state(ex)) : NULL);
         if (r != CLI_EXIT_OK)
             rc = r;
     }

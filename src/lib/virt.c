@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/utsname.h>
 
 #include "util.h"
@@ -130,7 +131,7 @@ vpmu_conn_get_versions(vpmu_conn *conn, unsigned long *libvirt_version, unsigned
 static bool
 is_test_driver(const vpmu_conn *conn)
 {
-    return STREQ(conn->driver, "Test") || strncmp(conn->uri, "test:", 5) == 0;
+    return strcasecmp(conn->driver, "test") == 0 || strncmp(conn->uri, "test:", 5) == 0;
 }
 
 /* Parse the capabilities XML once and evaluate @expr on it; NULL when no match. */
