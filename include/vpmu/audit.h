@@ -48,6 +48,11 @@ typedef struct {
     unsigned int jobs;      /* connections audited at once; 0: VPMU_AUDIT_DEFAULT_JOBS */
     vpmu_audit_probe probe; /* default VPMU_AUDIT_PROBE_LOCAL */
     const char *host_root;  /* root of the /proc and /sys the probe reads; NULL: "/" */
+    /*
+     * Ask each domain's state on its own (virDomainGetState) instead of in one
+     * virConnectGetAllDomainStats call; drivers without bulk stats get this anyway.
+     */
+    bool per_domain_state;
 } vpmu_audit_options;
 
 /* One audited domain. */

@@ -8,10 +8,10 @@
  * guards the work index, the totals, the lazily probed host and every call
  * of the caller's callback (so the callback needs no locking of its own).
  *
- * Memory: virConnectListAllDomains() returns handles only (name, UUID, id;
- * no XML).  For each domain the XML is fetched, parsed, reported and freed,
- * and the handle is freed, before the next; so the audit holds one XML at a
- * time per connection whatever the number of domains.
+ * Memory: the list (list_domains()) holds handles only (name, UUID, id; no
+ * XML) and each domain's state.  For each domain the XML is fetched, parsed,
+ * reported and freed, and the handle is freed, before the next; so the audit
+ * holds one XML at a time per connection whatever the number of domains.
  */
 #include "config.h"
 
@@ -215,7 +215,7 @@ skip(audit_run *run, const char *uri, const char *name, const char *uuid, vpmu_e
 
 /* Fetch, parse, report, free one domain. */
 static dom_result
-audit_domain(audit_run *run, virConnectPtr conn, virDomainPtr dom, const char *uri,
+audit_domain(audit_run *run, virConnectPtr conn, virDomainPtr dom, int state, const char *uri,
              const host_facts *hf, vpmu_audit_host *hs)
 {
     _cleanup_free_ char *xml = NULL;
@@ -224,14 +224,15 @@ audit_domain(audit_run *run, virConnectPtr conn, virDomainPtr dom, const char *u
     vpmu_domain_info info = {0};
     char uuid[VIR_UUID_STRING_BUFLEN];
     const char *name = virDomainGetName(dom); /* cached in the handle: no round trip */
-    int state = -1, reason = 0;
+    int reason = 0;
 
     if (virDomainGetUUIDString(dom, uuid) < 0)
         uuid[0] = '\0';
     if (!name)
         name = "";
 
-    if (virDomainGetState(dom, &state, &reason, 0) < 0 || !(xml = virDomainGetXMLDesc(dom, 0))) {
+    if ((state < 0 && virDomainGetState(dom, &state, &reason, 0) < 0) ||
+        !(xml = virDomainGetXMLDesc(dom, 0))) {
         virErrorPtr e = virGetLastError();
         if (is_vanished(e)) {
             vpmu_error_set(&err, VPMU_ERR_RUNTIME,
@@ -304,11 +305,48 @@ want_probe(const audit_run *run, const char *uri)
     }
 }
 
+/*
+ * Every domain, running and defined, with its state when the driver gives it
+ * in bulk: one virConnectGetAllDomainStats(STATE) call instead of one
+ * virDomainGetState() per domain (a round trip each on a remote host).  The
+ * handles move out of the records, which are freed at once; (*states)[i] is
+ * -1 where the state is still to be asked.  Drivers without bulk stats get
+ * virConnectListAllDomains().  Returns the count, or -1.
+ */
+static int
+list_domains(virConnectPtr conn, bool bulk, virDomainPtr **doms, int **states)
+{
+    virDomainStatsRecordPtr *recs = NULL;
+    int n = bulk ? virConnectGetAllDomainStats(conn, VIR_DOMAIN_STATS_STATE, &recs, 0) : -1;
+
+    if (n >= 0) {
+        *doms = xcalloc((size_t)n + 1, sizeof(**doms));
+        *states = xcalloc((size_t)n + 1, sizeof(**states));
+        for (int i = 0; i < n; i++) {
+            int st;
+            (*doms)[i] = TAKE_PTR(recs[i]->dom);
+            if (virTypedParamsGetInt(recs[i]->params, recs[i]->nparams, "state.state", &st) != 1)
+                st = -1;
+            (*states)[i] = st;
+        }
+        virDomainStatsRecordListFree(recs);
+        return n;
+    }
+    n = virConnectListAllDomains(conn, doms, 0);
+    if (n < 0)
+        return -1;
+    *states = xmalloc(((size_t)n + 1) * sizeof(**states));
+    for (int i = 0; i < n; i++)
+        (*states)[i] = -1;
+    return n;
+}
+
 static void
 audit_host(audit_run *run, const char *uri)
 {
     virConnectPtr conn = NULL;
     virDomainPtr *doms = NULL;
+    _cleanup_free_ int *states = NULL;
     vpmu_error *herr = NULL;
     vpmu_audit_host hs = {.uri = uri};
     host_facts hf = {0};
@@ -334,7 +372,7 @@ audit_host(audit_run *run, const char *uri)
         hs.host_probed = hf.host != NULL;
     }
 
-    n = virConnectListAllDomains(conn, &doms, 0);
+    n = list_domains(conn, !run->opts.per_domain_state, &doms, &states);
     if (n < 0) {
         vpmu_error_set(&herr, VPMU_ERR_RUNTIME, "cannot list the domains of '%s': %s", uri,
                        last_error());
@@ -348,7 +386,7 @@ audit_host(audit_run *run, const char *uri)
             hs.skipped += dropped;
             continue;
         }
-        if (audit_domain(run, conn, dom, uri, &hf, &hs) == DOM_CONN_LOST) {
+        if (audit_domain(run, conn, dom, states[i], uri, &hf, &hs) == DOM_CONN_LOST) {
             vpmu_error_set(&herr, VPMU_ERR_RUNTIME,
                            "lost the connection to '%s' after %zu of %d domains: %s", uri,
                            hs.domains + hs.skipped, n, last_error());

@@ -1,0 +1,533 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""vpmu benchmarks: run by bench/run, never as tests.
+
+  (a) one edit as a user runs it: `vpmu xml --domain F` against
+      `virt-xml --edit --features pmu.state=off < F` (and xmllint F, the
+      floor for one edit run as a command);
+  (b) edit throughput in the library against libxml2 parse + serialize;
+  (c) `vpmu audit -o json` at 1,000 and 10,000 domains against the bare
+      libvirt loop (virConnectListAllDomains + virDomainGetXMLDesc);
+  (d) start-up of `vpmu decide` for one flavor/image pair.
+
+Every process is timed by this script: wall time around the spawn, CPU time
+and peak RSS from wait4(2) of the child.  Runs of the things compared are
+interleaved, so that a change in machine load hits both sides alike; figures
+are medians.  Writes bench/RESULTS.md (or --out).
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+GEN = os.path.join(HERE, "gen-node.py")
+
+# virt-xml opens a libvirt connection even when it edits XML from stdin (the
+# default URI, qemu:///system, needs a running libvirtd); the in-process test
+# driver is the cheapest connection it can have.
+VIRT_XML = ["virt-xml", "--connect", "test:///default", "--edit", "--features", "pmu.state=off"]
+
+GOAL_A = 100.0  # vpmu at least 100x faster than virt-xml per edit
+GOAL_B = 0.90   # edit throughput at least 90% of bare libxml2
+GOAL_C = 1.20   # audit within 1.2x of the bare libvirt loop
+
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
+
+
+def timed(argv, stdin_path=None, env=None):
+    """Run argv with stdout to /dev/null; return (wall_s, cpu_s, maxrss_kb, status)."""
+    stdin = open(stdin_path, "rb") if stdin_path else subprocess.DEVNULL
+    try:
+        t0 = time.perf_counter()
+        p = subprocess.Popen(argv, stdin=stdin, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, env=env)
+        _, status, ru = os.wait4(p.pid, 0)
+        wall = time.perf_counter() - t0
+        p.returncode = os.waitstatus_to_exitcode(status)
+    finally:
+        if stdin_path:
+            stdin.close()
+    return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss, p.returncode
+
+
+def median(xs):
+    return statistics.median(xs) if xs else float("nan")
+
+
+def fmt_ms(s):
+    return "%.1f ms" % (s * 1000)
+
+
+def fmt_s(s):
+    return "%.2f s" % s
+
+
+def machine():
+    model = "unknown"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    def ver(argv):
+        try:
+            r = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+            return (r.stdout or r.stderr).strip().splitlines()[0]
+        except (OSError, IndexError, subprocess.SubprocessError):
+            return "not available"
+    try:
+        with open("/etc/debian_version") as f:
+            debian = f.read().strip()
+    except OSError:
+        debian = "unknown"
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": model,
+        "kernel": platform.release(),
+        "debian": debian,
+        "libvirt": ver(["virsh", "--version"]),
+        "libxml2": ver(["xmllint", "--version"]),
+        "virt-xml": ver(["virt-xml", "--version"]),
+        "python": platform.python_version(),
+    }
+
+
+def loadavg():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
+# ---- (a) one edit ------------------------------------------------------------------------
+
+def bench_a(vpmu, files, runs):
+    """Interleaved: per file, `runs` rounds of (vpmu, xmllint, virt-xml)."""
+    rows = []
+    for path in files:
+        # Check once that both tools really make the edit.
+        out = subprocess.run([vpmu, "xml", "--domain", path, "--flavor-spec", "hw:pmu=false"],
+                             capture_output=True, text=True, check=True).stdout
+        if not re.search(r"<pmu state=[\"']off[\"']/>", out):
+            raise SystemExit("vpmu xml did not set pmu off in %s" % path)
+        with open(path, "rb") as f:
+            out = subprocess.run(VIRT_XML, stdin=f,
+                                 capture_output=True, text=True, check=True).stdout
+        if not re.search(r"<pmu state=[\"']off[\"']/>", out):
+            raise SystemExit("virt-xml did not set pmu off in %s" % path)
+        t = {"vpmu": [], "xmllint": [], "virt-xml": []}
+        c = {"vpmu": [], "xmllint": [], "virt-xml": []}
+        for _ in range(runs):
+            for name, argv, stdin in (
+                    ("vpmu", [vpmu, "xml", "--domain", path, "--flavor-spec", "hw:pmu=false"], None),
+                    ("xmllint", ["xmllint", path], None),
+                    ("virt-xml", VIRT_XML, path)):
+                w, cpu, _, rc = timed(argv, stdin)
+                if rc != 0:
+                    raise SystemExit("%s exited %d on %s" % (name, rc, path))
+                t[name].append(w)
+                c[name].append(cpu)
+        row = {"file": os.path.basename(path), "bytes": os.path.getsize(path)}
+        for k in t:
+            row[k] = median(t[k])
+            row[k + "_cpu"] = median(c[k])
+        row["ratio"] = row["virt-xml"] / row["vpmu"]
+        row["ratio_cpu"] = row["virt-xml_cpu"] / row["vpmu_cpu"] if row["vpmu_cpu"] else float("inf")
+        rows.append(row)
+        log("  (a) %s: vpmu %s, virt-xml %s, ratio %.0fx" % (row["file"], fmt_ms(row["vpmu"]),
+                                                            fmt_ms(row["virt-xml"]), row["ratio"]))
+    return rows
+
+
+# ---- (b) edit throughput ----------------------------------------------------------------
+
+def bench_b(tool, files, seconds, rounds):
+    out = subprocess.run([tool, "--seconds", str(seconds), "--rounds", str(rounds), *files],
+                         capture_output=True, text=True, check=True).stdout
+    recs = [json.loads(line) for line in out.splitlines() if line.strip()]
+    res = {}
+    for loop in ("vpmu", "floor"):
+        rs = [r for r in recs if r["loop"] == loop]
+        res[loop] = {
+            "docs_per_cpu_s": median([r["docs_per_cpu_s"] for r in rs]),
+            "docs_per_wall_s": median([r["docs_per_wall_s"] for r in rs]),
+            "mb_per_cpu_s": median([r["in_bytes"] / r["cpu_s"] / 1e6 for r in rs]),
+            "rounds": [r["docs_per_cpu_s"] for r in rs],
+        }
+    # Per round, vpmu over floor (the two loops of a round ran back to back).
+    per_round = []
+    for rnd in sorted({r["round"] for r in recs}):
+        v = [r for r in recs if r["round"] == rnd and r["loop"] == "vpmu"][0]
+        f = [r for r in recs if r["round"] == rnd and r["loop"] == "floor"][0]
+        per_round.append(v["docs_per_cpu_s"] / f["docs_per_cpu_s"])
+    res["ratio"] = median(per_round)
+    res["ratios"] = per_round
+    res["docs"] = len(files)
+    res["sizes"] = (min(os.path.getsize(f) for f in files), max(os.path.getsize(f) for f in files))
+    res["mean_size"] = statistics.mean(os.path.getsize(f) for f in files)
+    log("  (b) vpmu %.0f docs/s, floor %.0f docs/s (CPU), ratio %.3f" % (
+        res["vpmu"]["docs_per_cpu_s"], res["floor"]["docs_per_cpu_s"], res["ratio"]))
+    return res
+
+
+# ---- (c) audit at scale -----------------------------------------------------------------
+
+def bench_c(vpmu, bare, tmp, sizes, runs_for):
+    res = {}
+    for n in sizes:
+        node = os.path.join(tmp, "node-%d.xml" % n)
+        subprocess.run([sys.executable, GEN, "node", "--count", str(n), "--out", node], check=True)
+        uri = "test://" + node
+        # Sanity: both see every domain.
+        got = subprocess.run([bare, uri], capture_output=True, text=True, check=True).stdout.split()
+        if int(got[0]) != n:
+            raise SystemExit("bare-audit saw %s domains, not %d" % (got[0], n))
+        doc = json.loads(subprocess.run([vpmu, "-o", "json", "audit", "-c", uri],
+                                        capture_output=True, text=True, check=True).stdout)
+        if len(doc["domains"]) != n:
+            raise SystemExit("vpmu audit saw %d domains, not %d" % (len(doc["domains"]), n))
+        del doc
+        cases = {
+            "list": [bare, "--list", uri],
+            "bare": [bare, uri],
+            "vpmu": [vpmu, "-o", "json", "audit", "-c", uri],
+        }
+        m = {k: {"wall": [], "cpu": [], "rss": []} for k in cases}
+        for i in range(runs_for(n)):
+            for k, argv in cases.items():
+                w, cpu, rss, rc = timed(argv)
+                if rc != 0:
+                    raise SystemExit("%s exited %d" % (argv, rc))
+                m[k]["wall"].append(w)
+                m[k]["cpu"].append(cpu)
+                m[k]["rss"].append(rss)
+            log("  (c) %d domains, run %d: list %s, bare %s, vpmu %s" % (
+                n, i + 1, fmt_s(m["list"]["wall"][-1]), fmt_s(m["bare"]["wall"][-1]),
+                fmt_s(m["vpmu"]["wall"][-1])))
+        res[n] = {k: {x: median(v[x]) for x in v} for k, v in m.items()}
+        res[n]["runs"] = runs_for(n)
+        res[n]["node_bytes"] = os.path.getsize(node)
+        os.unlink(node)
+    return res
+
+
+# ---- (d) start-up -----------------------------------------------------------------------
+
+def bench_d(vpmu, bare, runs):
+    cases = {
+        "decide": [vpmu, "decide", "--flavor-spec", "hw:pmu=false", "--image-prop", "hw_pmu=false",
+                   "--flavor-name", "vran.rt", "--image-name", "cirros"],
+        "version": [vpmu, "--version"],
+        "links-libvirt": [bare, "--noop"],
+        "xmllint": ["xmllint", "--version"],
+    }
+    out = subprocess.run(cases["decide"], capture_output=True, text=True, check=True).stdout
+    if "pmu: off" not in out:
+        raise SystemExit("vpmu decide did not decide off: %r" % out)
+    m = {k: {"wall": [], "cpu": []} for k in cases}
+    for _ in range(runs):
+        for k, argv in cases.items():
+            w, cpu, _, rc = timed(argv)
+            if rc != 0:
+                raise SystemExit("%s exited %d" % (argv, rc))
+            m[k]["wall"].append(w)
+            m[k]["cpu"].append(cpu)
+    res = {k: {x: median(v[x]) for x in v} for k, v in m.items()}
+    log("  (d) decide %s, --version %s" % (fmt_ms(res["decide"]["wall"]),
+                                           fmt_ms(res["version"]["wall"])))
+    return res
+
+
+# ---- report -----------------------------------------------------------------------------
+
+def verdict(ok):
+    return "**met**" if ok else "**missed**"
+
+
+def report(args, mach, load0, load1, a, b, c, d, started, elapsed):
+    L = []
+    w = L.append
+    w("# vpmu benchmark results")
+    w("")
+    w("Written by `bench/run` (%s, %s UTC, %.0f s). Re-run it to refresh this file; "
+      "never edit the figures by hand." % ("quick mode" if args.quick else "full run",
+                                           started.strftime("%Y-%m-%d %H:%M"), elapsed))
+    w("")
+    w("## Machine")
+    w("")
+    w("| | |")
+    w("|---|---|")
+    w("| CPUs (nproc) | %s |" % mach["nproc"])
+    w("| CPU model | %s |" % mach["cpu"])
+    w("| kernel | %s |" % mach["kernel"])
+    w("| Debian | %s |" % mach["debian"])
+    w("| libvirt | %s |" % mach["libvirt"])
+    w("| libxml2 | %s |" % mach["libxml2"])
+    w("| virt-xml | %s |" % mach["virt-xml"])
+    w("| load average (1, 5, 15 min) at start / end | %s / %s |" % (load0, load1))
+    w("")
+    w("The machine is a KVM guest shared with other work: when the load average is above the "
+      "CPU count, wall times stretch by roughly load/nproc, for both sides of every "
+      "comparison alike (runs are interleaved). CPU time (user + system, from `wait4(2)` of "
+      "each child, or the thread's CPU clock inside a process) is given beside wall time "
+      "because it does not count time spent waiting for a core; where the two disagree, "
+      "the CPU-time ratio is the better measure of the code.")
+    w("")
+    w("## Method")
+    w("")
+    w("- Command: `bench/run` (builds in `build-bench` with the project's default "
+      "`debugoptimized` flags, i.e. `-O2 -g`; installs `virtinst` for `virt-xml` if missing; "
+      "then runs `bench/bench.py`).")
+    w("- Inputs are generated by `bench/gen-node.py` (deterministic): Nova-shaped domain "
+      "XML with sysinfo, Nova metadata, disks, NICs, serial/console, graphics, video, "
+      "balloon and RNG, a mix of pmu on/off/bare/unset, CPU modes, arches and run states.")
+    w("- Every process is spawned by `bench.py`; wall time is measured around the spawn, "
+      "CPU time and peak RSS come from `wait4(2)`. The things compared run interleaved "
+      "(A, B, A, B, ...), and each figure is the median of the runs.")
+    w("")
+
+    # (a)
+    ratios = [r["ratio"] for r in a]
+    ratios_cpu = [r["ratio_cpu"] for r in a]
+    med_ratio, med_ratio_cpu = median(ratios), median(ratios_cpu)
+    w("## (a) One edit, as a user runs it")
+    w("")
+    w("`vpmu xml --domain F --flavor-spec hw:pmu=false` against "
+      "`virt-xml --connect test:///default --edit --features pmu.state=off < F`, on the same "
+      "files (each already "
+      "checked to come out with `<pmu state=\"off\"/>` from both tools); `xmllint F` (parse "
+      "+ serialize in its own process) is the floor for any edit run as a command. "
+      "%d runs of each per file. virt-xml opens a libvirt connection even to edit XML from "
+      "stdin (without `--connect` it needs a running libvirtd for qemu:///system); "
+      "`--connect test:///default` gives it the cheapest one, in-process." % args.runs_a)
+    w("")
+    w("| file | size | vpmu wall | vpmu CPU | virt-xml wall | virt-xml CPU | xmllint wall | "
+      "virt-xml / vpmu (wall) | (CPU) |")
+    w("|---|---|---|---|---|---|---|---|---|")
+    for r in a:
+        w("| %s | %.1f KB | %s | %s | %s | %s | %s | %.0f× | %.0f× |" % (
+            r["file"], r["bytes"] / 1024, fmt_ms(r["vpmu"]), fmt_ms(r["vpmu_cpu"]),
+            fmt_ms(r["virt-xml"]), fmt_ms(r["virt-xml_cpu"]), fmt_ms(r["xmllint"]),
+            r["ratio"], r["ratio_cpu"]))
+    w("")
+    vp = median([r["vpmu"] for r in a])
+    xl = median([r["xmllint"] for r in a])
+    w("Median ratio over the files: **%.0f×** by wall time, %.0f× by CPU time. Goal ≥ %.0f×: "
+      "%s." % (med_ratio, med_ratio_cpu, GOAL_A, verdict(med_ratio >= GOAL_A)))
+    w("")
+    if med_ratio >= GOAL_A:
+        w("vpmu's edit costs %s against xmllint's %s: %.1f× the bare libxml2 command. "
+          "The edit path links only libvpmu (jansson + libxml2); libvirt and libcurl are "
+          "loaded with `dlopen()` by the commands that connect, so this command never pays "
+          "for them. virt-xml spends its time starting Python and importing virtinst." % (
+              fmt_ms(vp), fmt_ms(xl), vp / xl if xl else float("nan")))
+    else:
+        w("Missed by %.0f%% (%.0f× instead of %.0f×). vpmu's edit costs %s, against %s for "
+          "xmllint: the process start-up (dynamic loading of libvpmu, jansson and "
+          "libxml2) is most of it." % ((1 - med_ratio / GOAL_A) * 100, med_ratio, GOAL_A,
+                                       fmt_ms(vp), fmt_ms(xl)))
+    w("")
+
+    # (b)
+    w("## (b) Edit throughput in the library")
+    w("")
+    w("`bench/edit-throughput` loads %d generated documents (%.1f–%.1f KB, mean %.1f KB) "
+      "into memory, then loops over them: **vpmu** = `vpmu_domxml_parse` + "
+      "`vpmu_domxml_set_pmu(off)` + `vpmu_domxml_format` + free; **floor** = libxml2 "
+      "`xmlReadMemory(XML_PARSE_NONET)` + `xmlDocDumpMemory` + free, with no edit. %d rounds, "
+      "each loop ≥ %.1f s of CPU per round, alternating which goes first; rates per second "
+      "of the thread's CPU time (wall-time rates beside them)." % (
+          b["docs"], b["sizes"][0] / 1024, b["sizes"][1] / 1024, b["mean_size"] / 1024,
+          args.rounds_b, args.seconds_b))
+    w("")
+    w("| loop | docs/s (CPU) | MB/s (CPU) | docs/s (wall) |")
+    w("|---|---|---|---|")
+    for loop in ("vpmu", "floor"):
+        r = b[loop]
+        w("| %s | %.0f | %.1f | %.0f |" % (loop, r["docs_per_cpu_s"], r["mb_per_cpu_s"],
+                                           r["docs_per_wall_s"]))
+    w("")
+    w("vpmu / floor, per round: %s; median **%.1f%%**. Goal ≥ %.0f%%: %s." % (
+        ", ".join("%.1f%%" % (x * 100) for x in b["ratios"]), b["ratio"] * 100, GOAL_B * 100,
+        verdict(b["ratio"] >= GOAL_B)))
+    w("")
+    if b["ratio"] < GOAL_B:
+        w("Missed by %.1f points. What vpmu does beyond the floor on every document: a UTF-8 "
+          "validity scan and a scan of the prolog (to refuse non-UTF-8 and keep the XML "
+          "declaration and trailing text verbatim), SAX hooks that refuse DTDs and entities "
+          "and cap depth, a walk of the tree to check the domain's shape (one `<pmu>` under "
+          "`<features>`, valid state), copies of the head and tail, and the edit itself; "
+          "the serializer is the same libxml2 one." % ((GOAL_B - b["ratio"]) * 100))
+    else:
+        w("The safety checks vpmu adds (UTF-8 scan, prolog scan, DTD/entity refusal and a "
+          "depth cap in SAX hooks, the domain shape check) and the edit cost %.1f%% over "
+          "libxml2's own parse and serialize." % max(0.0, (1 / b["ratio"] - 1) * 100))
+    w("")
+
+    # (c)
+    ns = sorted(c)
+    w("## (c) Audit at scale")
+    w("")
+    w("Node files for libvirt's test driver (`test:///PATH.xml`) generated by "
+      "`gen-node.py node`. **bare** = `bench/bare-audit URI`: open read-only, "
+      "`virConnectListAllDomains`, then `virDomainGetXMLDesc` per domain, nothing else. "
+      "**vpmu** = `vpmu -o json audit -c URI > /dev/null`: the same calls plus "
+      "`virDomainGetState`, parsing each XML, explain's rules, and the JSON. **list** = "
+      "open + list only (for the test driver that is loading the node file): the fixed "
+      "part both pay.")
+    w("")
+    w("| domains | node file | runs | list wall | bare wall | vpmu wall | vpmu / bare (wall) | "
+      "bare CPU | vpmu CPU | vpmu / bare (CPU) | bare peak RSS | vpmu peak RSS |")
+    w("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for n in ns:
+        r = c[n]
+        w("| %d | %.1f MB | %d | %s | %s | %s | %.3f | %s | %s | %.3f | %.0f MB | %.0f MB |" % (
+            n, r["node_bytes"] / 1e6, r["runs"], fmt_s(r["list"]["wall"]),
+            fmt_s(r["bare"]["wall"]), fmt_s(r["vpmu"]["wall"]),
+            r["vpmu"]["wall"] / r["bare"]["wall"], fmt_s(r["bare"]["cpu"]),
+            fmt_s(r["vpmu"]["cpu"]), r["vpmu"]["cpu"] / r["bare"]["cpu"],
+            r["bare"]["rss"] / 1024, r["vpmu"]["rss"] / 1024))
+    w("")
+    worst_wall = max(c[n]["vpmu"]["wall"] / c[n]["bare"]["wall"] for n in ns)
+    worst_cpu = max(c[n]["vpmu"]["cpu"] / c[n]["bare"]["cpu"] for n in ns)
+    w("- Time against the bare loop: at most **%.3f×** (wall), %.3f× (CPU). Goal ≤ %.1f×: "
+      "%s." % (worst_wall, worst_cpu, GOAL_C, verdict(worst_wall <= GOAL_C)))
+    if len(ns) >= 2:
+        lo, hi = ns[0], ns[-1]
+        k = hi / lo
+        gv = c[hi]["vpmu"]["wall"] / c[lo]["vpmu"]["wall"]
+        gb = c[hi]["bare"]["wall"] / c[lo]["bare"]["wall"]
+        gvc = c[hi]["vpmu"]["cpu"] / c[lo]["vpmu"]["cpu"]
+        per = {}
+        for n in ns:
+            per[n] = {s: (c[n][s]["cpu"] - c[n]["list"]["cpu"]) / n * 1e6 for s in ("bare", "vpmu")}
+        w("- Growth from %d to %d domains (×%.0f): vpmu ×%.1f wall (×%.1f CPU), bare ×%.1f "
+          "wall. Linear growth would be ×%.0f; %s." % (
+              lo, hi, k, gv, gvc, gb, k,
+              "it is linear" if 0.8 * k <= gvc <= 1.25 * k else
+              "the difference is the fixed start-up cost, which is amortised at larger counts"
+              if gvc < 0.8 * k else "it grows faster than linear"))
+        w("- CPU per domain beyond the fixed part (total minus `list`): bare %s, vpmu %s "
+          "(µs per domain, at %s domains)." % (
+              " / ".join("%.0f" % per[n]["bare"] for n in ns),
+              " / ".join("%.0f" % per[n]["vpmu"] for n in ns),
+              " / ".join(str(n) for n in ns)))
+        extra = {n: (c[n]["vpmu"]["rss"] - c[n]["bare"]["rss"]) / 1024 for n in ns}
+        w("- Peak RSS: the test driver keeps every domain definition in the process, so both "
+          "grow with the node (bare %s MB). What vpmu adds on top of the bare loop is "
+          "%s MB: %s." % (
+              " → ".join("%.0f" % (c[n]["bare"]["rss"] / 1024) for n in ns),
+              " → ".join("%.1f" % extra[n] for n in ns),
+              "flat in the number of domains, as the streaming design intends"
+              if abs(extra[hi] - extra[lo]) <= max(4.0, 0.1 * c[lo]["bare"]["rss"] / 1024)
+              else "NOT flat: investigate"))
+    w("")
+    if worst_wall > GOAL_C:
+        w("Missed by %.0f%% (%.3f× instead of ≤ %.1f×). The per-domain figures above say "
+          "where the time goes: every domain costs vpmu one more call "
+          "(`virDomainGetState`), a libxml2 parse, explain's rules and a JSON line on top "
+          "of the bare loop." % ((worst_wall / GOAL_C - 1) * 100, worst_wall, GOAL_C))
+    else:
+        w("On the test driver the audit's time is dominated by what the bare loop pays too "
+          "(loading the node and formatting each domain's XML in libvirt); vpmu's own "
+          "parse, explain and JSON per domain stay within the goal.")
+    w("")
+    w("Not measured here: a real `qemu:///system` with thousands of domains (this machine "
+      "cannot host them). There, each libvirt call is a round trip to libvirtd; vpmu makes "
+      "two per domain (state and XML) against the bare loop's one, so the ratio would move "
+      "towards the cost of that extra round trip.")
+    w("")
+
+    # (d)
+    w("## (d) Start-up")
+    w("")
+    w("%d interleaved runs of each; medians." % args.runs_d)
+    w("")
+    w("| command | wall | CPU |")
+    w("|---|---|---|")
+    labels = {
+        "decide": "`vpmu decide --flavor-spec hw:pmu=false --image-prop hw_pmu=false` "
+                  "(one flavor/image pair)",
+        "version": "`vpmu --version`",
+        "links-libvirt": "`bench/bare-audit --noop` (a program linked with libvirt, doing "
+                         "nothing)",
+        "xmllint": "`xmllint --version`",
+    }
+    for k in ("decide", "version", "links-libvirt", "xmllint"):
+        w("| %s | %s | %s |" % (labels[k], fmt_ms(d[k]["wall"]), fmt_ms(d[k]["cpu"])))
+    w("")
+    w("`decide` costs %s more than `--version` (%s vs %s): parsing the inputs and deciding. "
+      "A program that merely links libvirt starts in %s, %.1f× `vpmu decide`: `decide` "
+      "never loads libvirt or libcurl." % (
+          fmt_ms(d["decide"]["wall"] - d["version"]["wall"]), fmt_ms(d["decide"]["wall"]),
+          fmt_ms(d["version"]["wall"]), fmt_ms(d["links-libvirt"]["wall"]),
+          d["links-libvirt"]["wall"] / d["decide"]["wall"]))
+    w("")
+    return "\n".join(L) + "\n"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--build", required=True, help="meson build directory")
+    ap.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"))
+    ap.add_argument("--quick", action="store_true", help="fewer runs and domains (smoke test)")
+    args = ap.parse_args()
+    vpmu = os.path.join(args.build, "src", "cli", "vpmu")
+    tool = os.path.join(args.build, "bench", "edit-throughput")
+    bare = os.path.join(args.build, "bench", "bare-audit")
+    for p in (vpmu, tool, bare):
+        if not os.access(p, os.X_OK):
+            raise SystemExit("missing %s: build first (bench/run does)" % p)
+    for t in ("virt-xml", "xmllint", "virsh"):
+        if not shutil.which(t):
+            raise SystemExit("missing %s: bench/run installs it" % t)
+    if args.quick:
+        args.runs_a, args.seconds_b, args.rounds_b, args.runs_d = 3, 0.3, 3, 11
+        sizes, runs_for = [200, 1000], (lambda n: 2)
+    else:
+        args.runs_a, args.seconds_b, args.rounds_b, args.runs_d = 7, 2.0, 7, 51
+        sizes, runs_for = [1000, 10000], (lambda n: 5 if n <= 1000 else 3)
+
+    started = datetime.datetime.utcnow()
+    t0 = time.time()
+    mach = machine()
+    load0 = loadavg()
+    tmp = tempfile.mkdtemp(prefix="vpmu-bench-")
+    try:
+        corpus = os.path.join(tmp, "corpus")
+        subprocess.run([sys.executable, GEN, "corpus", "--count", "200", "--out", corpus],
+                       check=True)
+        files = sorted(os.path.join(corpus, f) for f in os.listdir(corpus))
+        # (a): five sizes across the range, among documents whose pmu is not off yet.
+        not_off = [f for f in files if "<pmu state='off'/>" not in open(f).read()]
+        picks = [not_off[int(i * (len(not_off) - 1) / 4)] for i in range(5)]
+        log("(a) one edit: vpmu xml vs virt-xml")
+        a = bench_a(vpmu, picks, args.runs_a)
+        log("(b) edit throughput")
+        b = bench_b(tool, files, args.seconds_b, args.rounds_b)
+        log("(c) audit at scale")
+        c = bench_c(vpmu, bare, tmp, sizes, runs_for)
+        log("(d) start-up")
+        d = bench_d(vpmu, bare, args.runs_d)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    load1 = loadavg()
+    text = report(args, mach, load0, load1, a, b, c, d, started, time.time() - t0)
+    with open(args.out + ".tmp", "w") as f:
+        f.write(text)
+    os.replace(args.out + ".tmp", args.out)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
