@@ -1,0 +1,303 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# vpmu's versioned notifications on a real message bus:
+#
+#  - starts its own RabbitMQ node (Debian rabbitmq-server) on 127.0.0.1:35672,
+#    node vpmu-it@localhost, with its own epmd (port 34369), data and log
+#    directories under a temporary directory; a system RabbitMQ, if any, is
+#    neither used nor touched;
+#  - starts a real oslo.messaging notification listener (oslo_listener.py,
+#    Debian python3-oslo.messaging) on the 'versioned_notifications' topic of
+#    the 'nova' exchange;
+#  - runs `vpmu boot --notify amqp://...` on test:///default for hw_pmu true,
+#    false and unset (and a flavor-only off), and checks that the listener
+#    gets each notification with the right hw_pmu and pmu, in the shape the
+#    JSON Schema in doc/notification_samples/ describes;
+#  - checks --notify-exchange, and the failures: an unreachable broker (port 9),
+#    a refused login and an exchange declared with other settings are each a
+#    clear error and exit 1, after the guest was configured, which is kept.
+#
+#   notify-amqp.sh [VPMU_BIN]
+#
+# Stops everything it started, by PID (rabbitmqctl stop on its own node
+# first).  Exit 77 (skip) only when RabbitMQ, epmd or oslo.messaging is not
+# installed.
+set -u
+
+VPMU=${1:-${VPMU_BIN:-}}
+SRCDIR=${VPMU_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+PY=/usr/bin/python3
+RMQ_BIN=/usr/lib/rabbitmq/bin
+EPMD=/usr/bin/epmd
+NODE=vpmu-it@localhost
+AMQP_PORT=35672
+DIST_PORT=35673
+EPMD_PORT=34369
+URL_AMQP="amqp://guest:guest@127.0.0.1:$AMQP_PORT/"
+URL_OSLO="rabbit://guest:guest@127.0.0.1:$AMQP_PORT/"
+
+skip() { echo "SKIP: $*" >&2; exit 77; }
+[ -n "$VPMU" ] && [ -x "$VPMU" ] || { echo "FAIL: no vpmu binary (argument or \$VPMU_BIN)" >&2; exit 1; }
+[ -x "$RMQ_BIN/rabbitmq-server" ] || skip "RabbitMQ is not installed (Debian rabbitmq-server)"
+[ -x "$EPMD" ] || skip "epmd is not installed (Debian erlang-base)"
+"$PY" -c 'import oslo_messaging' 2>/dev/null ||
+    skip "oslo.messaging is not installed for /usr/bin/python3 (Debian python3-oslo.messaging)"
+"$PY" -c 'import jsonschema' 2>/dev/null ||
+    skip "jsonschema is not installed for /usr/bin/python3 (Debian python3-jsonschema)"
+
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+for p in $AMQP_PORT $DIST_PORT $EPMD_PORT; do
+    if port_busy "$p"; then
+        echo "FAIL: port $p on 127.0.0.1 is already in use; this test needs it" >&2
+        exit 1
+    fi
+done
+
+T=$(mktemp -d /tmp/vpmu-it-notify.XXXXXX)
+EPMD_PID= RMQ_PID= LISTENER_PIDS=
+failures=0
+
+# Environment of our node and of the rabbitmqctl calls that talk to it.
+export HOME="$T/home"
+export ERL_EPMD_PORT=$EPMD_PORT
+export RABBITMQ_NODENAME=$NODE
+export RABBITMQ_NODE_IP_ADDRESS=127.0.0.1
+export RABBITMQ_NODE_PORT=$AMQP_PORT
+export RABBITMQ_DIST_PORT=$DIST_PORT
+# The CLI tools' own distribution ports default to 35672-35682 (rabbitmq-env):
+# keep them off our AMQP port.
+export RABBITMQ_CTL_DIST_PORT_MIN=35690
+export RABBITMQ_CTL_DIST_PORT_MAX=35699
+export RABBITMQ_MNESIA_BASE="$T/mnesia"
+export RABBITMQ_LOG_BASE="$T/log"
+export RABBITMQ_CONFIG_FILE="$T/rabbitmq.conf"
+export RABBITMQ_ADVANCED_CONFIG_FILE="$T/advanced.config"
+export RABBITMQ_ENABLED_PLUGINS_FILE="$T/enabled_plugins"
+export RABBITMQ_CONF_ENV_FILE="$T/rabbitmq-env.conf"
+export RABBITMQ_PID_FILE="$T/rabbit.pid"
+export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
+
+alive() { [ -n "$1" ] && kill -0 "$1" 2>/dev/null; }
+
+# Wait up to $2 seconds for PID $1 to exit.
+wait_gone() {
+    local i
+    for ((i = 0; i < $2 * 10; i++)); do
+        alive "$1" || return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+cleanup() {
+    local beam=
+    for p in $LISTENER_PIDS; do
+        alive "$p" && kill "$p" 2>/dev/null
+    done
+    [ -s "$RABBITMQ_PID_FILE" ] && beam=$(cat "$RABBITMQ_PID_FILE")
+    if alive "$RMQ_PID" || alive "$beam"; then
+        timeout 30 "$RMQ_BIN/rabbitmqctl" -n "$NODE" -q stop >/dev/null 2>&1
+        for p in $beam $RMQ_PID; do
+            wait_gone "$p" 15 || { kill "$p" 2>/dev/null; wait_gone "$p" 5 || kill -9 "$p" 2>/dev/null; }
+        done
+    fi
+    if alive "$EPMD_PID"; then
+        kill "$EPMD_PID" 2>/dev/null
+        wait_gone "$EPMD_PID" 5 || kill -9 "$EPMD_PID" 2>/dev/null
+    fi
+    if [ "$failures" -ne 0 ] && [ -d "$T/log" ]; then
+        echo "--- RabbitMQ log (last 30 lines)" >&2
+        tail -n 30 "$T/log/$NODE.log" >&2 2>/dev/null
+    fi
+    rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+ok() { echo "ok   $*"; }
+
+mkdir -p "$T/home" "$T/mnesia" "$T/log"
+echo "[]." >"$T/enabled_plugins"
+printf 'loopback_users.guest = true\nlog.console = false\nlog.file.level = info\n' >"$T/rabbitmq.conf"
+echo "[]." >"$T/advanced.config"
+: >"$T/rabbitmq-env.conf"
+
+# --- the JSON-lines file target needs no broker ------------------------------
+"$VPMU" -c test:///default boot --name file-a --image-prop hw_pmu=true \
+    --notify "$T/n.jsonl" >/dev/null 2>"$T/err" || fail "boot --notify FILE: $(cat "$T/err")"
+"$VPMU" -c test:///default boot --name file-b --flavor-spec hw:pmu=false \
+    --notify "$T/n.jsonl" >/dev/null 2>"$T/err" || fail "boot --notify FILE: $(cat "$T/err")"
+if [ "$(wc -l <"$T/n.jsonl")" -eq 2 ] &&
+    "$SRCDIR/tests/validate-notification-samples.sh" "$T/n.jsonl" >"$T/val" 2>&1; then
+    ok "--notify FILE appends one schema-valid line per guest"
+else
+    fail "--notify FILE: $(cat "$T/n.jsonl" "$T/val" 2>/dev/null)"
+fi
+
+# --- our RabbitMQ node ----------------------------------------------------------
+started=$(date +%s)
+"$EPMD" -port $EPMD_PORT -address 127.0.0.1 >"$T/log/epmd.out" 2>&1 &
+EPMD_PID=$!
+(cd "$T" && exec "$RMQ_BIN/rabbitmq-server") >"$T/log/server.out" 2>"$T/log/server.err" &
+RMQ_PID=$!
+for ((i = 0; i < 1200; i++)); do
+    port_busy $AMQP_PORT && break
+    alive "$RMQ_PID" || break
+    sleep 0.1
+done
+if ! port_busy $AMQP_PORT ||
+    ! timeout 60 "$RMQ_BIN/rabbitmqctl" -n "$NODE" -q await_startup >/dev/null 2>"$T/err"; then
+    failures=1
+    echo "FAIL: RabbitMQ did not start:" >&2
+    cat "$T/log/server.err" "$T/err" >&2
+    exit 1
+fi
+ok "RabbitMQ node $NODE up on 127.0.0.1:$AMQP_PORT after $(($(date +%s) - started)) s"
+
+# Start a listener in the background; $1 output file, the rest its options.
+start_listener() {
+    local out=$1 ready="$1.ready"
+    shift
+    "$PY" "$SRCDIR/tests/integration/oslo_listener.py" --url "$URL_OSLO" --ready-file "$ready" \
+        "$@" >"$out" 2>"$out.err" &
+    LISTENER_PIDS="$LISTENER_PIDS $!"
+    LAST_LISTENER=$!
+    for ((i = 0; i < 300; i++)); do
+        [ -s "$ready" ] && return 0
+        alive "$LAST_LISTENER" || break
+        sleep 0.1
+    done
+    fail "the oslo.messaging listener did not start: $(cat "$out.err")"
+    return 1
+}
+
+# --- hw_pmu true / false / unset through the 'nova' exchange ---------------------
+start_listener "$T/nova.out" --count 4 --timeout 60 || exit 1
+boot() { # name, then vpmu boot options
+    local name=$1
+    shift
+    "$VPMU" -o json -c test:///default boot --name "$name" "$@" >"$T/$name.json" 2>"$T/$name.err"
+}
+boot pmu-true --image-prop hw_pmu=true --notify "$URL_AMQP" || fail "boot pmu-true: $(cat "$T/pmu-true.err")"
+boot pmu-false --image-prop hw_pmu=false --notify "$URL_AMQP" || fail "boot pmu-false: $(cat "$T/pmu-false.err")"
+boot pmu-unset --notify "$URL_AMQP" || fail "boot pmu-unset: $(cat "$T/pmu-unset.err")"
+boot flavor-off --flavor-spec hw:pmu=false --notify "$URL_AMQP" ||
+    fail "boot flavor-off: $(cat "$T/flavor-off.err")"
+wait "$LAST_LISTENER" || fail "the listener did not receive 4 notifications: $(cat "$T/nova.out.err")"
+
+# Each received notification: the right hw_pmu and pmu, the domain boot reported,
+# and the envelope rebuilt from what oslo hands the endpoint is schema-valid.
+check_received() { # listener output, then name=hw_pmu:pmu ...
+    "$PY" - "$SRCDIR/doc/notification_samples/vpmu-guest-configure.schema.json" "$T" "$@" <<'PY'
+import json, socket, sys
+import jsonschema
+
+schema_path, tmp, out, *cases = sys.argv[1:]
+validator = jsonschema.Draft202012Validator(json.load(open(schema_path)))
+got = {}
+for line in open(out):
+    n = json.loads(line)
+    data = n["payload"]["nova_object.data"]
+    got[data["domain_name"]] = n
+bad = 0
+for case in cases:
+    name, want = case.split("=")
+    want_hw, want_pmu = want.split(":")
+    want_hw = {"true": True, "false": False, "null": None}[want_hw]
+    n = got.get(name)
+    if n is None:
+        print(f"FAIL {name}: not received (received: {sorted(got)})"); bad += 1; continue
+    data = n["payload"]["nova_object.data"]
+    props = data["image"]["nova_object.data"]["properties"]["nova_object.data"]
+    booted = json.load(open(f"{tmp}/{name}.json"))
+    env = {"message_id": n["metadata"]["message_id"], "publisher_id": n["publisher_id"],
+           "event_type": n["event_type"], "priority": n["priority"],
+           "timestamp": n["metadata"]["timestamp"], "payload": n["payload"]}
+    errors = [e.message for e in validator.iter_errors(env)]
+    checks = [
+        ("hw_pmu", "hw_pmu" in props and props["hw_pmu"] is want_hw, props.get("hw_pmu", "absent")),
+        ("pmu", data["pmu"] == want_pmu, data["pmu"]),
+        ("domain_uuid", data["domain_uuid"] == booted["uuid"], data["domain_uuid"]),
+        ("publisher_id", n["publisher_id"] == "vpmu:" + socket.gethostname(), n["publisher_id"]),
+        ("event_type", n["event_type"] == "vpmu.guest.configure", n["event_type"]),
+        ("priority", n["priority"] == "INFO", n["priority"]),
+        ("schema", not errors, errors),
+    ]
+    for what, good, value in checks:
+        if not good:
+            print(f"FAIL {name}: {what} is {value!r}"); bad += 1
+    if all(c[1] for c in checks):
+        print(f"ok   {name}: received, hw_pmu={json.dumps(want_hw)}, pmu={want_pmu}, schema-valid")
+extra = set(got) - {c.split("=")[0] for c in cases}
+if extra:
+    print(f"FAIL: unexpected notifications for {sorted(extra)}"); bad += 1
+sys.exit(1 if bad else 0)
+PY
+}
+check_received "$T/nova.out" pmu-true=true:on pmu-false=false:off pmu-unset=null:unset \
+    flavor-off=null:off || failures=$((failures + 1))
+
+# --- --notify-exchange ----------------------------------------------------------------
+start_listener "$T/other.out" --exchange vpmu-it --count 1 --timeout 30 || exit 1
+boot other-exchange --image-prop hw_pmu=true --notify "$URL_AMQP" --notify-exchange vpmu-it ||
+    fail "boot --notify-exchange: $(cat "$T/other-exchange.err")"
+wait "$LAST_LISTENER" || fail "nothing on exchange vpmu-it: $(cat "$T/other.out.err")"
+check_received "$T/other.out" other-exchange=true:on || failures=$((failures + 1))
+
+# --- failures: clear, exit 1, and the guest is kept --------------------------------------
+# $1 name, $2 expected stderr text, then boot options.  The guest was defined and
+# started before the notification was attempted: boot's own output says so, and
+# vpmu says that nothing was rolled back.  (test:///default lives in the vpmu
+# process, so the definition cannot be re-read from another process here.)
+expect_notify_failure() {
+    local name=$1 want=$2
+    shift 2
+    boot "$name" "$@"
+    local rc=$?
+    local err
+    err=$(cat "$T/$name.err")
+    if [ $rc -ne 1 ]; then
+        fail "$name: exit $rc, expected 1; stderr: $err"
+    elif ! grep -qF -- "$want" "$T/$name.err"; then
+        fail "$name: stderr lacks '$want': $err"
+    elif ! grep -qF "guest '$name' (" "$T/$name.err" ||
+        ! grep -qF "was configured and stays configured (nothing was rolled back), but its notification was not sent" "$T/$name.err"; then
+        fail "$name: stderr does not say the guest stays configured: $err"
+    elif grep -qF "s3cret" "$T/$name.err"; then
+        fail "$name: the password appears in the message: $err"
+    elif ! "$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["state"]=="running" and d["uuid"] else 1)' "$T/$name.json"; then
+        fail "$name: boot did not report the guest as running: $(cat "$T/$name.json")"
+    else
+        ok "$name: exit 1, '$want', guest reported running and kept"
+    fi
+}
+expect_notify_failure unreachable "cannot reach the AMQP broker at 'amqp://guest@127.0.0.1:9/': Connection refused" \
+    --image-prop hw_pmu=true --notify "amqp://guest:s3cret@127.0.0.1:9/"
+expect_notify_failure bad-login "refused to log in as 'guest' to vhost '/': 403 ACCESS_REFUSED" \
+    --image-prop hw_pmu=true --notify "amqp://guest:s3cret@127.0.0.1:$AMQP_PORT/"
+# An exchange someone declared durable (amqp_durable_queues=True elsewhere):
+# the broker refuses our non-durable declaration, as it would refuse oslo's.
+"$PY" - $AMQP_PORT <<'PY' || fail "could not declare the durable exchange"
+import sys
+import amqp
+c = amqp.Connection(f"127.0.0.1:{sys.argv[1]}", userid="guest", password="guest")
+c.connect()
+c.channel().exchange_declare("vpmu-durable", "topic", durable=True, auto_delete=False)
+c.close()
+PY
+expect_notify_failure durable-mismatch "406 PRECONDITION_FAILED - inequivalent arg 'durable'" \
+    --flavor-spec hw:pmu=false --notify "$URL_AMQP" --notify-exchange vpmu-durable
+
+# Nothing from the failed cases reached the 'nova' listener's queue.
+start_listener "$T/after.out" --count 1 --timeout 3
+wait "$LAST_LISTENER"
+if [ -s "$T/after.out" ]; then
+    fail "unexpected notifications after the failures: $(cat "$T/after.out")"
+else
+    ok "no notification was published by the failed cases"
+fi
+
+echo "$failures failure(s)"
+[ "$failures" -eq 0 ]
