@@ -11,7 +11,8 @@
 #    Debian python3-oslo.messaging) on the 'versioned_notifications' topic of
 #    the 'nova' exchange;
 #  - runs `vpmu boot --notify amqp://...` on test:///default for hw_pmu true,
-#    false and unset (and a flavor-only off), and checks that the listener
+#    false and unset (and a flavor-only off), and `vpmu apply` on the test
+#    driver's domain 'test', and checks that the listener
 #    gets each notification with the right hw_pmu and pmu, in the shape the
 #    JSON Schema in doc/notification_samples/ describes;
 #  - checks --notify-exchange, and the failures: an unreachable broker (port 9),
@@ -174,7 +175,7 @@ start_listener() {
 }
 
 # --- hw_pmu true / false / unset through the 'nova' exchange ---------------------
-start_listener "$T/nova.out" --count 4 --timeout 60 || exit 1
+start_listener "$T/nova.out" --count 5 --timeout 60 || exit 1
 boot() { # name, then vpmu boot options
     local name=$1
     shift
@@ -185,7 +186,10 @@ boot pmu-false --image-prop hw_pmu=false --notify "$URL_AMQP" || fail "boot pmu-
 boot pmu-unset --notify "$URL_AMQP" || fail "boot pmu-unset: $(cat "$T/pmu-unset.err")"
 boot flavor-off --flavor-spec hw:pmu=false --notify "$URL_AMQP" ||
     fail "boot flavor-off: $(cat "$T/flavor-off.err")"
-wait "$LAST_LISTENER" || fail "the listener did not receive 4 notifications: $(cat "$T/nova.out.err")"
+# vpmu apply on the test driver's own domain 'test' notifies too.
+"$VPMU" -o json -c test:///default apply test --image-prop hw_pmu=false --notify "$URL_AMQP" \
+    >"$T/test.json" 2>"$T/test.err" || fail "apply test: $(cat "$T/test.err")"
+wait "$LAST_LISTENER" || fail "the listener did not receive 5 notifications: $(cat "$T/nova.out.err")"
 
 # Each received notification: the right hw_pmu and pmu, the domain boot reported,
 # and the envelope rebuilt from what oslo hands the endpoint is schema-valid.
@@ -220,6 +224,9 @@ for case in cases:
         ("hw_pmu", "hw_pmu" in props and props["hw_pmu"] is want_hw, props.get("hw_pmu", "absent")),
         ("pmu", data["pmu"] == want_pmu, data["pmu"]),
         ("domain_uuid", data["domain_uuid"] == booted["uuid"], data["domain_uuid"]),
+        # boot reports the effective state it computed; the notification carries the same.
+        ("effective_pmu", not isinstance(booted.get("effective"), dict)
+         or data["effective_pmu"] == booted["effective"]["effective"], data["effective_pmu"]),
         ("publisher_id", n["publisher_id"] == "vpmu:" + socket.gethostname(), n["publisher_id"]),
         ("event_type", n["event_type"] == "vpmu.guest.configure", n["event_type"]),
         ("priority", n["priority"] == "INFO", n["priority"]),
@@ -237,7 +244,7 @@ sys.exit(1 if bad else 0)
 PY
 }
 check_received "$T/nova.out" pmu-true=true:on pmu-false=false:off pmu-unset=null:unset \
-    flavor-off=null:off || failures=$((failures + 1))
+    flavor-off=null:off test=false:off || failures=$((failures + 1))
 
 # --- --notify-exchange ----------------------------------------------------------------
 start_listener "$T/other.out" --exchange vpmu-it --count 1 --timeout 30 || exit 1
