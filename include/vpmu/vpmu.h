@@ -5,7 +5,10 @@
 
 #include "vpmu/common.h"
 #include "vpmu/domxml.h"
+#include "vpmu/explain.h"
+#include "vpmu/hostcaps.h"
 #include "vpmu/metadata.h"
+#include "vpmu/notify.h"
 #include "vpmu/policy.h"
 
 #endif

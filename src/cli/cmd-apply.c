@@ -6,9 +6,45 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
 #include "virtload.h"
+#include "vpmu/explain.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(vpmu_domxml *, vpmu_domxml_free)
+DEFINE_TRIVIAL_CLEANUP_FUNC(vpmu_explanation *, vpmu_explanation_free)
+
+/*
+ * What the domain will really get with the decision applied, through the
+ * same rules as 'explain'; warns when the decision cannot be honoured.
+ * NULL when the domain's XML cannot be read (the apply itself succeeded).
+ */
+static vpmu_explanation *
+explain_applied(cli_global *g, vpmu_conn *conn, const char *domain, vpmu_pmu pmu)
+{
+    _cleanup_free_ char *xml = VIRT(vpmu_domain_get_xml)(conn, domain, true, NULL);
+    _cleanup_(vpmu_domxml_freep) vpmu_domxml *doc = NULL;
+    vpmu_domain_info info = {0};
+    vpmu_explanation *ex = NULL;
+
+    if (!xml)
+        return NULL;
+    doc = vpmu_domxml_parse(xml, strlen(xml), domain, NULL);
+    if (!doc || vpmu_domxml_get_info(doc, &info, NULL) < 0)
+        return NULL;
+    vpmu_guest_spec spec = {
+            .name = info.name,
+            .arch = info.arch,
+            .virt_type = info.virt_type,
+            .cpu_mode = info.cpu_mode,
+            .cpu_model = info.cpu_model,
+            .pmu = pmu,
+    };
+    (void)cli_explain_guest(g, conn, &spec, &ex);
+    vpmu_domain_info_clear(&info);
+    return ex;
+}
 
 enum {
     OPT_NOTIFY = CLI_OPT_COMMAND_BASE,
@@ -46,6 +82,7 @@ cmd_apply(cli_global *g, int argc, char **argv)
     };
     _cleanup_(cli_policy_clear) cli_policy p = {0};
     vpmu_apply_result res = {0};
+    _cleanup_(vpmu_explanation_freep) vpmu_explanation *ex = NULL;
     vpmu_conn *conn = NULL;
     const char *domain, *notify = NULL, *exchange = NULL;
     vpmu_error *err = NULL;
@@ -93,12 +130,15 @@ cmd_apply(cli_global *g, int argc, char **argv)
         return cli_fail(err);
     }
 
+    ex = explain_applied(g, conn, domain, p.decision.pmu);
+
     if (g->output == CLI_OUTPUT_JSON) {
-        rc = cli_print_json(json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:o}", "name", domain,
-                                      "uuid", res.uuid, "uri", VIRT(vpmu_conn_get_uri)(conn),
-                                      "previous", vpmu_pmu_to_string(res.previous), "pmu",
-                                      vpmu_pmu_to_string(p.decision.pmu), "changed", res.changed,
-                                      "active", res.active, "decision", cli_decision_json(&p)));
+        rc = cli_print_json(json_pack(
+                "{s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:o, s:o}", "name", domain, "uuid", res.uuid,
+                "uri", VIRT(vpmu_conn_get_uri)(conn), "previous", vpmu_pmu_to_string(res.previous),
+                "pmu", vpmu_pmu_to_string(p.decision.pmu), "changed", res.changed, "active",
+                res.active, "decision", cli_decision_json(&p), "effective",
+                ex ? cli_explanation_json(ex) : json_null()));
     } else {
         if (res.changed)
             printf("%s: pmu %s -> %s (source: %s)\n", domain, vpmu_pmu_to_string(res.previous),
@@ -106,12 +146,15 @@ cmd_apply(cli_global *g, int argc, char **argv)
         else
             printf("%s: pmu already %s; nothing to change\n", domain,
                    vpmu_pmu_to_string(p.decision.pmu));
+        if (ex)
+            printf("effective: %s\n", vpmu_effective_to_string(vpmu_explanation_get_state(ex)));
         fflush(stdout);
     }
     if (res.changed && res.active)
         cli_warn(g, "'%s' is running: its vPMU changes when it is next started", domain);
     if (notify) {
-        r = cli_notify(g, notify, exchange, &p, domain, res.uuid, NULL);
+        r = cli_notify(g, notify, exchange, &p, domain, res.uuid,
+                       ex ? vpmu_effective_to_string(vpmu_explanation_get_state(ex)) : NULL);
         if (r != CLI_EXIT_OK)
             rc = r;
     }
