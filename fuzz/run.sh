@@ -27,10 +27,19 @@ case $secs in
 esac
 
 if [ ! -f "$build/build.ninja" ]; then
-    CC=clang meson setup "$build" "$top" -Dfuzzing=true -Db_sanitize=address,undefined \
-        -Db_lundef=false -Dtests=disabled -Dintegration=false >/dev/null
+    if ! CC=clang meson setup "$build" "$top" -Dfuzzing=true -Db_sanitize=address,undefined \
+        -Db_lundef=false -Dtests=disabled -Dintegration=false >"${TMPDIR:-/tmp}/vpmu-fuzz-setup.log" 2>&1; then
+        cat "${TMPDIR:-/tmp}/vpmu-fuzz-setup.log" >&2
+        echo "run.sh: cannot set up $build (clang and libclang-rt-14-dev installed?)" >&2
+        exit 1
+    fi
 fi
-ninja -C "$build" $(for t in $targets; do printf 'fuzz/fuzz-%s ' "$t"; done) >/dev/null
+if ! ninja -C "$build" $(for t in $targets; do printf 'fuzz/fuzz-%s ' "$t"; done) \
+    >"${TMPDIR:-/tmp}/vpmu-fuzz-ninja.log" 2>&1; then
+    tail -n 40 "${TMPDIR:-/tmp}/vpmu-fuzz-ninja.log" >&2
+    echo "run.sh: the fuzz targets do not build" >&2
+    exit 1
+fi
 
 "$here/seed.sh" "$work" >/dev/null
 mkdir -p "$work/artifacts"
