@@ -229,6 +229,7 @@ def bench_d(vpmu, bare, runs):
         "version": [vpmu, "--version"],
         "links-libvirt": [bare, "--noop"],
         "xmllint": ["xmllint", "--version"],
+        "true": ["/bin/true"],
     }
     out = subprocess.run(cases["decide"], capture_output=True, text=True, check=True).stdout
     if "pmu: off" not in out:
@@ -311,30 +312,48 @@ def report(args, mach, load0, load1, a, b, c, d, started, elapsed):
       "`--connect test:///default` gives it the cheapest one, in-process." % args.runs_a)
     w("")
     w("| file | size | vpmu wall | vpmu CPU | virt-xml wall | virt-xml CPU | xmllint wall | "
-      "virt-xml / vpmu (wall) | (CPU) |")
-    w("|---|---|---|---|---|---|---|---|---|")
+      "xmllint CPU | virt-xml / vpmu (wall) | (CPU) |")
+    w("|---|---|---|---|---|---|---|---|---|---|")
     for r in a:
-        w("| %s | %.1f KB | %s | %s | %s | %s | %s | %.0f× | %.0f× |" % (
+        w("| %s | %.1f KB | %s | %s | %s | %s | %s | %s | %.0f× | %.0f× |" % (
             r["file"], r["bytes"] / 1024, fmt_ms(r["vpmu"]), fmt_ms(r["vpmu_cpu"]),
             fmt_ms(r["virt-xml"]), fmt_ms(r["virt-xml_cpu"]), fmt_ms(r["xmllint"]),
-            r["ratio"], r["ratio_cpu"]))
+            fmt_ms(r["xmllint_cpu"]), r["ratio"], r["ratio_cpu"]))
     w("")
     vp = median([r["vpmu"] for r in a])
     xl = median([r["xmllint"] for r in a])
+    vpc = median([r["vpmu_cpu"] for r in a])
+    xlc = median([r["xmllint_cpu"] for r in a])
+    # The best any command-line edit can do: virt-xml against the bare libxml2 command.
+    ceiling = median([r["virt-xml"] / r["xmllint"] for r in a])
+    ceiling_cpu = median([r["virt-xml_cpu"] / r["xmllint_cpu"] for r in a if r["xmllint_cpu"]])
     w("Median ratio over the files: **%.0f×** by wall time, %.0f× by CPU time. Goal ≥ %.0f×: "
-      "%s." % (med_ratio, med_ratio_cpu, GOAL_A, verdict(med_ratio >= GOAL_A)))
+      "%s by wall time, %s by CPU time." % (med_ratio, med_ratio_cpu, GOAL_A,
+                                            verdict(med_ratio >= GOAL_A),
+                                            verdict(med_ratio_cpu >= GOAL_A)))
     w("")
-    if med_ratio >= GOAL_A:
-        w("vpmu's edit costs %s against xmllint's %s: %.1f× the bare libxml2 command. "
-          "The edit path links only libvpmu (jansson + libxml2); libvirt and libcurl are "
-          "loaded with `dlopen()` by the commands that connect, so this command never pays "
-          "for them. virt-xml spends its time starting Python and importing virtinst." % (
-              fmt_ms(vp), fmt_ms(xl), vp / xl if xl else float("nan")))
-    else:
-        w("Missed by %.0f%% (%.0f× instead of %.0f×). vpmu's edit costs %s, against %s for "
-          "xmllint: the process start-up (dynamic loading of libvpmu, jansson and "
-          "libxml2) is most of it." % ((1 - med_ratio / GOAL_A) * 100, med_ratio, GOAL_A,
-                                       fmt_ms(vp), fmt_ms(xl)))
+    w("vpmu's edit costs %s wall / %s CPU, against %s / %s for xmllint, the bare libxml2 "
+      "command (%.2f× / %.2f×). Even a command that did nothing but start, parse and "
+      "serialize would be only %.0f× (wall) / %.0f× (CPU) faster than virt-xml here: "
+      "that is the ceiling for this goal on this machine. The edit path links only libvpmu "
+      "(jansson + libxml2); libvirt and libcurl are loaded with `dlopen()` by the commands "
+      "that connect, so `vpmu xml` never pays for them (see (d)). virt-xml spends its time "
+      "starting Python and importing virtinst." % (
+          fmt_ms(vp), fmt_ms(vpc), fmt_ms(xl), fmt_ms(xlc), vp / xl if xl else float("nan"),
+          vpc / xlc if xlc else float("nan"), ceiling, ceiling_cpu))
+    w("")
+    w("So the goal holds only where virt-xml costs at least 100× the bare libxml2 command. "
+      "FACTS.md §5 measured virt-xml at about 0.5 s and xmllint at about 4 ms on this "
+      "machine (a 125× ceiling); in this run virt-xml took %s (median)." % fmt_ms(
+          median([r["virt-xml"] for r in a])))
+    if med_ratio < GOAL_A:
+        w("")
+        w("Missed by %.0f%% by wall time (%.0f× instead of %.0f×). Most of vpmu's time is "
+          "process start-up (exec, dynamic loading of libvpmu, jansson and libxml2 with its "
+          "ICU, lzma and zlib dependencies), which xmllint pays too; under load, wall time "
+          "also adds a wait for a free core to every short process, which shrinks the ratio "
+          "of a 5 ms command against a 500 ms one." % ((1 - med_ratio / GOAL_A) * 100,
+                                                      med_ratio, GOAL_A))
     w("")
 
     # (b)
@@ -366,7 +385,12 @@ def report(args, mach, load0, load1, a, b, c, d, started, elapsed):
           "declaration and trailing text verbatim), SAX hooks that refuse DTDs and entities "
           "and cap depth, a walk of the tree to check the domain's shape (one `<pmu>` under "
           "`<features>`, valid state), copies of the head and tail, and the edit itself; "
-          "the serializer is the same libxml2 one." % ((GOAL_B - b["ratio"]) * 100))
+          "the serializer is the same libxml2 one. The largest single item, found with "
+          "callgrind when this benchmark was written: the UTF-8 scan "
+          "(`utf8_first_invalid()` in `src/lib/domxml.c`) calls the decoder once per byte, "
+          "ASCII included, about 6%% of vpmu's instructions per document; skipping bytes "
+          "below 0x80 before decoding took vpmu from 85%% to 91%% of the floor by "
+          "instruction count on this corpus." % ((GOAL_B - b["ratio"]) * 100))
     else:
         w("The safety checks vpmu adds (UTF-8 scan, prolog scan, DTD/entity refusal and a "
           "depth cap in SAX hooks, the domain shape check) and the edit cost %.1f%% over "
@@ -380,8 +404,9 @@ def report(args, mach, load0, load1, a, b, c, d, started, elapsed):
     w("Node files for libvirt's test driver (`test:///PATH.xml`) generated by "
       "`gen-node.py node`. **bare** = `bench/bare-audit URI`: open read-only, "
       "`virConnectListAllDomains`, then `virDomainGetXMLDesc` per domain, nothing else. "
-      "**vpmu** = `vpmu -o json audit -c URI > /dev/null`: the same calls plus "
-      "`virDomainGetState`, parsing each XML, explain's rules, and the JSON. **list** = "
+      "**vpmu** = `vpmu -o json audit -c URI > /dev/null`: the same per-domain call, the "
+      "list and every state in one `virConnectGetAllDomainStats(STATE)` call, then parsing "
+      "each XML, explain's rules, and the JSON. **list** = "
       "open + list only (for the test driver that is loading the node file): the fixed "
       "part both pay.")
     w("")
@@ -410,9 +435,10 @@ def report(args, mach, load0, load1, a, b, c, d, started, elapsed):
         per = {}
         for n in ns:
             per[n] = {s: (c[n][s]["cpu"] - c[n]["list"]["cpu"]) / n * 1e6 for s in ("bare", "vpmu")}
-        w("- Growth from %d to %d domains (×%.0f): vpmu ×%.1f wall (×%.1f CPU), bare ×%.1f "
-          "wall. Linear growth would be ×%.0f; %s." % (
-              lo, hi, k, gv, gvc, gb, k,
+        gbc = c[hi]["bare"]["cpu"] / c[lo]["bare"]["cpu"]
+        w("- Growth from %d to %d domains (×%.0f): vpmu ×%.1f CPU (×%.1f wall), bare ×%.1f "
+          "CPU (×%.1f wall). Linear growth would be ×%.0f; by CPU time %s." % (
+              lo, hi, k, gvc, gv, gbc, gb, k,
               "it is linear" if 0.8 * k <= gvc <= 1.25 * k else
               "the difference is the fixed start-up cost, which is amortised at larger counts"
               if gvc < 0.8 * k else "it grows faster than linear"))
@@ -433,18 +459,18 @@ def report(args, mach, load0, load1, a, b, c, d, started, elapsed):
     w("")
     if worst_wall > GOAL_C:
         w("Missed by %.0f%% (%.3f× instead of ≤ %.1f×). The per-domain figures above say "
-          "where the time goes: every domain costs vpmu one more call "
-          "(`virDomainGetState`), a libxml2 parse, explain's rules and a JSON line on top "
-          "of the bare loop." % ((worst_wall / GOAL_C - 1) * 100, worst_wall, GOAL_C))
+          "where the time goes: every domain costs vpmu "
+          "a libxml2 parse, explain's rules and a JSON line on top of the bare loop." % ((worst_wall / GOAL_C - 1) * 100, worst_wall, GOAL_C))
     else:
         w("On the test driver the audit's time is dominated by what the bare loop pays too "
           "(loading the node and formatting each domain's XML in libvirt); vpmu's own "
           "parse, explain and JSON per domain stay within the goal.")
     w("")
     w("Not measured here: a real `qemu:///system` with thousands of domains (this machine "
-      "cannot host them). There, each libvirt call is a round trip to libvirtd; vpmu makes "
-      "two per domain (state and XML) against the bare loop's one, so the ratio would move "
-      "towards the cost of that extra round trip.")
+      "cannot host them). There, each libvirt call is a round trip to libvirtd. vpmu makes "
+      "the same one per domain (the XML) as the bare loop, and gets the list and all the "
+      "states in one bulk call, so the round trips are the same; its own per-domain work "
+      "is the parse, explain and output measured above.")
     w("")
 
     # (d)
@@ -460,16 +486,25 @@ def report(args, mach, load0, load1, a, b, c, d, started, elapsed):
         "version": "`vpmu --version`",
         "links-libvirt": "`bench/bare-audit --noop` (a program linked with libvirt, doing "
                          "nothing)",
-        "xmllint": "`xmllint --version`",
+        "xmllint": "`xmllint --version` (a program linked with libxml2, doing nothing)",
+        "true": "`/bin/true` (exec of a program linked with libc only)",
     }
-    for k in ("decide", "version", "links-libvirt", "xmllint"):
+    for k in ("decide", "version", "links-libvirt", "xmllint", "true"):
         w("| %s | %s | %s |" % (labels[k], fmt_ms(d[k]["wall"]), fmt_ms(d[k]["cpu"])))
     w("")
-    w("`decide` costs %s more than `--version` (%s vs %s): parsing the inputs and deciding. "
-      "A program that merely links libvirt starts in %s, %.1f× `vpmu decide`: `decide` "
-      "never loads libvirt or libcurl." % (
-          fmt_ms(d["decide"]["wall"] - d["version"]["wall"]), fmt_ms(d["decide"]["wall"]),
-          fmt_ms(d["version"]["wall"]), fmt_ms(d["links-libvirt"]["wall"]),
+    diff = d["decide"]["cpu"] - d["version"]["cpu"]
+    w("One decision costs %s wall / %s CPU; `vpmu --version` costs %s / %s, so parsing the "
+      "inputs and deciding adds %s of CPU%s. Both are start-up: the same as a program that "
+      "only links libxml2 (`xmllint --version`, %s CPU), against %s for `/bin/true`; "
+      "libxml2's own dependencies (ICU, liblzma, zlib) are most of the difference. A "
+      "program that merely links libvirt starts in %s wall / %s CPU, %.1f× `vpmu decide`: "
+      "`decide` never loads libvirt or libcurl (they are `dlopen()`ed by the commands that "
+      "connect)." % (
+          fmt_ms(d["decide"]["wall"]), fmt_ms(d["decide"]["cpu"]), fmt_ms(d["version"]["wall"]),
+          fmt_ms(d["version"]["cpu"]), fmt_ms(max(diff, 0.0)),
+          " (below the run-to-run noise)" if abs(diff) < 0.3e-3 else "",
+          fmt_ms(d["xmllint"]["cpu"]), fmt_ms(d["true"]["cpu"]),
+          fmt_ms(d["links-libvirt"]["wall"]), fmt_ms(d["links-libvirt"]["cpu"]),
           d["links-libvirt"]["wall"] / d["decide"]["wall"]))
     w("")
     return "\n".join(L) + "\n"
@@ -494,7 +529,7 @@ def main():
         args.runs_a, args.seconds_b, args.rounds_b, args.runs_d = 3, 0.3, 3, 11
         sizes, runs_for = [200, 1000], (lambda n: 2)
     else:
-        args.runs_a, args.seconds_b, args.rounds_b, args.runs_d = 7, 2.0, 7, 51
+        args.runs_a, args.seconds_b, args.rounds_b, args.runs_d = 11, 2.0, 7, 51
         sizes, runs_for = [1000, 10000], (lambda n: 5 if n <= 1000 else 3)
 
     started = datetime.datetime.utcnow()
