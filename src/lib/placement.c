@@ -489,8 +489,11 @@ load_json(const char *buf, size_t len, vpmu_error_code code, vpmu_error **error)
     }
     root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!root) {
+        /* jansson quotes the offending token, which is the server's bytes:
+         * escape control characters so a hostile body cannot forge lines. */
+        _cleanup_free_ char *shown = quote_for_message(jerr.text, sizeof(jerr.text));
         vpmu_error_set(error, code, "malformed JSON at line %d, column %d: %s", jerr.line,
-                       jerr.column, jerr.text);
+                       jerr.column, shown);
         return NULL;
     }
     if (!json_is_object(root)) {
