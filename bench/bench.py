@@ -100,7 +100,25 @@ def machine():
         "libxml2": ver(["xmllint", "--version"]),
         "virt-xml": ver(["virt-xml", "--version"]),
         "python": platform.python_version(),
+        "source": source_revision(),
     }
+
+
+def source_revision():
+    """The commit measured, and whether the built sources differed from it."""
+    top = os.path.dirname(HERE)
+    try:
+        head = subprocess.run(["git", "-C", top, "rev-parse", "--short", "HEAD"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", top, "status", "--porcelain", "--", "src",
+                                "include", "meson.build"],
+                               capture_output=True, text=True, check=True).stdout.split("\n")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    changed = sorted({l[3:] for l in dirty if l.strip()})
+    if not changed:
+        return "commit %s" % head
+    return "commit %s plus uncommitted changes to %s" % (head, ", ".join(changed))
 
 
 def loadavg():
@@ -275,6 +293,7 @@ def report(args, mach, load0, load1, a, b, c, d, started, elapsed):
     w("| libxml2 | %s |" % mach["libxml2"])
     w("| virt-xml | %s |" % mach["virt-xml"])
     w("| load average (1, 5, 15 min) at start / end | %s / %s |" % (load0, load1))
+    w("| source measured | %s |" % mach["source"])
     w("")
     w("The machine is a KVM guest shared with other work: when the load average is above the "
       "CPU count, wall times stretch by roughly load/nproc, for both sides of every "

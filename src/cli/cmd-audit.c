@@ -98,10 +98,16 @@ dash(const char *s)
     return s && *s ? s : "-";
 }
 
+/* A JSON string, null for NULL; bytes that are not UTF-8 (never from libvirt) become U+FFFD. */
 static json_t *
 jstr(const char *s)
 {
-    return s ? json_string(s) : json_null();
+    json_t *v;
+
+    if (!s)
+        return json_null();
+    v = json_string(s);
+    return v ? v : json_string("\xef\xbf\xbd");
 }
 
 /* Prometheus label value: backslash, double quote and newline escaped (exposition format). */
@@ -176,10 +182,10 @@ on_domain_json(audit_out *ao, const vpmu_audit_domain *d)
 
     for (size_t i = 0; reasons && reasons[i]; i++)
         json_array_append_new(rs, json_string(reasons[i]));
-    json_object_set_new(o, "uri", json_string(d->uri));
+    json_object_set_new(o, "uri", jstr(d->uri));
     json_object_set_new(o, "name", jstr(in->name));
     json_object_set_new(o, "uuid", jstr(in->uuid));
-    json_object_set_new(o, "state", json_string(d->state));
+    json_object_set_new(o, "state", jstr(d->state));
     json_object_set_new(o, "pmu", json_string(vpmu_pmu_to_string(in->pmu)));
     json_object_set_new(o, "effective", jstr(vpmu_effective_to_string(d->effective)));
     json_object_set_new(o, "effective_rule", jstr(vpmu_explanation_get_rule(d->explanation)));
@@ -239,9 +245,10 @@ on_skipped(audit_out *ao, const vpmu_audit_event *ev)
 {
     cli_warn(ao->g, "skipped: %s", vpmu_error_get_message(ev->error));
     if (ao->skipped && json_array_size(ao->skipped) < MAX_SKIPPED_LISTED)
-        json_array_append_new(ao->skipped, json_pack("{s:s, s:o, s:o, s:s}", "uri", ev->uri, "name",
-                                                     jstr(ev->name), "uuid", jstr(ev->uuid),
-                                                     "reason", vpmu_error_get_message(ev->error)));
+        json_array_append_new(ao->skipped,
+                              json_pack("{s:o, s:o, s:o, s:o}", "uri", jstr(ev->uri), "name",
+                                        jstr(ev->name), "uuid", jstr(ev->uuid), "reason",
+                                        jstr(vpmu_error_get_message(ev->error))));
 }
 
 static void

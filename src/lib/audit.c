@@ -351,6 +351,7 @@ audit_host(audit_run *run, const char *uri)
     vpmu_audit_host hs = {.uri = uri};
     host_facts hf = {0};
     double t0 = now_seconds();
+    _cleanup_free_ char *driver = NULL;
     const char *type;
     int n;
     bool dropped = false;
@@ -361,8 +362,10 @@ audit_host(audit_run *run, const char *uri)
         goto done;
     }
     hs.reachable = true;
+    /* Owned by the connection (remote drivers free it on close): keep a copy for the event. */
     type = virConnectGetType(conn);
-    hs.driver = type ? type : "unknown";
+    driver = xstrdup(type ? type : "unknown");
+    hs.driver = driver;
     /* Only the QEMU driver's version is a QEMU version (the test driver says 0.0.2). */
     if (STREQ(hs.driver, "QEMU") && virConnectGetVersion(conn, &hs.hv_version) < 0)
         hs.hv_version = 0;
