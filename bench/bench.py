@@ -534,6 +534,7 @@ def main():
     ap.add_argument("--build", required=True, help="meson build directory")
     ap.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"))
     ap.add_argument("--quick", action="store_true", help="fewer runs and domains (smoke test)")
+    ap.add_argument("--source", help="what was built, when not this working tree")
     args = ap.parse_args()
     vpmu = os.path.join(args.build, "src", "cli", "vpmu")
     tool = os.path.join(args.build, "bench", "edit-throughput")
@@ -554,6 +555,8 @@ def main():
     started = datetime.datetime.utcnow()
     t0 = time.time()
     mach = machine()
+    if args.source:
+        mach["source"] = args.source
     load0 = loadavg()
     tmp = tempfile.mkdtemp(prefix="vpmu-bench-")
     try:
