@@ -197,12 +197,34 @@ fsync_dir_of(const char *path)
 }
 
 int
-vpmu_write_file_atomic(const char *path, const void *buf, size_t len, vpmu_error **error)
+vpmu_write_file_atomic(const char *path_arg, const void *buf, size_t len, vpmu_error **error)
 {
-    _cleanup_free_ char *tmp = xasprintf("%s.vpmu-XXXXXX", path);
+    _cleanup_free_ char *resolved = NULL;
+    _cleanup_free_ char *tmp = NULL;
+    const char *path = path_arg;
+    struct stat lst;
+
+    /*
+     * A symlink is followed: its target is replaced (atomically, next to
+     * the target) and the link is kept, so an operator's link to a managed
+     * copy stays a link.
+     */
+    if (lstat(path_arg, &lst) == 0 && S_ISLNK(lst.st_mode)) {
+        resolved = realpath(path_arg, NULL);
+        if (!resolved) {
+            vpmu_error_set(error, VPMU_ERR_RUNTIME,
+                           "cannot resolve the symbolic link '%s': %s; the file was left "
+                           "unchanged",
+                           path_arg, strerror(errno));
+            return -1;
+        }
+        path = resolved;
+    }
+    tmp = xasprintf("%s.vpmu-XXXXXX", path);
     _cleanup_close_ int fd = -1;
     struct stat st;
     mode_t mode;
+
     const char *p = buf;
     size_t left = len;
 
