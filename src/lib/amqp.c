@@ -32,7 +32,6 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -71,21 +70,9 @@ static int
 unique_id(char out[33], vpmu_error **error)
 {
     unsigned char b[16];
-    size_t got = 0;
 
-    while (got < sizeof(b)) {
-        ssize_t r = getrandom(b + got, sizeof(b) - got, 0);
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot get random bytes for a message id: %s",
-                           strerror(errno));
-            return -1;
-        }
-        got += (size_t)r;
-    }
-    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+    if (random_uuid4(b, error) < 0)
+        return -1;
     for (size_t i = 0; i < sizeof(b); i++)
         snprintf(out + 2 * i, 3, "%02x", b[i]);
     return 0;

@@ -29,7 +29,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -197,21 +196,9 @@ static int
 uuid4(char out[37], vpmu_error **error)
 {
     unsigned char b[16];
-    size_t got = 0;
 
-    while (got < sizeof(b)) {
-        ssize_t r = getrandom(b + got, sizeof(b) - got, 0);
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot get random bytes for a message id: %s",
-                           strerror(errno));
-            return -1;
-        }
-        got += (size_t)r;
-    }
-    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40); /* version 4 */
-    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+    if (random_uuid4(b, error) < 0)
+        return -1;
     snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
              b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
              b[14], b[15]);

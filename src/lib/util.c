@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -271,6 +272,27 @@ fail:
                    path, strerror(errno));
     (void)unlink(tmp);
     return -1;
+}
+
+int
+random_uuid4(unsigned char b[16], vpmu_error **error)
+{
+    size_t got = 0;
+
+    while (got < 16) {
+        ssize_t r = getrandom(b + got, 16 - got, 0);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot get random bytes for a message id: %s",
+                           strerror(errno));
+            return -1;
+        }
+        got += (size_t)r;
+    }
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40); /* version 4 */
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+    return 0;
 }
 
 int

@@ -103,6 +103,13 @@ int vpmu_read_file(const char *path, size_t cap, char **out, size_t *len, vpmu_e
  */
 int vpmu_write_file_atomic(const char *path, const void *buf, size_t len, vpmu_error **error);
 
+/*
+ * 16 random bytes from getrandom(2), shaped as an RFC 4122 version 4 UUID
+ * (version and variant bits set).  -1 with VPMU_ERR_RUNTIME if the kernel
+ * gives no randomness.
+ */
+int random_uuid4(unsigned char b[16], vpmu_error **error);
+
 /* Checked unsigned parse of a whole string (leading/trailing blanks allowed). */
 int parse_ull(const char *s, unsigned long long *out);
 
