@@ -37,12 +37,27 @@
  * the <pmu> element and the blanks that led up to it, and leaves <features>
  * in place even when it becomes empty.
  *
- * Serializing (vpmu_domxml_format) writes the tree with libxml2 and keeps,
- * byte for byte, what the tree cannot hold: a UTF-8 byte order mark, the
- * XML declaration exactly as written (none is added when there was none),
- * the blanks before the first and after the last top-level node, and CR LF
- * line endings when the input's first line ends so.  The lexical
- * normalisations left are libxml2's, and change no infoset:
+ * Serializing (vpmu_domxml_format) of a parsed document writes the input's
+ * own bytes everywhere except the <pmu> element: quotes, entity and character
+ * references, blanks inside tags, comments, PIs, CDATA, the XML declaration,
+ * a byte order mark and line endings all stay as written.  Only the nodes an
+ * edit created or changed are written by libxml2: a new or changed <pmu>
+ * (in double quotes), a <features> that had to be created, and the blanks
+ * around them (CR LF when the input's first line ends so).  A <pmu> that
+ * already carries the decision is not touched, so a document that already
+ * says what was decided comes out byte-identical; an unset decision takes
+ * out the <pmu> element and the blanks that led up to it.  An empty
+ * <features/> that gains a <pmu> is opened into <features>...</features>.
+ *
+ * How: while parsing, SAX hooks record where the root, its element children
+ * and <features>' element children begin and end in the input.  The output
+ * is spliced from those byte ranges and libxml2's serialization of the nodes
+ * in between that an edit touched.  Every splice is checked before it is
+ * returned: its skeleton (the output with the content of each copied element
+ * left out) is parsed again with the same hooks and must give back the edited
+ * tree node for node.  When a check fails, and for guests built by
+ * vpmu_domxml_build, the whole tree is written by libxml2 instead; that
+ * output carries the same infoset, with these lexical normalisations:
  *  - attribute values are written in double quotes (a '"' inside becomes
  *    &quot;; '<', '>', '&', tab, CR and LF become references);
  *  - '>' in text is written &gt;, and character references and &apos; /
@@ -51,9 +66,10 @@
  *    namespace declarations come before the element's other attributes;
  *  - between top-level nodes (comments and PIs around the root) exactly one
  *    newline is written.
- * tests/data/domxml/ holds golden files for each case, and the test proves
- * that input and output are equal, in C14N and byte for byte up to the
- * quotes, once <pmu> is taken out of both.
+ * tests/data/domxml/ holds golden files for each case; the test proves that
+ * input and output are byte-identical once <pmu> (and a <features> the edit
+ * wrote around it) is taken out of both, and equal in C14N, and that the
+ * fallback is correct too.
  *
  * Thread safety: a vpmu_domxml is not shared between threads; calls on
  * different documents may run in parallel (libxml2 2.9 keeps its error

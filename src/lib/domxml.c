@@ -36,6 +36,7 @@
 #include <libxml/xmlerror.h>
 #include <libxml/xmlsave.h>
 
+#include "domxml-test.h"
 #include "util.h"
 #include "vpmu/domxml.h"
 
@@ -44,12 +45,39 @@
 
 #define NOVA_NS_PREFIX "http://openstack.org/xmlns/libvirt/nova/"
 
+/*
+ * Where an element's markup lies in the input, as byte offsets.  Recorded
+ * while parsing for the elements an edit can reach or sit next to: the root,
+ * its element children and the element children of its <features>.
+ */
+typedef struct {
+    xmlNode *node;
+    size_t begin;      /* the '<' of the start tag */
+    size_t stag_end;   /* just past the start tag's '>' */
+    size_t etag_begin; /* the '<' of the end tag; == end for an empty-element tag */
+    size_t end;        /* just past the element's last '>' */
+} span;
+
 struct vpmu_domxml {
     xmlDoc *doc;
     char *filename; /* for messages */
     char *head;     /* bytes before the first top-level node: BOM, XML declaration, blanks */
     char *tail;     /* blanks after the last top-level node */
     bool crlf;      /* the input's lines end in CR LF */
+    /*
+     * For splicing (vpmu_domxml_format): the input and the spans of its
+     * elements; an element's _private holds its index in spans, plus one, and
+     * an edit that changes an element clears it.  NULL for a built guest, and
+     * when a span could not be recorded: the whole tree is serialized then.
+     */
+    char *orig;
+    size_t orig_len;
+    span *spans;
+    size_t n_spans;
+    /* The parser, kept for the self-check: making one (and its dictionary,
+     * which the document shares) costs more than parsing the skeleton. */
+    xmlParserCtxt *ctxt;
+    bool sabotage; /* vpmu_domxml_test_sabotage_splice() */
 };
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(xmlDoc *, xmlFreeDoc)
@@ -340,12 +368,26 @@ line_at(const char *buf, size_t off)
  * nesting deeper than VPMU_DOMXML_MAX_DEPTH.  Refusal stops the parser at
  * once, so nothing after the offending construct is read.
  */
+
+/* What the hooks share, through ctxt->_private. */
+typedef struct {
+    xml_errors errs;
+    /* Span recording (vpmu_domxml_parse only; the self-check parses without). */
+    bool record;
+    bool spans_ok;   /* every span recorded so far was checked against the bytes */
+    const char *buf; /* the input */
+    size_t len;
+    size_t bom; /* libxml2 counts offsets from past a UTF-8 byte order mark */
+    span *spans;
+    size_t n_spans, cap_spans;
+} parse_state;
+
 static void
 refuse(xmlParserCtxtPtr ctxt, const char *what)
 {
-    xml_errors *e = ctxt->_private;
+    parse_state *st = ctxt->_private;
 
-    record_error(e, ctxt->input ? ctxt->input->line : 0, what);
+    record_error(&st->errs, ctxt->input ? ctxt->input->line : 0, what);
     xmlStopParser(ctxt);
 }
 
@@ -390,14 +432,125 @@ sax_resolve_entity(void *ctx, const xmlChar *public_id _unused_, const xmlChar *
     return NULL;
 }
 
+/*
+ * Span recording.  libxml2's own node info (ctxt->record_info) cannot serve:
+ * in 2.9.14 xmlParseElementEnd stores an entry whose begin_pos and
+ * begin_line were never set, so only elements written <x/> get a start.
+ * The hooks below read the parser's offset instead, at the two moments it is
+ * known: startElementNs is called with the input at the '>' or "/>" that
+ * closes the start tag, endElementNs just past the '>' that ends the element.
+ * A start tag holds no '<' (attribute values cannot), so the last '<' before
+ * the start tag's end begins it, and the last '<' of the element begins its
+ * end tag.  Each position is checked against the bytes (the '<' followed by
+ * the element's name, the '>'); one failed check turns splicing off for the
+ * document, never a parse.
+ */
+static size_t
+input_offset(const xmlParserCtxt *ctxt, const parse_state *st)
+{
+    const xmlParserInput *in = ctxt->input;
+
+    return st->bom + (size_t)in->consumed + (size_t)(in->cur - in->base);
+}
+
+/* Whether the qualified name prefix:localname (or localname) starts at p,
+ * followed by a blank, '>' or '/'. */
+static bool
+qname_at(const char *p, size_t n, const xmlChar *prefix, const xmlChar *localname)
+{
+    size_t pl = prefix ? strlen((const char *)prefix) : 0;
+    size_t ll = strlen((const char *)localname);
+    size_t k = pl ? pl + 1 + ll : ll;
+
+    if (n <= k)
+        return false;
+    if (pl && (memcmp(p, prefix, pl) != 0 || p[pl] != ':'))
+        return false;
+    if (memcmp(p + (pl ? pl + 1 : 0), localname, ll) != 0)
+        return false;
+    return is_xml_space(p[k]) || p[k] == '>' || p[k] == '/';
+}
+
+static void
+record_start(xmlParserCtxtPtr ctxt, parse_state *st, const xmlNode *parent, int level,
+             const xmlChar *localname, const xmlChar *prefix)
+{
+    xmlNode *n = ctxt->node;
+    const char *lt;
+    size_t off, stag_end;
+
+    /* Level 3 only inside <features> (the root's child of that name). */
+    if (level > 3 || (level == 3 && !is_elem(parent, "features")))
+        return;
+    if (!n || n == parent || n->type != XML_ELEMENT_NODE || !ctxt->input)
+        goto bad;
+    off = input_offset(ctxt, st);
+    if (off >= st->len)
+        goto bad;
+    if (st->buf[off] == '>')
+        stag_end = off + 1;
+    else if (st->buf[off] == '/' && off + 1 < st->len && st->buf[off + 1] == '>')
+        stag_end = off + 2;
+    else
+        goto bad;
+    lt = memrchr(st->buf, '<', off);
+    if (!lt || !qname_at(lt + 1, (size_t)(st->buf + off - lt), prefix, localname))
+        goto bad;
+    if (st->n_spans == st->cap_spans) {
+        st->cap_spans = st->cap_spans ? 2 * st->cap_spans : 32;
+        st->spans = xreallocarray(st->spans, st->cap_spans, sizeof(*st->spans));
+    }
+    st->spans[st->n_spans] = (span){.node = n,
+                                    .begin = (size_t)(lt - st->buf),
+                                    .stag_end = stag_end,
+                                    .etag_begin = 0,
+                                    .end = 0};
+    n->_private = (void *)(uintptr_t)++st->n_spans;
+    return;
+bad:
+    st->spans_ok = false;
+}
+
+static void
+record_end(xmlParserCtxtPtr ctxt, parse_state *st, xmlNode *n)
+{
+    uintptr_t idx = (uintptr_t)n->_private;
+    span *s;
+    size_t off;
+
+    if (idx == 0 || idx > st->n_spans || st->spans[idx - 1].node != n || !ctxt->input)
+        goto bad;
+    s = &st->spans[idx - 1];
+    off = input_offset(ctxt, st);
+    if (off > st->len || off < s->stag_end || st->buf[off - 1] != '>')
+        goto bad;
+    if (off == s->stag_end) {
+        if (st->buf[off - 2] != '/') /* <x/>: the start tag is the whole element */
+            goto bad;
+        s->etag_begin = off;
+    } else {
+        const char *lt = memrchr(st->buf + s->stag_end, '<', off - s->stag_end);
+        if (!lt || lt[1] != '/')
+            goto bad;
+        s->etag_begin = (size_t)(lt - st->buf);
+    }
+    s->end = off;
+    return;
+bad:
+    st->spans_ok = false;
+}
+
 static void
 sax_start_element_ns(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlChar *uri,
                      int nb_namespaces, const xmlChar **namespaces, int nb_attributes,
                      int nb_defaulted, const xmlChar **attributes)
 {
     xmlParserCtxtPtr ctxt = ctx;
-
+    parse_state *st = ctxt->_private;
+    xmlNode *parent = ctxt->node;
     /* nameNr counts the open ancestors of this element. */
+    int level = ctxt->nameNr + 1;
+
     if (ctxt->nameNr >= VPMU_DOMXML_MAX_DEPTH) {
         _cleanup_free_ char *what = xasprintf("elements nest deeper than the limit of %d levels",
                                               VPMU_DOMXML_MAX_DEPTH);
@@ -406,6 +559,20 @@ sax_start_element_ns(void *ctx, const xmlChar *localname, const xmlChar *prefix,
     }
     xmlSAX2StartElementNs(ctx, localname, prefix, uri, nb_namespaces, namespaces, nb_attributes,
                           nb_defaulted, attributes);
+    if (st->record && st->spans_ok)
+        record_start(ctxt, st, parent, level, localname, prefix);
+}
+
+static void
+sax_end_element_ns(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlChar *uri)
+{
+    xmlParserCtxtPtr ctxt = ctx;
+    parse_state *st = ctxt->_private;
+
+    /* ctxt->node is still the element that ends. */
+    if (st->record && st->spans_ok && ctxt->node && ctxt->node->_private)
+        record_end(ctxt, st, ctxt->node);
+    xmlSAX2EndElementNs(ctx, localname, prefix, uri);
 }
 
 /*
@@ -549,6 +716,48 @@ check_domain(xmlDoc *doc, const char *filename, vpmu_error **error)
     return 0;
 }
 
+/*
+ * A parser with the hooks above, for vpmu_domxml_parse and for the self-check
+ * of vpmu_domxml_format.  NULL when libxml2 cannot make one.
+ */
+static xmlParserCtxt *
+new_parser(parse_state *st)
+{
+    xmlParserCtxt *ctxt = xmlNewParserCtxt();
+
+    if (!ctxt)
+        return NULL;
+    ctxt->_private = st;
+    ctxt->sax->internalSubset = sax_internal_subset;
+    ctxt->sax->externalSubset = sax_external_subset;
+    ctxt->sax->entityDecl = sax_entity_decl;
+    ctxt->sax->resolveEntity = sax_resolve_entity;
+    ctxt->sax->startElementNs = sax_start_element_ns;
+    ctxt->sax->endElementNs = sax_end_element_ns;
+    return ctxt;
+}
+
+static xmlDoc *
+read_memory(xmlParserCtxt *ctxt, const char *buf, size_t len)
+{
+    /* No XML_PARSE_NOENT (no entity substitution), no DTD loading. */
+    const int options =
+            XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_IGNORE_ENC | XML_PARSE_BIG_LINES;
+
+    return xmlCtxtReadMemory(ctxt, buf, (int)len, NULL, "UTF-8", options);
+}
+
+/* Forget the spans of @st: the nodes' _private go back to NULL. */
+static void
+drop_spans(parse_state *st)
+{
+    for (size_t i = 0; i < st->n_spans; i++)
+        st->spans[i].node->_private = NULL;
+    free(st->spans);
+    st->spans = NULL;
+    st->n_spans = st->cap_spans = 0;
+}
+
 vpmu_domxml *
 vpmu_domxml_parse(const char *buf, size_t len, const char *filename, vpmu_error **error)
 {
@@ -556,10 +765,9 @@ vpmu_domxml_parse(const char *buf, size_t len, const char *filename, vpmu_error 
     _cleanup_(xmlFreeDocp) xmlDoc *doc = NULL;
     _cleanup_free_ char *encoding = NULL;
     vpmu_domxml *d;
-    xml_errors errs;
+    parse_state st;
     size_t head_len, tail_off, decl_off, decl_len, bad;
-    const int options =
-            XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_IGNORE_ENC | XML_PARSE_BIG_LINES;
+    const char *nul;
 
     if (!filename)
         filename = "<input>";
@@ -580,6 +788,16 @@ vpmu_domxml_parse(const char *buf, size_t len, const char *filename, vpmu_error 
                        line_at(buf, bad), (unsigned char)buf[bad]);
         return NULL;
     }
+    /* libxml2 takes a NUL for the end of its input and would ignore what
+     * follows; XML has no NUL character, so refuse it. */
+    nul = memchr(buf, '\0', len);
+    if (nul) {
+        vpmu_error_set(error, VPMU_ERR_INVALID,
+                       "%s:%ld: NUL byte in the input; domain XML must be UTF-8 text without NUL "
+                       "bytes",
+                       filename, line_at(buf, (size_t)(nul - buf)));
+        return NULL;
+    }
     split_prolog(buf, len, &head_len, &tail_off, &decl_off, &decl_len);
     if (decl_len) {
         encoding = declared_encoding(buf + decl_off, decl_len);
@@ -592,32 +810,35 @@ vpmu_domxml_parse(const char *buf, size_t len, const char *filename, vpmu_error 
         }
     }
 
-    xml_errors_begin(&errs, filename);
-    ctxt = xmlNewParserCtxt();
+    memset(&st, 0, sizeof(st));
+    st.record = st.spans_ok = true;
+    st.buf = buf;
+    st.len = len;
+    /* libxml2 drops a UTF-8 byte order mark from its input without counting it. */
+    st.bom = len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+    xml_errors_begin(&st.errs, filename);
+    ctxt = new_parser(&st);
     if (!ctxt) {
-        xml_errors_end(&errs);
+        xml_errors_end(&st.errs);
         vpmu_error_set(error, VPMU_ERR_RUNTIME, "%s: cannot create an XML parser", filename);
         return NULL;
     }
-    ctxt->_private = &errs;
-    ctxt->sax->internalSubset = sax_internal_subset;
-    ctxt->sax->externalSubset = sax_external_subset;
-    ctxt->sax->entityDecl = sax_entity_decl;
-    ctxt->sax->resolveEntity = sax_resolve_entity;
-    ctxt->sax->startElementNs = sax_start_element_ns;
-    doc = xmlCtxtReadMemory(ctxt, buf, (int)len, NULL, "UTF-8", options);
-    xml_errors_end(&errs);
+    doc = read_memory(ctxt, buf, len);
+    xml_errors_end(&st.errs);
 
-    if (errs.message || !doc) {
+    if (st.errs.message || !doc) {
         vpmu_error_set(error, VPMU_ERR_INVALID, "%s",
-                       errs.message ? errs.message : "the document is not well-formed XML");
-        if (!errs.message)
+                       st.errs.message ? st.errs.message : "the document is not well-formed XML");
+        if (!st.errs.message)
             vpmu_error_prefix(error, "%s", filename);
-        xml_errors_clear(&errs);
+        xml_errors_clear(&st.errs);
+        free(st.spans);
         return NULL;
     }
-    if (check_domain(doc, filename, error) < 0)
+    if (check_domain(doc, filename, error) < 0) {
+        free(st.spans);
         return NULL;
+    }
 
     d = xcalloc(1, sizeof(*d));
     d->doc = TAKE_PTR(doc);
@@ -629,6 +850,23 @@ vpmu_domxml_parse(const char *buf, size_t len, const char *filename, vpmu_error 
          * ones to write back. */
         const char *nl = memchr(buf, '\n', len);
         d->crlf = nl && nl > buf && nl[-1] == '\r';
+    }
+    /* Every recorded element must have ended, the root first of all. */
+    for (size_t i = 0; st.spans_ok && i < st.n_spans; i++)
+        st.spans_ok = st.spans[i].end != 0;
+    if (st.spans_ok && xmlDocGetRootElement(d->doc)->_private) {
+        d->orig = xmalloc(len + 1);
+        memcpy(d->orig, buf, len);
+        d->orig[len] = '\0';
+        d->orig_len = len;
+        d->spans = TAKE_PTR(st.spans);
+        d->n_spans = st.n_spans;
+        /* Its input (a copy of buf) goes now; the hooks' state was ours. */
+        xmlCtxtReset(ctxt);
+        ctxt->_private = NULL;
+        d->ctxt = TAKE_PTR(ctxt);
+    } else {
+        drop_spans(&st);
     }
     return d;
 }
@@ -669,6 +907,10 @@ vpmu_domxml_free(vpmu_domxml *d)
     free(d->filename);
     free(d->head);
     free(d->tail);
+    free(d->orig);
+    free(d->spans);
+    if (d->ctxt)
+        xmlFreeParserCtxt(d->ctxt);
     free(d);
 }
 
@@ -945,7 +1187,14 @@ set_pmu_tree(xmlDoc *doc, vpmu_pmu pmu)
         return;
     }
     if (elem) {
+        _cleanup_free_ char *cur = attr_value(elem, "state");
+
+        /* Already so: the element is left alone, and keeps its bytes. */
+        if (cur && STREQ(cur, state))
+            return;
         xmlSetProp(elem, BAD_CAST "state", BAD_CAST state);
+        /* Changed: forget its span, so that libxml2 writes it (splice_*). */
+        elem->_private = NULL;
         return;
     }
     if (!features) {
@@ -976,8 +1225,12 @@ vpmu_domxml_set_pmu(vpmu_domxml *d, vpmu_pmu pmu, vpmu_error **error)
 /* ------------------------------------------------------------------------ */
 /* Serializing                                                              */
 
-int
-vpmu_domxml_format(const vpmu_domxml *d, char **out, size_t *len, vpmu_error **error)
+/*
+ * The whole tree, written by libxml2: for built guests, and whenever a
+ * document cannot be spliced (see below).
+ */
+static int
+format_whole(const vpmu_domxml *d, char **out, size_t *len, vpmu_error **error)
 {
     _cleanup_(xmlBufferFreep) xmlBuffer *buf = NULL;
     xmlSaveCtxtPtr save;
@@ -987,10 +1240,6 @@ vpmu_domxml_format(const vpmu_domxml *d, char **out, size_t *len, vpmu_error **e
     long rc;
     char *res;
 
-    if (!d || !out) {
-        vpmu_error_set(error, VPMU_ERR_USAGE, "no document to format");
-        return -1;
-    }
     xml_errors_begin(&errs, d->filename);
     buf = xmlBufferCreate();
     /* Without XML_SAVE_FORMAT: libxml2 writes the tree as it is, whitespace
@@ -1037,6 +1286,588 @@ vpmu_domxml_format(const vpmu_domxml *d, char **out, size_t *len, vpmu_error **e
     if (len)
         *len = o;
     return 0;
+}
+
+/*
+ * Splicing.  The output is the input's own bytes wherever the tree did not
+ * change, and libxml2's serialization of the nodes that did:
+ *
+ *   input[0, root.begin) + root + input[root.end, len)
+ *
+ * where a container (the root, and the root's <features>: the only elements
+ * whose children an edit changes) is written as its start tag's bytes, its
+ * children, and its end tag's bytes.  Among the children, an element that
+ * still has its span (never created nor changed by an edit) is an anchor:
+ * its bytes are copied whole (<features> is entered instead).  The nodes
+ * between two anchors (or a tag of the container) form a run; a run is
+ * written as the input's bytes between the anchors when those bytes read
+ * back as exactly the run's nodes (run_matches: text, comments, PIs and
+ * CDATA compared with their content), else each node of the run is written
+ * by libxml2: the new or changed <pmu> or <features>, and the blanks around
+ * it.  So the unchanged nodes keep their quotes, entity references, blanks
+ * and line endings.
+ */
+typedef struct {
+    char *p;
+    size_t n, cap;
+} bytes;
+
+static void
+bytes_add(bytes *b, const char *s, size_t n)
+{
+    if (b->cap - b->n <= n) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap - b->n <= n)
+            cap *= 2;
+        b->p = xrealloc(b->p, cap);
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, s, n);
+    b->n += n;
+    b->p[b->n] = '\0';
+}
+
+typedef struct {
+    const vpmu_domxml *d;
+    bytes out;
+    /*
+     * The skeleton for the self-check: the output, except that an anchor is
+     * written as its start and end tags only (its content is the input's,
+     * copied whole, and was parsed once already).  The anchors, in document
+     * order, are listed in shallow.
+     */
+    bytes skel;
+    const xmlNode **shallow;
+    size_t n_shallow, cap_shallow;
+    xmlBuffer *nodebuf; /* libxml2's serialization of one node */
+    xmlSaveCtxtPtr save;
+    bool sabotage; /* the test hook is pending */
+    bool failed;
+} splicer;
+
+static const span *
+span_of(const vpmu_domxml *d, const xmlNode *n)
+{
+    uintptr_t idx;
+
+    if (!d->spans || !n || n->type != XML_ELEMENT_NODE || !n->_private)
+        return NULL;
+    idx = (uintptr_t)n->_private;
+    if (idx > d->n_spans || d->spans[idx - 1].node != n)
+        return NULL;
+    return &d->spans[idx - 1];
+}
+
+/* input[a, b) to the output, and to the skeleton too when @skel. */
+static void
+emit_input(splicer *sp, size_t a, size_t b, bool skel)
+{
+    if (a > b || b > sp->d->orig_len) {
+        sp->failed = true;
+        return;
+    }
+    bytes_add(&sp->out, sp->d->orig + a, b - a);
+    if (skel)
+        bytes_add(&sp->skel, sp->d->orig + a, b - a);
+}
+
+static void
+emit_both(splicer *sp, const char *s, size_t n)
+{
+    bytes_add(&sp->out, s, n);
+    bytes_add(&sp->skel, s, n);
+}
+
+/* One node as libxml2 writes it, with the input's line endings. */
+static void
+emit_serialized(splicer *sp, const xmlNode *n)
+{
+    const char *p;
+    size_t len, i = 0;
+
+    if (!sp->nodebuf) {
+        /* The same writer and options as format_whole. */
+        sp->nodebuf = xmlBufferCreate();
+        if (sp->nodebuf)
+            sp->save = xmlSaveToBuffer(sp->nodebuf, "UTF-8", XML_SAVE_NO_DECL | XML_SAVE_AS_XML);
+    }
+    if (!sp->save) {
+        sp->failed = true;
+        return;
+    }
+    xmlBufferEmpty(sp->nodebuf);
+    if (xmlSaveTree(sp->save, (xmlNode *)n) < 0 || xmlSaveFlush(sp->save) < 0) {
+        sp->failed = true;
+        return;
+    }
+    p = (const char *)xmlBufferContent(sp->nodebuf);
+    len = (size_t)xmlBufferLength(sp->nodebuf);
+    if (!sp->d->crlf) {
+        emit_both(sp, p, len);
+        return;
+    }
+    /* A CR in content is written &#13;: every LF here is a line ending. */
+    while (i < len) {
+        const char *nl = memchr(p + i, '\n', len - i);
+        size_t k = nl ? (size_t)(nl - (p + i)) : len - i;
+
+        emit_both(sp, p + i, k);
+        i += k;
+        if (nl) {
+            emit_both(sp, "\r\n", 2);
+            i++;
+        }
+    }
+}
+
+/*
+ * The reference at g[0] ('&'): one of the five predefined entities or a
+ * character reference.  Its characters in UTF-8 go to out (*n bytes); returns
+ * the reference's length, or 0 for anything else.
+ */
+static size_t
+decode_ref(const char *g, size_t m, xmlChar out[8], int *n)
+{
+    static const struct {
+        const char *ref;
+        char c;
+    } predefined[] = {
+            {"&lt;", '<'}, {"&gt;", '>'}, {"&amp;", '&'}, {"&apos;", '\''}, {"&quot;", '"'}};
+    const char *semi = memchr(g, ';', m);
+    size_t len = semi ? (size_t)(semi - g) + 1 : 0;
+    unsigned long v = 0;
+    bool hex;
+
+    if (!len)
+        return 0;
+    for (size_t k = 0; k < ELEMENTSOF(predefined); k++) {
+        if (len == strlen(predefined[k].ref) && memcmp(g, predefined[k].ref, len) == 0) {
+            out[0] = (xmlChar)predefined[k].c;
+            *n = 1;
+            return len;
+        }
+    }
+    /* &#DDD; or &#xHHH; */
+    hex = len > 3 && g[2] == 'x';
+    if (len < 4 || g[1] != '#' || (hex && len < 5))
+        return 0;
+    for (size_t k = hex ? 3 : 2; k < len - 1; k++) {
+        int dv = g[k] >= '0' && g[k] <= '9'          ? g[k] - '0'
+                 : hex && g[k] >= 'a' && g[k] <= 'f' ? g[k] - 'a' + 10
+                 : hex && g[k] >= 'A' && g[k] <= 'F' ? g[k] - 'A' + 10
+                                                     : -1;
+        if (dv < 0)
+            return 0;
+        v = v * (hex ? 16 : 10) + (unsigned long)dv;
+        if (v > 0x10ffff)
+            return 0;
+    }
+    *n = xmlCopyCharMultiByte(out, (int)v);
+    return *n > 0 ? len : 0;
+}
+
+/*
+ * Compare input bytes with parsed content: line ends read as an XML parser
+ * reads them (CR LF and a lone CR are LF), and, in text (@refs), references
+ * decoded (decode_ref).  Advances *c past the content matched.
+ */
+static bool
+match_chars(const char *g, size_t m, const xmlChar **c, bool refs)
+{
+    const xmlChar *p = *c;
+
+    for (size_t i = 0; i < m;) {
+        if (g[i] == '\r') {
+            if (*p != '\n')
+                return false;
+            p++;
+            i += i + 1 < m && g[i + 1] == '\n' ? 2 : 1;
+        } else if (refs && g[i] == '&') {
+            xmlChar ch[8];
+            int n = 0;
+            size_t used = decode_ref(g + i, m - i, ch, &n);
+
+            if (!used)
+                return false;
+            for (int k = 0; k < n; k++, p++)
+                if (*p != ch[k])
+                    return false;
+            i += used;
+        } else {
+            if (*p != (xmlChar)g[i])
+                return false;
+            p++;
+            i++;
+        }
+    }
+    *c = p;
+    return true;
+}
+
+/* The whole of input bytes g[0, m) against a node's content. */
+static bool
+same_chars(const char *g, size_t m, const xmlChar *content, bool refs)
+{
+    const xmlChar *c = content ? content : BAD_CAST "";
+
+    return match_chars(g, m, &c, refs) && *c == '\0';
+}
+
+/* Whether g[*i, m) starts with @open; then the bytes up to @close are the body. */
+static bool
+delimited(const char *g, size_t m, size_t *i, const char *open, const char *close,
+          const char **body, size_t *body_len)
+{
+    size_t ol = strlen(open), cl = strlen(close);
+    const char *e;
+
+    if (m - *i < ol + cl || memcmp(g + *i, open, ol) != 0)
+        return false;
+    e = memmem(g + *i + ol, m - *i - ol, close, cl);
+    if (!e)
+        return false;
+    *body = g + *i + ol;
+    *body_len = (size_t)(e - *body);
+    *i = (size_t)(e - g) + cl;
+    return true;
+}
+
+/*
+ * Whether the input bytes g[0, m) are exactly the nodes [from, to): each text
+ * node the characters up to the next '<', each comment, PI and CDATA section
+ * its markup around its content.  An element in the run, or bytes of an
+ * element in the gap (a <pmu> removed from it), never match.
+ */
+static bool
+run_matches(const char *g, size_t m, const xmlNode *from, const xmlNode *to)
+{
+    size_t i = 0;
+
+    for (const xmlNode *n = from; n != to; n = n->next) {
+        const char *body;
+        size_t body_len;
+
+        switch (n->type) {
+        case XML_TEXT_NODE: {
+            size_t j = i;
+            while (j < m && g[j] != '<')
+                j++;
+            if (j == i || !same_chars(g + i, j - i, n->content, true))
+                return false;
+            i = j;
+            break;
+        }
+        case XML_COMMENT_NODE:
+            if (!delimited(g, m, &i, "<!--", "-->", &body, &body_len) ||
+                !same_chars(body, body_len, n->content, false))
+                return false;
+            break;
+        case XML_CDATA_SECTION_NODE:
+            if (!delimited(g, m, &i, "<![CDATA[", "]]>", &body, &body_len) ||
+                !same_chars(body, body_len, n->content, false))
+                return false;
+            break;
+        case XML_PI_NODE: {
+            size_t nl = strlen((const char *)n->name), k = 0;
+            if (!delimited(g, m, &i, "<?", "?>", &body, &body_len) || body_len < nl ||
+                memcmp(body, n->name, nl) != 0)
+                return false;
+            /* The target, blanks, then the content (libxml2 keeps no leading blank). */
+            while (nl + k < body_len && is_xml_space(body[nl + k]))
+                k++;
+            if ((nl + k < body_len && k == 0) ||
+                !same_chars(body + nl + k, body_len - nl - k, n->content, false))
+                return false;
+            break;
+        }
+        default:
+            return false;
+        }
+    }
+    return i == m;
+}
+
+/* The nodes [from, to), between input offsets a and b (SIZE_MAX: none). */
+static void
+emit_run(splicer *sp, const xmlNode *from, const xmlNode *to, size_t a, size_t b)
+{
+    if (a != SIZE_MAX && b != SIZE_MAX) {
+        if (a > b || b > sp->d->orig_len) {
+            sp->failed = true;
+            return;
+        }
+        if (run_matches(sp->d->orig + a, b - a, from, to)) {
+            emit_input(sp, a, b, true);
+            return;
+        }
+    }
+    for (const xmlNode *n = from; n != to; n = n->next)
+        emit_serialized(sp, n);
+}
+
+/* An anchor: all its bytes to the output, its two tags to the skeleton. */
+static void
+emit_anchor(splicer *sp, const xmlNode *n, const span *s)
+{
+    size_t begin = s->begin;
+
+    if (sp->sabotage) {
+        /* Test hook: a span one byte off, as a bookkeeping bug would make
+         * it; the self-check must catch it. */
+        begin++;
+        sp->sabotage = false;
+    }
+    if (begin >= s->stag_end || s->stag_end > s->etag_begin || s->etag_begin > s->end) {
+        sp->failed = true;
+        return;
+    }
+    emit_input(sp, begin, s->end, false);
+    bytes_add(&sp->skel, sp->d->orig + begin, s->stag_end - begin);
+    bytes_add(&sp->skel, sp->d->orig + s->etag_begin, s->end - s->etag_begin);
+    if (sp->n_shallow == sp->cap_shallow) {
+        sp->cap_shallow = sp->cap_shallow ? 2 * sp->cap_shallow : 32;
+        sp->shallow = xreallocarray(sp->shallow, sp->cap_shallow, sizeof(*sp->shallow));
+    }
+    sp->shallow[sp->n_shallow++] = n;
+}
+
+static void
+emit_container(splicer *sp, const xmlNode *c, const span *s)
+{
+    /* An empty-element tag (<features/>) that gained content is opened. */
+    bool opened = s->stag_end == s->end && c->children;
+    size_t pos = opened ? SIZE_MAX : s->stag_end;
+    const xmlNode *run = c->children;
+
+    if (sp->failed)
+        return;
+    if (opened) {
+        emit_input(sp, s->begin, s->stag_end - 2, true);
+        emit_both(sp, ">", 1);
+    } else {
+        emit_input(sp, s->begin, s->stag_end, true);
+    }
+    for (const xmlNode *n = c->children;; n = n->next) {
+        const span *ns = n ? span_of(sp->d, n) : NULL;
+        size_t next;
+
+        if (n && !ns)
+            continue;
+        next = ns ? ns->begin : opened ? SIZE_MAX : s->etag_begin;
+        emit_run(sp, run, n, pos, next);
+        if (!n || sp->failed)
+            break;
+        if (c->parent && c->parent->type == XML_DOCUMENT_NODE && is_elem(n, "features"))
+            emit_container(sp, n, ns);
+        else
+            emit_anchor(sp, n, ns);
+        pos = ns->end;
+        run = n->next;
+    }
+    if (opened) {
+        /*
+         * The one tag written from a string: the end tag of an element that
+         * had none.  Its name is libvirt's <domain> or <features> (checked by
+         * check_domain and is_elem: no prefix), so it holds no markup.
+         */
+        emit_both(sp, "</", 2);
+        emit_both(sp, (const char *)c->name, strlen((const char *)c->name));
+        emit_both(sp, ">", 1);
+    } else {
+        emit_input(sp, s->etag_begin, s->end, true);
+    }
+}
+
+/* ---- the self-check: the skeleton, parsed, against the tree ---- */
+
+static bool
+same_str(const xmlChar *a, const xmlChar *b)
+{
+    return xmlStrEqual(a ? a : BAD_CAST "", b ? b : BAD_CAST "");
+}
+
+static bool
+same_ns(const xmlNs *a, const xmlNs *b)
+{
+    if (!a || !b)
+        return a == b;
+    return same_str(a->href, b->href) && same_str(a->prefix, b->prefix);
+}
+
+static bool same_nodes(const xmlNode *a, const xmlNode *b, splicer *sp, size_t *k);
+
+static bool
+same_node(const xmlNode *t, const xmlNode *s, splicer *sp, size_t *k)
+{
+    const xmlNs *na, *nb;
+    const xmlAttr *aa, *ab;
+
+    if (t->type != s->type)
+        return false;
+    switch (t->type) {
+    case XML_ELEMENT_NODE:
+        if (!xmlStrEqual(t->name, s->name) || !same_ns(t->ns, s->ns))
+            return false;
+        for (na = t->nsDef, nb = s->nsDef; na && nb; na = na->next, nb = nb->next)
+            if (!same_ns(na, nb))
+                return false;
+        if (na || nb)
+            return false;
+        for (aa = t->properties, ab = s->properties; aa && ab; aa = aa->next, ab = ab->next) {
+            if (!xmlStrEqual(aa->name, ab->name) || !same_ns(aa->ns, ab->ns) ||
+                !same_nodes(aa->children, ab->children, sp, k))
+                return false;
+        }
+        if (aa || ab)
+            return false;
+        if (*k < sp->n_shallow && sp->shallow[*k] == t) {
+            /* An anchor: the skeleton has its tags only. */
+            (*k)++;
+            return s->children == NULL;
+        }
+        return same_nodes(t->children, s->children, sp, k);
+    case XML_TEXT_NODE:
+    case XML_CDATA_SECTION_NODE:
+    case XML_COMMENT_NODE:
+        return same_str(t->content, s->content);
+    case XML_PI_NODE:
+        return xmlStrEqual(t->name, s->name) && same_str(t->content, s->content);
+    case XML_ENTITY_REF_NODE:
+        return xmlStrEqual(t->name, s->name);
+    case XML_DTD_NODE: {
+        const xmlDtd *a = (const xmlDtd *)t, *b = (const xmlDtd *)s;
+        return same_str(a->name, b->name) && same_str(a->ExternalID, b->ExternalID) &&
+               same_str(a->SystemID, b->SystemID);
+    }
+    default:
+        return false;
+    }
+}
+
+static bool
+same_nodes(const xmlNode *a, const xmlNode *b, splicer *sp, size_t *k)
+{
+    while (a && b) {
+        if (a->type == XML_TEXT_NODE && a->next && a->next->type == XML_TEXT_NODE) {
+            /* Text nodes side by side in the tree (an edit removed what was
+             * between them) read back as one. */
+            const xmlChar *c = b->content ? b->content : BAD_CAST "";
+
+            if (b->type != XML_TEXT_NODE)
+                return false;
+            for (; a && a->type == XML_TEXT_NODE; a = a->next) {
+                int l = xmlStrlen(a->content);
+                if (xmlStrncmp(c, a->content, l) != 0)
+                    return false;
+                c += l;
+            }
+            if (*c)
+                return false;
+            b = b->next;
+            continue;
+        }
+        if (!same_node(a, b, sp, k))
+            return false;
+        a = a->next;
+        b = b->next;
+    }
+    return !a && !b;
+}
+
+/*
+ * The self-check.  The skeleton is parsed with the same hooks as the input,
+ * and must give the edited tree back, node for node (names, namespaces,
+ * attributes and their values, text, comments, PIs, the DOCTYPE), with the
+ * anchors, in order, where the tree has them.  That proves every byte the
+ * splice wrote itself or chose: the prolog, the containers' tags, the runs,
+ * the serialized nodes and where each anchor went.  What it takes on trust is
+ * an anchor's content, which is the input's bytes between that element's
+ * own tags, copied unchanged (the tags themselves are in the skeleton): the
+ * same bytes in the same namespace scope, already parsed once.  Parsing the
+ * whole output again and comparing canonical forms would cost more than the
+ * edit itself: for a 20 KB domain libxml2 parses in about 430 us and
+ * canonicalizes in 310 us, where parse + serialize is 560 us.  The skeleton
+ * of such a domain is under 1 KB, and the check costs 4% of the edit (14%
+ * for a 3 KB domain, measured in instructions).
+ */
+static bool
+splice_verified(splicer *sp)
+{
+    xmlParserCtxt *ctxt = sp->d->ctxt;
+    _cleanup_(xmlFreeDocp) xmlDoc *doc = NULL;
+    parse_state st;
+    size_t k = 0;
+    bool ok;
+
+    /* The input's parser, with its hooks, options and dictionary; a parse
+     * resets it first (xmlCtxtReadMemory). */
+    memset(&st, 0, sizeof(st));
+    xml_errors_begin(&st.errs, sp->d->filename);
+    ctxt->_private = &st;
+    doc = read_memory(ctxt, sp->skel.p, sp->skel.n);
+    xmlCtxtReset(ctxt);
+    ctxt->_private = NULL;
+    xml_errors_end(&st.errs);
+    ok = doc && !st.errs.message && same_nodes(sp->d->doc->children, doc->children, sp, &k) &&
+         k == sp->n_shallow;
+    xml_errors_clear(&st.errs);
+    return ok;
+}
+
+/* The spliced output in *out, or -1 when the document must be written whole. */
+static int
+format_spliced(const vpmu_domxml *d, char **out, size_t *len)
+{
+    const xmlNode *root = xmlDocGetRootElement(d->doc);
+    const span *rs = span_of(d, root);
+    splicer sp = {.d = d, .sabotage = d->sabotage};
+    xml_errors errs;
+    bool ok;
+
+    if (!rs || !d->ctxt)
+        return -1;
+    sp.out.cap = d->orig_len + 256;
+    sp.out.p = xmalloc(sp.out.cap);
+    sp.out.p[0] = '\0';
+    xml_errors_begin(&errs, d->filename);
+    emit_input(&sp, 0, rs->begin, true);
+    emit_container(&sp, root, rs);
+    emit_input(&sp, rs->end, d->orig_len, true);
+    if (sp.save)
+        xmlSaveClose(sp.save);
+    xml_errors_end(&errs);
+    ok = !sp.failed && !errs.message && splice_verified(&sp);
+    xml_errors_clear(&errs);
+    xmlBufferFree(sp.nodebuf);
+    free(sp.skel.p);
+    free(sp.shallow);
+    if (!ok) {
+        free(sp.out.p);
+        return -1;
+    }
+    *out = sp.out.p;
+    if (len)
+        *len = sp.out.n;
+    return 0;
+}
+
+int
+vpmu_domxml_format(const vpmu_domxml *d, char **out, size_t *len, vpmu_error **error)
+{
+    if (!d || !out) {
+        vpmu_error_set(error, VPMU_ERR_USAGE, "no document to format");
+        return -1;
+    }
+    if (d->orig && format_spliced(d, out, len) == 0)
+        return 0;
+    return format_whole(d, out, len, error);
+}
+
+void
+vpmu_domxml_test_sabotage_splice(vpmu_domxml *d)
+{
+    if (d)
+        d->sabotage = true;
 }
 
 /* ------------------------------------------------------------------------ */
