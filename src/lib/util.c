@@ -202,7 +202,6 @@ vpmu_write_file_atomic(const char *path_arg, const void *buf, size_t len, vpmu_e
 {
     _cleanup_free_ char *resolved = NULL;
     _cleanup_free_ char *tmp = NULL;
-    const char *path = path_arg;
     struct stat lst;
 
     /*
@@ -219,8 +218,8 @@ vpmu_write_file_atomic(const char *path_arg, const void *buf, size_t len, vpmu_e
                            path_arg, strerror(errno));
             return -1;
         }
-        path = resolved;
     }
+    const char *path = resolved ? resolved : path_arg;
     tmp = xasprintf("%s.vpmu-XXXXXX", path);
     _cleanup_close_ int fd = -1;
     struct stat st;
