@@ -272,8 +272,7 @@ static const char *const refused[] = {
         "true\xc2\xa0",
         "\xef\xbd\x94\xef\xbd\x92\xef\xbd\x95\xef\xbd\x85",
         "\xe2\x80\x8btrue",
-        "tr\xc3\xbc"
-        "e",
+        "tr\xc3\xbc\x65", /* "trüe"; \x65 is 'e', which a hex escape would swallow */
         /* control characters that are not blanks */
         "\x1ctrue",
         "true\x1f",
