@@ -57,6 +57,13 @@ int cmd_audit(cli_global *g, int argc, char **argv);
 int cli_fail(vpmu_error *err);
 /* Print "vpmu: MESSAGE" plus "Try 'vpmu [CMD ]--help'." and return CLI_EXIT_USAGE. */
 int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/*
+ * The usage error for what getopt_long() rejected (@c is '?' or ':'; option
+ * strings start with ':' so that a missing argument is told apart), naming
+ * the option: "unknown option '--frob'", "option '--flavor' needs an
+ * argument".  Returns CLI_EXIT_USAGE.
+ */
+int cli_bad_option(const char *cmd, int c, char **argv);
 /* "vpmu: warning: MESSAGE" on stderr (suppressed by -q). */
 void cli_warn(const cli_global *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Reject an -o value the command does not support (text/json are always fine). */

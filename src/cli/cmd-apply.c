@@ -90,7 +90,7 @@ cmd_apply(cli_global *g, int argc, char **argv)
 
     if ((r = cli_check_output(g, "apply", false)) != CLI_EXIT_OK)
         return r;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
         switch (c) {
         case 'h':
             help();
@@ -108,7 +108,7 @@ cmd_apply(cli_global *g, int argc, char **argv)
         if (r < 0)
             return CLI_EXIT_USAGE;
         if (r == 0)
-            return cli_usage("apply", "invalid option");
+            return cli_bad_option("apply", c, argv);
     }
     if (optind >= argc)
         return cli_usage("apply", "no DOMAIN given");

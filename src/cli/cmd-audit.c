@@ -534,7 +534,7 @@ cmd_audit(cli_global *g, int argc, char **argv)
     uris = xcalloc((size_t)argc + 2, sizeof(*uris));
     if (g->uri)
         add_uri(uris, &n, g->uri);
-    while ((c = getopt_long(argc, argv, "c:j:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":c:j:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'c':
             if (!*optarg)
@@ -563,7 +563,7 @@ cmd_audit(cli_global *g, int argc, char **argv)
             help();
             return CLI_EXIT_OK;
         default:
-            return cli_usage("audit", "invalid option");
+            return cli_bad_option("audit", c, argv);
         }
     }
     if (optind < argc)

@@ -73,7 +73,7 @@ cmd_boot(cli_global *g, int argc, char **argv)
 
     if ((r = cli_check_output(g, "boot", false)) != CLI_EXIT_OK)
         return r;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
         switch (c) {
         case 'h':
             help();
@@ -102,7 +102,7 @@ cmd_boot(cli_global *g, int argc, char **argv)
         if (r < 0)
             return CLI_EXIT_USAGE;
         if (r == 0)
-            return cli_usage("boot", "invalid option");
+            return cli_bad_option("boot", c, argv);
     }
     if (optind < argc)
         return cli_usage("boot", "unexpected argument '%s'", argv[optind]);

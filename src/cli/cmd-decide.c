@@ -34,7 +34,7 @@ cmd_decide(cli_global *g, int argc, char **argv)
 
     if ((r = cli_check_output(g, "decide", false)) != CLI_EXIT_OK)
         return r;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
         if (c == 'h') {
             help();
             return CLI_EXIT_OK;
@@ -43,7 +43,7 @@ cmd_decide(cli_global *g, int argc, char **argv)
         if (r < 0)
             return CLI_EXIT_USAGE;
         if (r == 0)
-            return cli_usage("decide", "invalid option");
+            return cli_bad_option("decide", c, argv);
     }
     if (optind < argc)
         return cli_usage("decide", "unexpected argument '%s'", argv[optind]);

@@ -180,7 +180,7 @@ cmd_explain(cli_global *g, int argc, char **argv)
 
     if ((r = cli_check_output(g, "explain", false)) != CLI_EXIT_OK)
         return r;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
         switch (c) {
         case 'h':
             help();
@@ -206,7 +206,7 @@ cmd_explain(cli_global *g, int argc, char **argv)
         if (r < 0)
             return CLI_EXIT_USAGE;
         if (r == 0)
-            return cli_usage("explain", "invalid option");
+            return cli_bad_option("explain", c, argv);
     }
     if (optind < argc)
         return cli_usage("explain", "unexpected argument '%s'", argv[optind]);

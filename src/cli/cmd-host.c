@@ -217,7 +217,7 @@ cmd_host(cli_global *g, int argc, char **argv)
 
     if ((r = cli_check_output(g, "host", false)) != CLI_EXIT_OK)
         return r;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
         switch (c) {
         case 'h':
             help();
@@ -235,7 +235,7 @@ cmd_host(cli_global *g, int argc, char **argv)
             token = optarg;
             break;
         default:
-            return cli_usage("host", "invalid option");
+            return cli_bad_option("host", c, argv);
         }
     }
     if (optind < argc)

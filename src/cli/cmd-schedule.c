@@ -110,7 +110,7 @@ cmd_schedule(cli_global *g, int argc, char **argv)
 
     if ((r = cli_check_output(g, "schedule", false)) != CLI_EXIT_OK)
         return r;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
         switch (c) {
         case 'h':
             help();
@@ -131,7 +131,7 @@ cmd_schedule(cli_global *g, int argc, char **argv)
         if (r < 0)
             return CLI_EXIT_USAGE;
         if (r == 0)
-            return cli_usage("schedule", "invalid option");
+            return cli_bad_option("schedule", c, argv);
     }
     if (optind < argc)
         return cli_usage("schedule", "unexpected argument '%s'", argv[optind]);

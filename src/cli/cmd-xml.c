@@ -99,7 +99,7 @@ cmd_xml(cli_global *g, int argc, char **argv)
 
     if ((r = cli_check_output(g, "xml", false)) != CLI_EXIT_OK)
         return r;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
         switch (c) {
         case 'h':
             help();
@@ -127,7 +127,7 @@ cmd_xml(cli_global *g, int argc, char **argv)
         if (r < 0)
             return CLI_EXIT_USAGE;
         if (r == 0)
-            return cli_usage("xml", "invalid option");
+            return cli_bad_option("xml", c, argv);
     }
     if (optind < argc)
         return cli_usage("xml", "unexpected argument '%s'", argv[optind]);

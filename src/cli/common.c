@@ -60,6 +60,23 @@ cli_usage(const char *cmd, const char *fmt, ...)
     return CLI_EXIT_USAGE;
 }
 
+int
+cli_bad_option(const char *cmd, int c, char **argv)
+{
+    const char *arg = optind > 0 ? argv[optind - 1] : "";
+    bool is_long = arg[0] == '-' && arg[1] == '-';
+
+    /* A short option may sit in a cluster ("-qx"): name the letter. */
+    if (!is_long && optopt > 0 && optopt < 128) {
+        if (c == ':')
+            return cli_usage(cmd, "option '-%c' needs an argument", optopt);
+        return cli_usage(cmd, "unknown option '-%c'", optopt);
+    }
+    if (c == ':')
+        return cli_usage(cmd, "option '%s' needs an argument", arg);
+    return cli_usage(cmd, "unknown option '%s'", arg);
+}
+
 void
 cli_warn(const cli_global *g, const char *fmt, ...)
 {

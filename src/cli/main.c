@@ -63,8 +63,10 @@ main(int argc, char **argv)
     cli_global g = {0};
     int c;
 
+    /* vpmu prints its own usage errors (cli_bad_option), once. */
+    opterr = 0;
     /* '+': stop at the command name; its options belong to the command. */
-    while ((c = getopt_long(argc, argv, "+c:o:qhV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:c:o:qhV", longopts, NULL)) != -1) {
         switch (c) {
         case 'c':
             g.uri = optarg;
@@ -92,7 +94,7 @@ main(int argc, char **argv)
             printf("vpmu %s\n", vpmu_version());
             return CLI_EXIT_OK;
         default:
-            return cli_usage(NULL, "invalid option");
+            return cli_bad_option(NULL, c, argv);
         }
     }
     if (optind >= argc)
