@@ -73,17 +73,6 @@ policy_given(const cli_policy *p)
     return p->flavor_path || p->image_path || p->flavor_specs.n || p->image_props.n;
 }
 
-static int
-ensure_conn(const cli_global *g, vpmu_conn **conn, vpmu_error **error)
-{
-    if (*conn)
-        return 0;
-    if (cli_virt_load(error) < 0)
-        return -1;
-    *conn = VIRT(vpmu_conn_open)(cli_uri(g), error);
-    return *conn ? 0 : -1;
-}
-
 static bool
 same_arch_family(const char *a, const char *b)
 {
@@ -134,7 +123,7 @@ load_domain(const cli_global *g, explain_ctx *x, const char *name, vpmu_error **
     _cleanup_free_ char *xml = NULL;
     _cleanup_(vpmu_domxml_freep) vpmu_domxml *doc = NULL;
 
-    if (ensure_conn(g, &x->conn, error) < 0)
+    if (cli_virt_connect(cli_uri(g), &x->conn, error) < 0)
         return -1;
     /* The live definition when it runs: that is what the guest has now. */
     xml = VIRT(vpmu_domain_get_xml)(x->conn, name, false, error);
@@ -250,7 +239,7 @@ cmd_explain(cli_global *g, int argc, char **argv)
         strv_pushf(&x.notes, "arch: %s (the host's)", arch);
     }
     if (!arch && g->uri) {
-        if (ensure_conn(g, &x.conn, &err) < 0)
+        if (cli_virt_connect(cli_uri(g), &x.conn, &err) < 0)
             return cli_fail(err);
         arch = keep(&x, VIRT(vpmu_conn_get_host_arch)(x.conn, &err));
         if (!arch)
@@ -260,7 +249,7 @@ cmd_explain(cli_global *g, int argc, char **argv)
 
     virt_type = gopt.virt_type ? gopt.virt_type : x.info.virt_type;
     if (!virt_type && arch && g->uri) {
-        if (ensure_conn(g, &x.conn, &err) < 0)
+        if (cli_virt_connect(cli_uri(g), &x.conn, &err) < 0)
             return cli_fail(err);
         virt_type = keep(&x, VIRT(vpmu_conn_default_virt_type)(x.conn, arch, &err));
         if (!virt_type)
@@ -293,7 +282,7 @@ cmd_explain(cli_global *g, int argc, char **argv)
     if (!qemu && (g->uri || x.conn)) {
         unsigned long hv = 0;
         const char *driver;
-        if (ensure_conn(g, &x.conn, &err) < 0)
+        if (cli_virt_connect(cli_uri(g), &x.conn, &err) < 0)
             return cli_fail(err);
         driver = VIRT(vpmu_conn_get_driver)(x.conn);
         if (driver && STREQ(driver, "QEMU") &&

@@ -29,17 +29,6 @@ keep(cli_guest_plan *plan, char *s)
     return s;
 }
 
-static int
-ensure_conn(const cli_global *g, vpmu_conn **conn, vpmu_error **error)
-{
-    if (*conn)
-        return 0;
-    if (cli_virt_load(error) < 0)
-        return -1;
-    *conn = VIRT(vpmu_conn_open)(cli_uri(g), error);
-    return *conn ? 0 : -1;
-}
-
 static bool
 known_arch(const char *a)
 {
@@ -84,7 +73,7 @@ cli_guest_plan_make(const cli_global *g, const cli_guest *o, const cli_policy *p
         s->arch = img_arch;
         strv_pushf(&plan->notes, "arch: %s (the image's hw_architecture)", img_arch);
     } else {
-        if (ensure_conn(g, conn, error) < 0)
+        if (cli_virt_connect(cli_uri(g), conn, error) < 0)
             return -1;
         s->arch = keep(plan, VIRT(vpmu_conn_get_host_arch)(*conn, error));
         if (!s->arch)
@@ -95,7 +84,7 @@ cli_guest_plan_make(const cli_global *g, const cli_guest *o, const cli_policy *p
     if (o->virt_type) {
         s->virt_type = o->virt_type;
     } else {
-        if (ensure_conn(g, conn, error) < 0)
+        if (cli_virt_connect(cli_uri(g), conn, error) < 0)
             return -1;
         s->virt_type = keep(plan, VIRT(vpmu_conn_default_virt_type)(*conn, s->arch, error));
         if (!s->virt_type)

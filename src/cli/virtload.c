@@ -47,3 +47,14 @@ cli_virt_load(vpmu_error **error)
     handle = h;
     return 0;
 }
+
+int
+cli_virt_connect(const char *uri, vpmu_conn **conn, vpmu_error **error)
+{
+    if (*conn)
+        return 0;
+    if (cli_virt_load(error) < 0)
+        return -1;
+    *conn = VIRT(vpmu_conn_open)(uri, error);
+    return *conn ? 0 : -1;
+}

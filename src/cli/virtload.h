@@ -67,4 +67,11 @@ VPMU_VIRT_SYMBOLS(VPMU_VIRT_DECLARE_PTR)
 /* dlopen libvpmu-virt once and resolve every symbol; -1 with an error if not possible. */
 int cli_virt_load(vpmu_error **error);
 
+/*
+ * Open the command's connection (cli_uri()) into *conn unless it is open
+ * already, loading libvpmu-virt first.  For commands that connect only
+ * when a default needs it.
+ */
+int cli_virt_connect(const char *uri, vpmu_conn **conn, vpmu_error **error);
+
 #endif

@@ -1945,30 +1945,6 @@ indent_tree(xmlNode *n, unsigned level)
 }
 
 static bool
-uuid_ok(const char *s)
-{
-    size_t n = strlen(s);
-
-    if (n == 32) {
-        for (size_t i = 0; i < n; i++)
-            if (!strchr("0123456789abcdefABCDEF", s[i]))
-                return false;
-        return true;
-    }
-    if (n != 36)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (s[i] != '-')
-                return false;
-        } else if (!s[i] || !strchr("0123456789abcdefABCDEF", s[i])) {
-            return false;
-        }
-    }
-    return true;
-}
-
-static bool
 token_ok(const char *s)
 {
     if (!*s)
@@ -2029,7 +2005,7 @@ check_spec(const vpmu_guest_spec *s, vpmu_error **error)
                        shown);
         return -1;
     }
-    if (s->uuid && !uuid_ok(s->uuid)) {
+    if (s->uuid && !uuid_string_valid(s->uuid)) {
         _cleanup_free_ char *shown = quote_for_message(s->uuid, SHOW_MAX);
         vpmu_error_set(error, VPMU_ERR_INVALID,
                        "'%s' is not a UUID (32 hex digits, dashes optional in the 8-4-4-4-12 form)",

@@ -162,41 +162,10 @@ valid_custom_trait(const char *s)
     return valid_name(s) && strncmp(s, "CUSTOM_", 7) == 0 && s[7] != '\0';
 }
 
-static bool
-is_hex(char c)
-{
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-/* A UUID, with hyphens (8-4-4-4-12) or as 32 bare hex digits. */
-static bool
-valid_uuid(const char *s)
-{
-    size_t n = s ? strlen(s) : 0;
-
-    if (n == 32) {
-        for (size_t i = 0; i < n; i++)
-            if (!is_hex(s[i]))
-                return false;
-        return true;
-    }
-    if (n != 36)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (s[i] != '-')
-                return false;
-        } else if (!is_hex(s[i])) {
-            return false;
-        }
-    }
-    return true;
-}
-
 static int
 check_uuid(const char *uuid, vpmu_error **error)
 {
-    if (valid_uuid(uuid))
+    if (uuid_string_valid(uuid))
         return 0;
     _cleanup_free_ char *q = quote_for_message(uuid ? uuid : "", 80);
     vpmu_error_set(error, VPMU_ERR_USAGE, "'%s' is not a resource provider UUID", q);

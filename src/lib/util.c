@@ -294,6 +294,27 @@ random_uuid4(unsigned char b[16], vpmu_error **error)
     return 0;
 }
 
+static bool
+is_hex_digit(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+bool
+uuid_string_valid(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+
+    if (n != 32 && n != 36)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        bool dash = n == 36 && (i == 8 || i == 13 || i == 18 || i == 23);
+        if (dash ? s[i] != '-' : !is_hex_digit(s[i]))
+            return false;
+    }
+    return true;
+}
+
 int
 parse_ull(const char *s, unsigned long long *out)
 {

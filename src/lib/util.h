@@ -110,6 +110,9 @@ int vpmu_write_file_atomic(const char *path, const void *buf, size_t len, vpmu_e
  */
 int random_uuid4(unsigned char b[16], vpmu_error **error);
 
+/* A UUID string as libvirt and Placement take it: 8-4-4-4-12 hex digits, or 32 bare ones. */
+bool uuid_string_valid(const char *s);
+
 /* Checked unsigned parse of a whole string (leading/trailing blanks allowed). */
 int parse_ull(const char *s, unsigned long long *out);
 
