@@ -6,6 +6,9 @@
 set -u
 
 bin=${VPMU_BIN:?VPMU_BIN not set}
+# Under the valgrind test setup, every vpmu run goes under valgrind too
+# (words, unquoted on purpose; --error-exitcode=99 marks a memory error).
+wrap=${VPMU_TEST_WRAPPER:-}
 hosts=${VPMU_TESTDATA:?VPMU_TESTDATA not set}/hosts
 command -v jq >/dev/null 2>&1 || { echo "cli-host: jq is not installed" >&2; exit 77; }
 
@@ -32,7 +35,7 @@ expect_eq() { # name got want
 for row in intel-pmu:yes:1 amd-pmu:yes:1 arm64-pmuv3:yes:1 arm64-nopmu:partial:0 \
     arm64-tcg:partial:0 enable-pmu-n:no:0 novpmu-vm:no:0; do
     fx=${row%%:*}; rest=${row#*:}; want=${rest%%:*}; traits=${rest#*:}
-    "$bin" -o json host --host-root "$hosts/$fx" >"$tmp/out" 2>"$tmp/err"
+    $wrap "$bin" -o json host --host-root "$hosts/$fx" >"$tmp/out" 2>"$tmp/err"
     expect_eq "host $fx: exit 0" "$?" 0
     expect_eq "host $fx: verdict" "$(jq -r .verdict "$tmp/out")" "$want"
     expect_eq "host $fx: traits" "$(jq -r '.traits | length' "$tmp/out")" "$traits"
@@ -40,54 +43,54 @@ for row in intel-pmu:yes:1 amd-pmu:yes:1 arm64-pmuv3:yes:1 arm64-nopmu:partial:0
 done
 
 # The reasons a user reads, in text.
-"$bin" host --host-root "$hosts/enable-pmu-n" >"$tmp/out"
+$wrap "$bin" host --host-root "$hosts/enable-pmu-n" >"$tmp/out"
 grep -q '^verdict: no$' "$tmp/out" && check ok "enable-pmu-n text verdict" || check fail "enable-pmu-n text verdict"
 grep -q '^reason: kvm.enable_pmu=N' "$tmp/out" && check ok "enable-pmu-n reason" || check fail "enable-pmu-n reason"
 grep -q '^trait CUSTOM_COMPUTE_VPMU: not set$' "$tmp/out" && check ok "enable-pmu-n trait line" || check fail "enable-pmu-n trait line"
 
-"$bin" -o json host --host-root "$hosts/amd-pmu" >"$tmp/out"
+$wrap "$bin" -o json host --host-root "$hosts/amd-pmu" >"$tmp/out"
 expect_eq "amd: vendor" "$(jq -r .cpu.vendor "$tmp/out")" amd
 expect_eq "amd: perfmon_v2" "$(jq -r .pmu_evidence.cpuinfo_flags.perfmon_v2 "$tmp/out")" true
 expect_eq "amd: note about pmu=off" "$(jq -r '.notes[0] | test("only partly off")' "$tmp/out")" true
 expect_eq "amd: enable_pmu" "$(jq -r .kvm.enable_pmu "$tmp/out")" Y
 expect_eq "amd: no connection without -c" "$(jq -r 'has("connection")' "$tmp/out")" false
 
-"$bin" -o json host --host-root "$hosts/arm64-pmuv3" >"$tmp/out"
+$wrap "$bin" -o json host --host-root "$hosts/arm64-pmuv3" >"$tmp/out"
 expect_eq "arm64: arm pmu" "$(jq -r .pmu_evidence.arm_pmu "$tmp/out")" armv8_pmuv3_0
 expect_eq "arm64: implementer" "$(jq -r .cpu.implementer "$tmp/out")" 65
 expect_eq "arm64: enable_pmu absent" "$(jq -r .kvm.enable_pmu "$tmp/out")" null
 
 # With -c: the connection's versions (test driver: in-process, always there).
-"$bin" -c test:///default -o json host --host-root "$hosts/intel-pmu" >"$tmp/out"
+$wrap "$bin" -c test:///default -o json host --host-root "$hosts/intel-pmu" >"$tmp/out"
 expect_eq "-c: driver" "$(jq -r .connection.driver "$tmp/out")" TEST
 expect_eq "-c: libvirt version shape" \
     "$(jq -r '.connection.libvirt_version | test("^[0-9]+\\.[0-9]+\\.[0-9]+$")' "$tmp/out")" true
 
 # Errors: a missing root is a runtime failure; option misuse is a usage error.
-"$bin" host --host-root "$tmp/nonexistent" >/dev/null 2>"$tmp/err"
+$wrap "$bin" host --host-root "$tmp/nonexistent" >/dev/null 2>"$tmp/err"
 expect_eq "missing root: exit 1" "$?" 1
 grep -q "cannot open host root '$tmp/nonexistent'" "$tmp/err" && check ok "missing root: message" || check fail "missing root: message"
-"$bin" host --placement http://127.0.0.1:1 >/dev/null 2>&1
+$wrap "$bin" host --placement http://127.0.0.1:1 >/dev/null 2>&1
 expect_eq "--placement without --provider: exit 2" "$?" 2
-"$bin" host --provider 0 >/dev/null 2>&1
+$wrap "$bin" host --provider 0 >/dev/null 2>&1
 expect_eq "--provider without --placement: exit 2" "$?" 2
-"$bin" host extra >/dev/null 2>&1
+$wrap "$bin" host extra >/dev/null 2>&1
 expect_eq "extra argument: exit 2" "$?" 2
-"$bin" -o prometheus host >/dev/null 2>&1
+$wrap "$bin" -o prometheus host >/dev/null 2>&1
 expect_eq "-o prometheus: exit 2" "$?" 2
-"$bin" host --help >"$tmp/out" 2>&1
+$wrap "$bin" host --help >"$tmp/out" 2>&1
 expect_eq "--help: exit 0" "$?" 0
 grep -q -- '--host-root DIR' "$tmp/out" && check ok "--help lists --host-root" || check fail "--help lists --host-root"
 
 # Placement unreachable: exit 1, with the host report already printed.
-"$bin" host --host-root "$hosts/intel-pmu" --placement http://127.0.0.1:9 \
+$wrap "$bin" host --host-root "$hosts/intel-pmu" --placement http://127.0.0.1:9 \
     --provider 7a4c5f7e-0000-4000-8000-000000000001 --token admin >"$tmp/out" 2>"$tmp/err"
 expect_eq "placement unreachable: exit 1" "$?" 1
 grep -q '^verdict: yes$' "$tmp/out" && check ok "placement unreachable: report printed" || check fail "placement unreachable: report printed"
 [ -s "$tmp/err" ] && check ok "placement unreachable: message" || check fail "placement unreachable: message"
 
 # explain through the CLI: each state once, end to end.
-ex() { "$bin" -o json explain "$@" >"$tmp/out" 2>"$tmp/err"; echo "$?"; }
+ex() { $wrap "$bin" -o json explain "$@" >"$tmp/out" 2>"$tmp/err"; echo "$?"; }
 expect_eq "explain on, enable_pmu=N: exit 0" \
     "$(ex --flavor-spec hw:pmu=true --host-root "$hosts/enable-pmu-n" --cpu-mode host-passthrough)" 0
 expect_eq "explain on, enable_pmu=N: off" "$(jq -r .effective "$tmp/out")" off
@@ -124,28 +127,28 @@ expect_eq "explain aarch64 TCG: cpu maximum" "$(jq -r .guest.cpu_mode "$tmp/out"
 expect_eq "explain aarch64 TCG on: on" "$(jq -r .effective "$tmp/out")" on
 
 # A domain of the connection: the test driver's 'test' has virt type 'test'.
-expect_eq "explain --domain: exit 0" "$("$bin" -c test:///default -o json explain --domain test >"$tmp/out" 2>"$tmp/err"; echo $?)" 0
+expect_eq "explain --domain: exit 0" "$($wrap "$bin" -c test:///default -o json explain --domain test >"$tmp/out" 2>"$tmp/err"; echo $?)" 0
 expect_eq "explain --domain: decision from the domain" "$(jq -r .decision.source "$tmp/out")" domain
 expect_eq "explain --domain: test virt type, no element" "$(jq -r .rule "$tmp/out")" virt-type-no-element
-"$bin" -c test:///default explain --domain no-such-domain >/dev/null 2>"$tmp/err"
+$wrap "$bin" -c test:///default explain --domain no-such-domain >/dev/null 2>"$tmp/err"
 expect_eq "explain --domain missing: exit 1" "$?" 1
 
 # A remote connection with --qemu-version: the host is unknown, nothing connects.
 ex --flavor-spec hw:pmu=true --arch x86_64 --virt-type kvm --qemu-version 7.2.0 \
     >/dev/null
 expect_eq "explain local default host is probed" "$(jq -r '.host != null' "$tmp/out")" true
-"$bin" -c qemu+ssh://vpmu-nonexistent.invalid/system -o json explain --flavor-spec hw:pmu=true \
+$wrap "$bin" -c qemu+ssh://vpmu-nonexistent.invalid/system -o json explain --flavor-spec hw:pmu=true \
     --arch x86_64 --virt-type kvm --qemu-version 7.2.0 >"$tmp/out" 2>"$tmp/err"
 expect_eq "explain remote: exit 0" "$?" 0
 expect_eq "explain remote: host unknown" "$(jq -r .host "$tmp/out")" null
 expect_eq "explain remote: unknown" "$(jq -r .effective "$tmp/out")" unknown
 
 # Usage and input errors.
-"$bin" explain --qemu-version 7 >/dev/null 2>&1
+$wrap "$bin" explain --qemu-version 7 >/dev/null 2>&1
 expect_eq "explain bad --qemu-version: exit 2" "$?" 2
-"$bin" explain --flavor-spec hw:pmu=ture >/dev/null 2>&1
+$wrap "$bin" explain --flavor-spec hw:pmu=ture >/dev/null 2>&1
 expect_eq "explain bad hw:pmu: exit 3" "$?" 3
-"$bin" explain --flavor-spec hw:pmu=true --image-prop hw_pmu=false >/dev/null 2>&1
+$wrap "$bin" explain --flavor-spec hw:pmu=true --image-prop hw_pmu=false >/dev/null 2>&1
 expect_eq "explain conflict: exit 4" "$?" 4
 
 echo "1..$n"
