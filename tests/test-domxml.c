@@ -52,13 +52,13 @@
 #include <libxml/xmlwriter.h>
 
 #include "domxml-test.h"
+#include "cleanup.h"
 #include "util.h"
 #include "vpmu/domxml.h"
 
 #define GOLDEN_DIR VPMU_TESTDATA "/domxml"
 #define HOSTILE_DIR VPMU_TESTDATA "/hostile-xml"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(vpmu_domxml *, vpmu_domxml_free)
 DEFINE_TRIVIAL_CLEANUP_FUNC(xmlDoc *, xmlFreeDoc)
 #define _cleanup_domxml_ _cleanup_(vpmu_domxml_freep)
 #define _cleanup_xmldoc_ _cleanup_(xmlFreeDocp)

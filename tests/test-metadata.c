@@ -31,6 +31,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "cleanup.h"
 #include "util.h"
 #include "vpmu/metadata.h"
 #include "vpmu/policy.h"
@@ -45,8 +46,6 @@
             fail_msg("expected '%s' in '%s'", n_, h_ ? h_ : "(null)");                             \
     } while (0)
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(vpmu_flavor *, vpmu_flavor_free)
-DEFINE_TRIVIAL_CLEANUP_FUNC(vpmu_image *, vpmu_image_free)
 #define _cleanup_flavor_ _cleanup_(vpmu_flavor_freep)
 #define _cleanup_image_ _cleanup_(vpmu_image_freep)
 

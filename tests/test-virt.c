@@ -16,12 +16,12 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
+#include "cleanup.h"
 #include "util.h"
 #include "vpmu/domxml.h"
 #include "vpmu/virt.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(vpmu_conn *, vpmu_conn_close)
-DEFINE_TRIVIAL_CLEANUP_FUNC(vpmu_domxml *, vpmu_domxml_free)
 
 static vpmu_conn *
 open_test(void)

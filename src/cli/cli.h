@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "cleanup.h"
 #include "util.h"
 #include "vpmu/vpmu.h"
 

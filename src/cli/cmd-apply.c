@@ -12,9 +12,6 @@
 #include "virtload.h"
 #include "vpmu/explain.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(vpmu_domxml *, vpmu_domxml_free)
-DEFINE_TRIVIAL_CLEANUP_FUNC(vpmu_explanation *, vpmu_explanation_free)
-
 /*
  * What the domain will really get with the decision applied, through the
  * same rules as 'explain'; warns when the decision cannot be honoured.

@@ -12,9 +12,6 @@
 #include "virtload.h"
 #include "vpmu/explain.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(vpmu_domxml *, vpmu_domxml_free)
-DEFINE_TRIVIAL_CLEANUP_FUNC(vpmu_explanation *, vpmu_explanation_free)
-
 enum {
     OPT_NAME = CLI_OPT_COMMAND_BASE,
     OPT_NO_START,

@@ -29,10 +29,6 @@
 #include "vpmu/explain.h"
 #include "vpmu/hostcaps.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(vpmu_hostcaps *, vpmu_hostcaps_free)
-DEFINE_TRIVIAL_CLEANUP_FUNC(vpmu_explanation *, vpmu_explanation_free)
-DEFINE_TRIVIAL_CLEANUP_FUNC(vpmu_domxml *, vpmu_domxml_free)
-
 enum {
     OPT_HOST_ROOT = CLI_OPT_COMMAND_BASE,
     OPT_QEMU_VERSION,

@@ -17,8 +17,6 @@
 #include "vpmu/explain.h"
 #include "vpmu/hostcaps.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(vpmu_hostcaps *, vpmu_hostcaps_free)
-
 enum {
     OPT_HOST_ROOT = CLI_OPT_COMMAND_BASE,
     OPT_PLACEMENT,

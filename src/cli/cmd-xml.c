@@ -12,8 +12,6 @@
 #include "cli.h"
 #include "virtload.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(vpmu_domxml *, vpmu_domxml_free)
-
 enum {
     OPT_DOMAIN = CLI_OPT_COMMAND_BASE,
     OPT_IN_PLACE,

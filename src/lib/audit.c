@@ -23,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cleanup.h"
 #include "util.h"
 #include "vpmu/audit.h"
 #include "vpmu/domxml.h"
@@ -30,8 +31,6 @@
 #include "vpmu/hostcaps.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(virDomainPtr, virDomainFree)
-DEFINE_TRIVIAL_CLEANUP_FUNC(vpmu_domxml *, vpmu_domxml_free)
-DEFINE_TRIVIAL_CLEANUP_FUNC(vpmu_explanation *, vpmu_explanation_free)
 
 /* virDomainState, as words (libvirt's own spelling, minus blanks). */
 static const char *const state_strings[] = {

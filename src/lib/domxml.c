@@ -37,6 +37,7 @@
 #include <libxml/xmlsave.h>
 
 #include "domxml-test.h"
+#include "cleanup.h"
 #include "util.h"
 #include "vpmu/domxml.h"
 
@@ -83,7 +84,6 @@ struct vpmu_domxml {
 DEFINE_TRIVIAL_CLEANUP_FUNC(xmlDoc *, xmlFreeDoc)
 DEFINE_TRIVIAL_CLEANUP_FUNC(xmlParserCtxt *, xmlFreeParserCtxt)
 DEFINE_TRIVIAL_CLEANUP_FUNC(xmlBuffer *, xmlBufferFree)
-DEFINE_TRIVIAL_CLEANUP_FUNC(vpmu_domxml *, vpmu_domxml_free)
 
 static inline void
 xmlfreep(void *p)

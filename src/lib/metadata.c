@@ -51,6 +51,7 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include "cleanup.h"
 #include "util.h"
 #include "vpmu/metadata.h"
 
@@ -87,8 +88,6 @@ struct vpmu_image {
 
 /* jansson's own json_decrefp() (behind json_auto_t) does the cleanup. */
 #define _cleanup_json_ _cleanup_(json_decrefp)
-DEFINE_TRIVIAL_CLEANUP_FUNC(vpmu_flavor *, vpmu_flavor_free)
-DEFINE_TRIVIAL_CLEANUP_FUNC(vpmu_image *, vpmu_image_free)
 
 /* Glance v2 image schema attributes: fields of the image, not custom properties. */
 static const char *const glance_base_attrs[] = {

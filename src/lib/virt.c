@@ -16,6 +16,7 @@
 #include <strings.h>
 #include <sys/utsname.h>
 
+#include "cleanup.h"
 #include "util.h"
 #include "vpmu/domxml.h"
 #include "vpmu/virt.h"
@@ -31,7 +32,6 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(virDomainPtr, virDomainFree)
 DEFINE_TRIVIAL_CLEANUP_FUNC(xmlDocPtr, xmlFreeDoc)
 DEFINE_TRIVIAL_CLEANUP_FUNC(xmlXPathContextPtr, xmlXPathFreeContext)
 DEFINE_TRIVIAL_CLEANUP_FUNC(xmlXPathObjectPtr, xmlXPathFreeObject)
-DEFINE_TRIVIAL_CLEANUP_FUNC(vpmu_domxml *, vpmu_domxml_free)
 
 static void
 silent_error_func(void *opaque, virErrorPtr err)
