@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "explain-rules.h"
 #include "util.h"
 #include "vpmu/explain.h"
 
@@ -296,35 +297,12 @@ static void
 test_every_rule_has_a_row(void **state)
 {
     (void)state;
-    static const char *const rules[] = {
-            "virt-type-unknown",
-            "virt-type-no-element",
-            "arch-unknown",
-            "arch-unsupported",
-            "kvm-cross-arch",
-            "kvm-unavailable",
-            "ppc64-off-refused",
-            "ppc64-always-on",
-            "x86-tcg",
-            "x86-on",
-            "x86-off",
-            "x86-unset-no-cpu",
-            "x86-unset-host-passthrough",
-            "x86-unset-maximum",
-            "x86-unset-host-model",
-            "x86-unset-named-model",
-            "amd-off-old-qemu",
-            "host-cannot-honour",
-            "host-unknown",
-            "aarch64-no-cpu",
-            "aarch64-tcg-host-cpu",
-            "aarch64-on",
-            "aarch64-off",
-            "aarch64-unset-default-on",
-            "aarch64-unset-model-unknown",
-            "aarch64-tcg",
-    };
-    for (size_t i = 0; i < ELEMENTSOF(rules); i++) {
+    size_t n = 0;
+    /* explain.c's own table: a rule added there without a row here fails. */
+    const char *const *rules = vpmu_explain_rules(&n);
+
+    assert_true(n > 0);
+    for (size_t i = 0; i < n; i++) {
         bool found = false;
         for (size_t j = 0; j < ELEMENTSOF(rows) && !found; j++)
             found = STREQ(rows[j].rule, rules[i]);

@@ -3,8 +3,8 @@
  * The effective vPMU of a guest: pure, no I/O.
  *
  * DESIGN.md "Where the effective state comes from" lists the cases; each is
- * a rule below, with the FACTS.md item it rests on, and a row in
- * tests/test-explain.c.  In short:
+ * a rule below (one entry of the rule table), with the FACTS.md item it
+ * rests on, and a row in tests/test-explain.c.  In short:
  *
  *  virt type not qemu/kvm   no <pmu> element at all (FACTS.md §1: Nova emits
  *                           it only for qemu and kvm)                 -> unknown
@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "explain-rules.h"
 #include "util.h"
 #include "vpmu/explain.h"
 
@@ -106,6 +107,81 @@ vpmu_version_format(unsigned long v, char *buf, size_t size)
     return buf;
 }
 
+/* ---- the rule table ------------------------------------------------------------------------ */
+
+/*
+ * Every rule vpmu_explain() can name, and nothing else: the code below sets
+ * a rule only by its id here, and tests/test-explain.c reads this table
+ * (through vpmu_explain_rules(), explain-rules.h) and wants a row for each.
+ * A new rule is one id, one name, and a row in that test.
+ */
+typedef enum {
+    RULE_VIRT_TYPE_UNKNOWN,
+    RULE_VIRT_TYPE_NO_ELEMENT,
+    RULE_ARCH_UNKNOWN,
+    RULE_ARCH_UNSUPPORTED,
+    RULE_KVM_CROSS_ARCH,
+    RULE_KVM_UNAVAILABLE,
+    RULE_PPC64_OFF_REFUSED,
+    RULE_PPC64_ALWAYS_ON,
+    RULE_X86_TCG,
+    RULE_X86_ON,
+    RULE_X86_OFF,
+    RULE_X86_UNSET_NO_CPU,
+    RULE_X86_UNSET_HOST_PASSTHROUGH,
+    RULE_X86_UNSET_MAXIMUM,
+    RULE_X86_UNSET_HOST_MODEL,
+    RULE_X86_UNSET_NAMED_MODEL,
+    RULE_AMD_OFF_OLD_QEMU,
+    RULE_HOST_CANNOT_HONOUR,
+    RULE_HOST_UNKNOWN,
+    RULE_AARCH64_NO_CPU,
+    RULE_AARCH64_TCG_HOST_CPU,
+    RULE_AARCH64_ON,
+    RULE_AARCH64_OFF,
+    RULE_AARCH64_UNSET_DEFAULT_ON,
+    RULE_AARCH64_UNSET_MODEL_UNKNOWN,
+    RULE_AARCH64_TCG,
+    RULE_LAST
+} rule_id;
+
+static const char *const rule_names[] = {
+        [RULE_VIRT_TYPE_UNKNOWN] = "virt-type-unknown",
+        [RULE_VIRT_TYPE_NO_ELEMENT] = "virt-type-no-element",
+        [RULE_ARCH_UNKNOWN] = "arch-unknown",
+        [RULE_ARCH_UNSUPPORTED] = "arch-unsupported",
+        [RULE_KVM_CROSS_ARCH] = "kvm-cross-arch",
+        [RULE_KVM_UNAVAILABLE] = "kvm-unavailable",
+        [RULE_PPC64_OFF_REFUSED] = "ppc64-off-refused",
+        [RULE_PPC64_ALWAYS_ON] = "ppc64-always-on",
+        [RULE_X86_TCG] = "x86-tcg",
+        [RULE_X86_ON] = "x86-on",
+        [RULE_X86_OFF] = "x86-off",
+        [RULE_X86_UNSET_NO_CPU] = "x86-unset-no-cpu",
+        [RULE_X86_UNSET_HOST_PASSTHROUGH] = "x86-unset-host-passthrough",
+        [RULE_X86_UNSET_MAXIMUM] = "x86-unset-maximum",
+        [RULE_X86_UNSET_HOST_MODEL] = "x86-unset-host-model",
+        [RULE_X86_UNSET_NAMED_MODEL] = "x86-unset-named-model",
+        [RULE_AMD_OFF_OLD_QEMU] = "amd-off-old-qemu",
+        [RULE_HOST_CANNOT_HONOUR] = "host-cannot-honour",
+        [RULE_HOST_UNKNOWN] = "host-unknown",
+        [RULE_AARCH64_NO_CPU] = "aarch64-no-cpu",
+        [RULE_AARCH64_TCG_HOST_CPU] = "aarch64-tcg-host-cpu",
+        [RULE_AARCH64_ON] = "aarch64-on",
+        [RULE_AARCH64_OFF] = "aarch64-off",
+        [RULE_AARCH64_UNSET_DEFAULT_ON] = "aarch64-unset-default-on",
+        [RULE_AARCH64_UNSET_MODEL_UNKNOWN] = "aarch64-unset-model-unknown",
+        [RULE_AARCH64_TCG] = "aarch64-tcg",
+};
+static_assert(ELEMENTSOF(rule_names) == RULE_LAST, "rule_names must match rule_id");
+
+const char *const *
+vpmu_explain_rules(size_t *n)
+{
+    *n = RULE_LAST;
+    return rule_names;
+}
+
 /* ---- rules --------------------------------------------------------------------------------- */
 
 typedef enum {
@@ -130,10 +206,11 @@ family_of(const char *arch)
 }
 
 static void
-set(vpmu_explanation *ex, vpmu_effective state, const char *rule)
+set(vpmu_explanation *ex, vpmu_effective state, rule_id rule)
 {
+    assert(rule < RULE_LAST);
     ex->state = state;
-    ex->rule = rule;
+    ex->rule = rule_names[rule];
 }
 
 static void because(vpmu_explanation *ex, const char *fmt, ...)
@@ -173,7 +250,7 @@ typedef enum {
 } requested;
 
 static requested
-x86_requested(vpmu_explanation *ex, const vpmu_explain_input *in, const char **rule)
+x86_requested(vpmu_explanation *ex, const vpmu_explain_input *in, rule_id *rule)
 {
     const char *mode = in->cpu_mode;
 
@@ -181,11 +258,11 @@ x86_requested(vpmu_explanation *ex, const vpmu_explain_input *in, const char **r
         mode = "custom";
     switch (in->decision) {
     case VPMU_PMU_ON:
-        *rule = "x86-on";
+        *rule = RULE_X86_ON;
         because(ex, "decided on: libvirt passes pmu=on to -cpu");
         return REQ_ON;
     case VPMU_PMU_OFF:
-        *rule = "x86-off";
+        *rule = RULE_X86_OFF;
         because(ex, "decided off: libvirt passes pmu=off to -cpu, which hides CPUID leaf 0xA and "
                     "clears PDCM");
         return REQ_OFF;
@@ -194,28 +271,28 @@ x86_requested(vpmu_explanation *ex, const vpmu_explain_input *in, const char **r
     }
     /* Unset: no <pmu> element, so QEMU's default for the CPU model applies (FACTS.md §3). */
     if (!mode) {
-        *rule = "x86-unset-no-cpu";
+        *rule = RULE_X86_UNSET_NO_CPU;
         because(ex, "unset with no <cpu>: libvirt picks the named model qemu64, whose pmu "
                     "property defaults to off");
         return REQ_OFF;
     }
     if (STREQ(mode, "host-passthrough")) {
-        *rule = "x86-unset-host-passthrough";
+        *rule = RULE_X86_UNSET_HOST_PASSTHROUGH;
         because(ex, "unset with host-passthrough: -cpu host turns pmu on under KVM");
         return REQ_ON;
     }
     if (STREQ(mode, "maximum")) {
-        *rule = "x86-unset-maximum";
+        *rule = RULE_X86_UNSET_MAXIMUM;
         because(ex, "unset with maximum: -cpu max turns pmu on under KVM");
         return REQ_ON;
     }
     if (STREQ(mode, "host-model")) {
-        *rule = "x86-unset-host-model";
+        *rule = RULE_X86_UNSET_HOST_MODEL;
         because(ex, "unset with host-model: libvirt expands it to a named model, whose pmu "
                     "property defaults to off");
         return REQ_OFF;
     }
-    *rule = "x86-unset-named-model";
+    *rule = RULE_X86_UNSET_NAMED_MODEL;
     because(ex, "unset with the named model '%s': its pmu property defaults to off",
             or_none(in->cpu_model));
     return REQ_OFF;
@@ -225,20 +302,20 @@ static void
 explain_x86_kvm(vpmu_explanation *ex, const vpmu_explain_input *in)
 {
     const vpmu_hostcaps *host = in->host;
-    const char *rule = NULL;
+    rule_id rule = RULE_LAST;
     char vbuf[32];
     requested req = x86_requested(ex, in, &rule);
     bool host_yes = host && vpmu_hostcaps_get_verdict(host) == VPMU_HOST_YES;
 
     if (req == REQ_ON) {
         if (!host) {
-            set(ex, VPMU_EFFECTIVE_UNKNOWN, "host-unknown");
+            set(ex, VPMU_EFFECTIVE_UNKNOWN, RULE_HOST_UNKNOWN);
             because(ex, "the guest asks for a vPMU and gets one only when the host has a PMU "
                         "and kvm.enable_pmu is not N; the host is unknown");
             return;
         }
         if (!host_yes) {
-            set(ex, VPMU_EFFECTIVE_OFF, "host-cannot-honour");
+            set(ex, VPMU_EFFECTIVE_OFF, RULE_HOST_CANNOT_HONOUR);
             because(ex, "this host gives no guest a vPMU, whatever the XML says");
             add_host_reasons(ex, host);
             return;
@@ -262,13 +339,13 @@ explain_x86_kvm(vpmu_explanation *ex, const vpmu_explain_input *in)
         return;
     }
     if (!host) {
-        set(ex, VPMU_EFFECTIVE_UNKNOWN, "host-unknown");
+        set(ex, VPMU_EFFECTIVE_UNKNOWN, RULE_HOST_UNKNOWN);
         because(ex, "off, except on an AMD host with QEMU older than 11, where it is only partly "
                     "off; the host is unknown");
         return;
     }
     if (vpmu_hostcaps_get_vendor(host) == VPMU_VENDOR_AMD) {
-        set(ex, VPMU_EFFECTIVE_PARTIAL, "amd-off-old-qemu");
+        set(ex, VPMU_EFFECTIVE_PARTIAL, RULE_AMD_OFF_OLD_QEMU);
         because(ex, "AMD guests find the legacy counters by CPU family, not CPUID, so pmu=off "
                     "does not stop KVM's AMD vPMU; QEMU disables it fully only from 11.0");
         if (in->qemu_version)
@@ -286,7 +363,7 @@ explain_x86(vpmu_explanation *ex, const vpmu_explain_input *in)
 {
     if (STREQ(in->virt_type, "qemu")) {
         /* FACTS.md §3: TCG emulates no x86 PMU. */
-        set(ex, VPMU_EFFECTIVE_OFF, "x86-tcg");
+        set(ex, VPMU_EFFECTIVE_OFF, RULE_X86_TCG);
         because(ex, "x86 under TCG (virt type qemu): QEMU emulates no x86 PMU, so the guest never "
                     "sees one");
         if (in->decision == VPMU_PMU_ON)
@@ -302,12 +379,12 @@ explain_ppc64(vpmu_explanation *ex, const vpmu_explain_input *in)
 {
     /* FACTS.md §2: on ppc64 the PMU is always on, and libvirt rejects off. */
     if (in->decision == VPMU_PMU_OFF) {
-        set(ex, VPMU_EFFECTIVE_REFUSED, "ppc64-off-refused");
+        set(ex, VPMU_EFFECTIVE_REFUSED, RULE_PPC64_OFF_REFUSED);
         because(ex, "ppc64: the PMU is always on, and libvirt rejects <pmu state='off'/> (\"PMU "
                     "is always enabled for architecture\"); the guest will not start");
         return;
     }
-    set(ex, VPMU_EFFECTIVE_ON, "ppc64-always-on");
+    set(ex, VPMU_EFFECTIVE_ON, RULE_PPC64_ALWAYS_ON);
     because(ex, "ppc64: the PMU is always on");
 }
 
@@ -325,19 +402,19 @@ explain_arm64(vpmu_explanation *ex, const vpmu_explain_input *in)
     const char *mode = in->cpu_mode;
     bool tcg = STREQ(in->virt_type, "qemu");
     requested req = REQ_UNKNOWN;
-    const char *rule = NULL;
+    rule_id rule = RULE_LAST;
 
     if (!mode && in->cpu_model)
         mode = "custom";
     if (!mode) {
         /* FACTS.md §2: on other architectures than x86 a <cpu> element is needed. */
-        set(ex, VPMU_EFFECTIVE_UNKNOWN, "aarch64-no-cpu");
+        set(ex, VPMU_EFFECTIVE_UNKNOWN, RULE_AARCH64_NO_CPU);
         because(ex, "aarch64 guest without <cpu>: libvirt needs a CPU model to pass pmu=, and "
                     "vpmu has no rule for QEMU's default CPU");
         return;
     }
     if (tcg && STREQ(mode, "host-passthrough")) {
-        set(ex, VPMU_EFFECTIVE_UNKNOWN, "aarch64-tcg-host-cpu");
+        set(ex, VPMU_EFFECTIVE_UNKNOWN, RULE_AARCH64_TCG_HOST_CPU);
         because(ex, "host-passthrough (-cpu host) needs KVM; under TCG the guest will not start");
         return;
     }
@@ -345,25 +422,25 @@ explain_arm64(vpmu_explanation *ex, const vpmu_explain_input *in)
     switch (in->decision) {
     case VPMU_PMU_ON:
         req = REQ_ON;
-        rule = "aarch64-on";
+        rule = RULE_AARCH64_ON;
         because(ex, "decided on: libvirt passes pmu=on to -cpu");
         break;
     case VPMU_PMU_OFF:
         req = REQ_OFF;
-        rule = "aarch64-off";
+        rule = RULE_AARCH64_OFF;
         because(ex, "decided off: libvirt passes pmu=off to -cpu, which removes the PMU");
         break;
     default:
         if (STREQ(mode, "host-passthrough") || STREQ(mode, "maximum") ||
             (STREQ(mode, "custom") && arm_model_has_pmu(in->cpu_model))) {
             req = REQ_ON;
-            rule = "aarch64-unset-default-on";
+            rule = RULE_AARCH64_UNSET_DEFAULT_ON;
             because(ex, "unset: QEMU turns pmu on by default for CPU type '%s'",
                     STREQ(mode, "host-passthrough") ? "host"
                     : STREQ(mode, "maximum")        ? "max"
                                                     : in->cpu_model);
         } else {
-            set(ex, VPMU_EFFECTIVE_UNKNOWN, "aarch64-unset-model-unknown");
+            set(ex, VPMU_EFFECTIVE_UNKNOWN, RULE_AARCH64_UNSET_MODEL_UNKNOWN);
             because(ex,
                     "unset with CPU %s '%s': vpmu knows QEMU's default only for cortex-a57, "
                     "max and host",
@@ -380,19 +457,19 @@ explain_arm64(vpmu_explanation *ex, const vpmu_explain_input *in)
     }
     /* REQ_ON */
     if (tcg) {
-        set(ex, VPMU_EFFECTIVE_ON, "aarch64-tcg");
+        set(ex, VPMU_EFFECTIVE_ON, RULE_AARCH64_TCG);
         because(ex, "TCG emulates PMUv3 with a cycle counter and a few events (no instructions "
                     "event without -icount)");
         return;
     }
     if (!host) {
-        set(ex, VPMU_EFFECTIVE_UNKNOWN, "host-unknown");
+        set(ex, VPMU_EFFECTIVE_UNKNOWN, RULE_HOST_UNKNOWN);
         because(ex, "the guest asks for a vPMU and gets one under KVM only when the host has "
                     "PMUv3; the host is unknown");
         return;
     }
     if (vpmu_hostcaps_get_verdict(host) != VPMU_HOST_YES) {
-        set(ex, VPMU_EFFECTIVE_OFF, "host-cannot-honour");
+        set(ex, VPMU_EFFECTIVE_OFF, RULE_HOST_CANNOT_HONOUR);
         because(ex, "this host gives KVM guests no vPMU, whatever the XML says");
         add_host_reasons(ex, host);
         return;
@@ -416,14 +493,14 @@ vpmu_explain(const vpmu_explain_input *in)
         ex->element = "<pmu state='off'/>";
 
     if (!in->virt_type) {
-        set(ex, VPMU_EFFECTIVE_UNKNOWN, "virt-type-unknown");
+        set(ex, VPMU_EFFECTIVE_UNKNOWN, RULE_VIRT_TYPE_UNKNOWN);
         because(ex, "the virt type is unknown; give --virt-type kvm or qemu");
         return ex;
     }
     if (!STREQ(in->virt_type, "kvm") && !STREQ(in->virt_type, "qemu")) {
         /* FACTS.md §1: Nova emits the element only for virt types qemu and kvm. */
         ex->element = NULL;
-        set(ex, VPMU_EFFECTIVE_UNKNOWN, "virt-type-no-element");
+        set(ex, VPMU_EFFECTIVE_UNKNOWN, RULE_VIRT_TYPE_NO_ELEMENT);
         because(ex,
                 "virt type '%s': like Nova, vpmu emits <pmu> only for qemu and kvm, and has "
                 "no rule for this hypervisor's default",
@@ -434,13 +511,13 @@ vpmu_explain(const vpmu_explain_input *in)
     if (!arch && in->host)
         arch = vpmu_hostcaps_get_arch(in->host);
     if (!arch) {
-        set(ex, VPMU_EFFECTIVE_UNKNOWN, "arch-unknown");
+        set(ex, VPMU_EFFECTIVE_UNKNOWN, RULE_ARCH_UNKNOWN);
         because(ex, "the guest arch is unknown; give --arch");
         return ex;
     }
     fam = family_of(arch);
     if (fam == FAM_OTHER) {
-        set(ex, VPMU_EFFECTIVE_UNKNOWN, "arch-unsupported");
+        set(ex, VPMU_EFFECTIVE_UNKNOWN, RULE_ARCH_UNSUPPORTED);
         because(ex, "vpmu has no rule for arch '%s'", arch);
         return ex;
     }
@@ -448,7 +525,7 @@ vpmu_explain(const vpmu_explain_input *in)
     if (STREQ(in->virt_type, "kvm") && in->host) {
         host_fam = family_of(vpmu_hostcaps_get_arch(in->host));
         if (vpmu_hostcaps_get_arch(in->host) && host_fam != fam) {
-            set(ex, VPMU_EFFECTIVE_UNKNOWN, "kvm-cross-arch");
+            set(ex, VPMU_EFFECTIVE_UNKNOWN, RULE_KVM_CROSS_ARCH);
             because(ex,
                     "KVM runs only guests of the host's arch: a %s guest cannot start with "
                     "virt type kvm on this %s host",
@@ -456,7 +533,7 @@ vpmu_explain(const vpmu_explain_input *in)
             return ex;
         }
         if (!vpmu_hostcaps_has_dev_kvm(in->host)) {
-            set(ex, VPMU_EFFECTIVE_UNKNOWN, "kvm-unavailable");
+            set(ex, VPMU_EFFECTIVE_UNKNOWN, RULE_KVM_UNAVAILABLE);
             because(ex, "no /dev/kvm on this host: a guest with virt type kvm cannot start");
             return ex;
         }

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * explain-rules.h: explain.c's rule table, for tests/test-explain.c only;
+ * not part of the API (exported so that the test, linked against the shared
+ * library, reaches it).
+ *
+ * vpmu_explain_rules: every rule name vpmu_explain() can give, in table
+ * order; *@n is set to their number.  The array is static (do not free).
+ */
+#ifndef VPMU_EXPLAIN_RULES_H
+#define VPMU_EXPLAIN_RULES_H
+
+#include <stddef.h>
+
+#include "vpmu/common.h"
+
+VPMU_EXPORT const char *const *vpmu_explain_rules(size_t *n);
+
+#endif
