@@ -406,7 +406,7 @@ def report(args, mach, load0, load1, a, b, c, d, started, elapsed):
           "`<features>`, valid state), copies of the head and tail, and the edit itself; "
           "the serializer is the same libxml2 one. The largest single item, found with "
           "callgrind when this benchmark was written: the UTF-8 scan "
-          "(`utf8_first_invalid()` in `src/lib/domxml.c`) calls the decoder once per byte, "
+          "(`utf8_first_invalid()` in `src/lib/domxml-parse.c`) calls the decoder once per byte, "
           "ASCII included, about 6%% of vpmu's instructions per document; skipping bytes "
           "below 0x80 before decoding took vpmu from 85%% to 91%% of the floor by "
           "instruction count on this corpus." % ((GOAL_B - b["ratio"]) * 100))

@@ -51,7 +51,7 @@ KNOWN = {
     "vpmu_error_prefix": (1, None, None),
     "cli_usage": (1, None, 2),
     "cli_warn": (1, None, 0),
-    # domxml.c: the parser's refusals (external entities, DTDs, depth), whose
+    # domxml-parse.c: the parser's refusals (external entities, DTDs, depth), whose
     # literal becomes "FILE:LINE: what" with exit 3.
     "refuse": (1, None, 3),
 }
