@@ -8,16 +8,16 @@
  * guards the work index, the totals, the lazily probed host and every call
  * of the caller's callback (so the callback needs no locking of its own).
  *
- * Memory: the list (list_domains()) holds handles only (name, UUID, id; no
- * XML) and each domain's state.  For each domain the XML is fetched, parsed,
+ * libvirt: only through its adapter (virt.c, virt-priv.h), which owns
+ * libvirt's init, error silencing and last-error handling.
+ *
+ * Memory: the list (vpmu_conn_list_domains()) holds handles only (name, UUID,
+ * id; no XML) and each domain's state.  For each domain the XML is fetched, parsed,
  * reported and freed, and the handle is freed, before the next; so the audit
  * holds one XML at a time per connection whatever the number of domains.
  */
 #include "config.h"
 
-#include <libvirt/libvirt.h>
-#include <libvirt/virterror.h>
-#include <libxml/xmlerror.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -25,84 +25,14 @@
 
 #include "cleanup.h"
 #include "util.h"
+#include "virt-priv.h"
 #include "vpmu/audit.h"
 #include "vpmu/domxml.h"
 #include "vpmu/explain.h"
 #include "vpmu/hostcaps.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(virDomainPtr, virDomainFree)
-
-/* virDomainState, as words (libvirt's own spelling, minus blanks). */
-static const char *const state_strings[] = {
-        [VIR_DOMAIN_NOSTATE] = "nostate",   [VIR_DOMAIN_RUNNING] = "running",
-        [VIR_DOMAIN_BLOCKED] = "blocked",   [VIR_DOMAIN_PAUSED] = "paused",
-        [VIR_DOMAIN_SHUTDOWN] = "shutdown", [VIR_DOMAIN_SHUTOFF] = "shutoff",
-        [VIR_DOMAIN_CRASHED] = "crashed",   [VIR_DOMAIN_PMSUSPENDED] = "pmsuspended",
-};
-
-static const char *
-state_to_string(int state)
-{
-    if (state < 0 || (size_t)state >= ELEMENTSOF(state_strings) || !state_strings[state])
-        return "unknown";
-    return state_strings[state];
-}
-
-/*
- * libvirt prints every error to stderr unless told otherwise; the library
- * never prints.  virt.c does the same for its own calls; this module does not
- * depend on virt.c having been used first.
- */
-static void
-silent_error_func(void *opaque, virErrorPtr err)
-{
-    (void)opaque;
-    (void)err;
-}
-
-static pthread_once_t libvirt_once = PTHREAD_ONCE_INIT;
-
-static void
-libvirt_init(void)
-{
-    virSetErrorFunc(NULL, silent_error_func);
-    /* Recommended before threads use libvirt (libvirt-host.h). */
-    (void)virInitialize();
-}
-
-/* libxml2's generic handler, for the calls into libvirt that parse files. */
-static void __attribute__((format(printf, 2, 3))) silent_xml_error(void *ctx, const char *msg, ...)
-{
-    (void)ctx;
-    (void)msg;
-}
-
-/*
- * Open read-only: an audit changes nothing, and monitoring users get no more.
- * The test driver parses its node file with libxml2, whose default handler
- * prints ("I/O warning : failed to load external entity") before libvirt
- * reports the error properly; that handler is per thread, so it is silenced
- * here and put back.
- */
-static virConnectPtr
-open_read_only(const char *uri)
-{
-    xmlGenericErrorFunc saved = xmlGenericError;
-    void *saved_ctx = xmlGenericErrorContext;
-    virConnectPtr conn;
-
-    xmlSetGenericErrorFunc(NULL, silent_xml_error);
-    conn = virConnectOpenReadOnly(uri);
-    xmlSetGenericErrorFunc(saved_ctx, saved);
-    return conn;
-}
-
-static const char *
-last_error(void)
-{
-    const char *m = virGetLastErrorMessage();
-    return m && *m ? m : "unknown libvirt error";
-}
+DEFINE_TRIVIAL_CLEANUP_FUNC(vpmu_dom *, vpmu_dom_free)
+DEFINE_TRIVIAL_CLEANUP_FUNC(vpmu_conn *, vpmu_conn_close)
 
 static double
 now_seconds(void)
@@ -194,12 +124,6 @@ typedef enum {
     DOM_CONN_LOST,
 } dom_result;
 
-static bool
-is_vanished(const virError *e)
-{
-    return e && e->code == VIR_ERR_NO_DOMAIN;
-}
-
 /* Report one skipped domain. */
 static void
 skip(audit_run *run, const char *uri, const char *name, const char *uuid, vpmu_error *err,
@@ -214,35 +138,33 @@ skip(audit_run *run, const char *uri, const char *name, const char *uuid, vpmu_e
 
 /* Fetch, parse, report, free one domain. */
 static dom_result
-audit_domain(audit_run *run, virConnectPtr conn, virDomainPtr dom, int state, const char *uri,
-             const host_facts *hf, vpmu_audit_host *hs)
+audit_domain(audit_run *run, vpmu_conn *conn, vpmu_dom *dom, const char *uri, const host_facts *hf,
+             vpmu_audit_host *hs, char **lost_why)
 {
     _cleanup_free_ char *xml = NULL;
     _cleanup_(vpmu_domxml_freep) vpmu_domxml *doc = NULL;
     vpmu_error *err = NULL;
     vpmu_domain_info info = {0};
-    char uuid[VIR_UUID_STRING_BUFLEN];
-    const char *name = virDomainGetName(dom); /* cached in the handle: no round trip */
-    int reason = 0;
+    const char *name = vpmu_dom_get_name(dom);
+    const char *uuid = vpmu_dom_get_uuid(dom);
+    const char *state;
 
-    if (virDomainGetUUIDString(dom, uuid) < 0)
-        uuid[0] = '\0';
-    if (!name)
-        name = "";
-
-    if ((state < 0 && virDomainGetState(dom, &state, &reason, 0) < 0) ||
-        !(xml = virDomainGetXMLDesc(dom, 0))) {
-        virErrorPtr e = virGetLastError();
-        if (is_vanished(e)) {
+    if (!(state = vpmu_dom_get_state(dom)) || !(xml = vpmu_dom_get_xml(dom, false))) {
+        _cleanup_free_ char *why = NULL;
+        switch (vpmu_virt_last_fault(conn, &why)) {
+        case VPMU_VIRT_FAULT_NO_DOMAIN:
             vpmu_error_set(&err, VPMU_ERR_RUNTIME,
                            "domain '%s' on '%s' disappeared during the audit", name, uri);
-        } else if (virConnectIsAlive(conn) != 1) {
+            break;
+        case VPMU_VIRT_FAULT_CONN_LOST:
+            *lost_why = TAKE_PTR(why);
             return DOM_CONN_LOST;
-        } else {
+        default:
             vpmu_error_set(&err, VPMU_ERR_RUNTIME, "cannot read domain '%s' on '%s': %s", name, uri,
-                           last_error());
+                           why);
+            break;
         }
-        skip(run, uri, name, uuid[0] ? uuid : NULL, err, hs);
+        skip(run, uri, name, uuid, err, hs);
         return DOM_SKIPPED;
     }
 
@@ -250,7 +172,7 @@ audit_domain(audit_run *run, virConnectPtr conn, virDomainPtr dom, int state, co
     free(TAKE_PTR(xml)); /* the tree is all we need from here */
     if (!doc || vpmu_domxml_get_info(doc, &info, &err) < 0) {
         vpmu_error_prefix(&err, "domain '%s' on '%s'", name, uri);
-        skip(run, uri, name, uuid[0] ? uuid : NULL, err, hs);
+        skip(run, uri, name, uuid, err, hs);
         vpmu_domain_info_clear(&info);
         return DOM_SKIPPED;
     }
@@ -258,7 +180,7 @@ audit_domain(audit_run *run, virConnectPtr conn, virDomainPtr dom, int state, co
     /* The handle knows the name and UUID even when the XML is odd. */
     if (!info.name)
         info.name = xstrdup(name);
-    if (!info.uuid && uuid[0])
+    if (!info.uuid && uuid)
         info.uuid = xstrdup(uuid);
 
     /* The setting in the XML plays the decision's part: it is what libvirt was told. */
@@ -274,7 +196,7 @@ audit_domain(audit_run *run, virConnectPtr conn, virDomainPtr dom, int state, co
     _cleanup_(vpmu_explanation_freep) vpmu_explanation *ex = vpmu_explain(&in);
     vpmu_audit_domain d = {
             .uri = uri,
-            .state = state_to_string(state),
+            .state = state,
             .info = &info,
             .effective = vpmu_explanation_get_state(ex),
             .explanation = ex,
@@ -304,94 +226,51 @@ want_probe(const audit_run *run, const char *uri)
     }
 }
 
-/*
- * Every domain, running and defined, with its state when the driver gives it
- * in bulk: one virConnectGetAllDomainStats(STATE) call instead of one
- * virDomainGetState() per domain (a round trip each on a remote host).  The
- * handles move out of the records, which are freed at once; (*states)[i] is
- * -1 where the state is still to be asked.  Drivers without bulk stats get
- * virConnectListAllDomains().  Returns the count, or -1.
- */
-static int
-list_domains(virConnectPtr conn, bool bulk, virDomainPtr **doms, int **states)
-{
-    virDomainStatsRecordPtr *recs = NULL;
-    int n = bulk ? virConnectGetAllDomainStats(conn, VIR_DOMAIN_STATS_STATE, &recs, 0) : -1;
-
-    if (n >= 0) {
-        *doms = xcalloc((size_t)n + 1, sizeof(**doms));
-        *states = xcalloc((size_t)n + 1, sizeof(**states));
-        for (int i = 0; i < n; i++) {
-            int st;
-            (*doms)[i] = TAKE_PTR(recs[i]->dom);
-            if (virTypedParamsGetInt(recs[i]->params, recs[i]->nparams, "state.state", &st) != 1)
-                st = -1;
-            (*states)[i] = st;
-        }
-        virDomainStatsRecordListFree(recs);
-        return n;
-    }
-    n = virConnectListAllDomains(conn, doms, 0);
-    if (n < 0)
-        return -1;
-    *states = xmalloc(((size_t)n + 1) * sizeof(**states));
-    for (int i = 0; i < n; i++)
-        (*states)[i] = -1;
-    return n;
-}
-
 static void
 audit_host(audit_run *run, const char *uri)
 {
-    virConnectPtr conn = NULL;
-    virDomainPtr *doms = NULL;
-    _cleanup_free_ int *states = NULL;
+    _cleanup_(vpmu_conn_closep) vpmu_conn *conn = NULL;
+    vpmu_dom **doms = NULL;
     vpmu_error *herr = NULL;
     vpmu_audit_host hs = {.uri = uri};
     host_facts hf = {0};
     double t0 = now_seconds();
-    _cleanup_free_ char *driver = NULL;
-    const char *type;
     int n;
     bool dropped = false;
 
-    conn = open_read_only(uri);
-    if (!conn) {
-        vpmu_error_set(&herr, VPMU_ERR_RUNTIME, "cannot connect to '%s': %s", uri, last_error());
+    conn = vpmu_conn_open_read_only(uri, &herr);
+    if (!conn)
         goto done;
-    }
     hs.reachable = true;
-    /* Owned by the connection (remote drivers free it on close): keep a copy for the event. */
-    type = virConnectGetType(conn);
-    driver = xstrdup(type ? type : "unknown");
-    hs.driver = driver;
+    hs.driver = vpmu_conn_get_driver(conn);
     /* Only the QEMU driver's version is a QEMU version (the test driver says 0.0.2). */
-    if (STREQ(hs.driver, "QEMU") && virConnectGetVersion(conn, &hs.hv_version) < 0)
-        hs.hv_version = 0;
+    if (STREQ(hs.driver, "QEMU"))
+        hs.hv_version = vpmu_conn_get_hv_version(conn);
     hf.qemu_version = hs.hv_version;
     if (want_probe(run, uri)) {
         hf.host = run_host(run);
         hs.host_probed = hf.host != NULL;
     }
 
-    n = list_domains(conn, !run->opts.per_domain_state, &doms, &states);
+    n = vpmu_conn_list_domains(conn, !run->opts.per_domain_state, &doms);
     if (n < 0) {
         vpmu_error_set(&herr, VPMU_ERR_RUNTIME, "cannot list the domains of '%s': %s", uri,
-                       last_error());
+                       vpmu_virt_last_error());
         dropped = true;
         goto done;
     }
     for (int i = 0; i < n; i++) {
-        _cleanup_(virDomainFreep) virDomainPtr dom = TAKE_PTR(doms[i]);
+        _cleanup_(vpmu_dom_freep) vpmu_dom *dom = TAKE_PTR(doms[i]);
+        _cleanup_free_ char *why = NULL;
 
         if (dropped || atomic_load(&run->stopped)) {
             hs.skipped += dropped;
             continue;
         }
-        if (audit_domain(run, conn, dom, states[i], uri, &hf, &hs) == DOM_CONN_LOST) {
+        if (audit_domain(run, conn, dom, uri, &hf, &hs, &why) == DOM_CONN_LOST) {
             vpmu_error_set(&herr, VPMU_ERR_RUNTIME,
                            "lost the connection to '%s' after %zu of %d domains: %s", uri,
-                           hs.domains + hs.skipped, n, last_error());
+                           hs.domains + hs.skipped, n, why);
             dropped = true;
             hs.skipped++;
         }
@@ -399,8 +278,6 @@ audit_host(audit_run *run, const char *uri)
     free(doms);
 
 done:
-    if (conn)
-        virConnectClose(conn);
     hs.seconds = now_seconds() - t0;
     hs.error = herr;
     pthread_mutex_lock(&run->lock);
@@ -413,6 +290,7 @@ done:
     vpmu_audit_event ev = {.kind = VPMU_AUDIT_EVENT_HOST, .uri = uri, .host = &hs};
     deliver(run, &ev);
     vpmu_error_free(herr);
+    /* hs.driver is the connection's: it is closed (cleanup) only after the event. */
 }
 
 static void *
@@ -457,7 +335,6 @@ vpmu_audit_run(const char *const *uris, size_t n_uris, const vpmu_audit_options 
     }
     if (opts)
         run.opts = *opts;
-    pthread_once(&libvirt_once, libvirt_init);
     pthread_mutex_init(&run.lock, NULL);
     atomic_init(&run.stopped, false);
 

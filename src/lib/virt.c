@@ -9,6 +9,7 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 #include <libxml/parser.h>
+#include <libxml/xmlerror.h>
 #include <libxml/xpath.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include "cleanup.h"
 #include "util.h"
 #include "vpmu/domxml.h"
+#include "virt-priv.h"
 #include "vpmu/virt.h"
 
 struct vpmu_conn {
@@ -57,15 +59,35 @@ last_error(void)
     return m && *m ? m : "unknown libvirt error";
 }
 
+const char *
+vpmu_virt_last_error(void)
+{
+    return last_error();
+}
+
+static vpmu_conn *
+conn_wrap(virConnectPtr vc, const char *want)
+{
+    vpmu_conn *c = xcalloc(1, sizeof(*c));
+    char *canon;
+    const char *type;
+
+    c->conn = vc;
+    canon = virConnectGetURI(vc);
+    c->uri = xstrdup(canon ? canon : want);
+    free(canon);
+    /* Owned by the connection (remote drivers free it on close): keep a copy. */
+    type = virConnectGetType(vc);
+    c->driver = xstrdup(type ? type : "unknown");
+    return c;
+}
+
 vpmu_conn *
 vpmu_conn_open(const char *uri, vpmu_error **error)
 {
-    vpmu_conn *c;
     virConnectPtr vc;
     const char *env = getenv("LIBVIRT_DEFAULT_URI");
     const char *want = uri ? uri : (env && *env ? env : VPMU_DEFAULT_URI);
-    char *canon;
-    const char *type;
 
     pthread_once(&init_once, init_libvirt);
     vc = virConnectOpen(want);
@@ -73,14 +95,193 @@ vpmu_conn_open(const char *uri, vpmu_error **error)
         vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot connect to '%s': %s", want, last_error());
         return NULL;
     }
-    c = xcalloc(1, sizeof(*c));
-    c->conn = vc;
-    canon = virConnectGetURI(vc);
-    c->uri = xstrdup(canon ? canon : want);
-    free(canon);
-    type = virConnectGetType(vc);
-    c->driver = xstrdup(type ? type : "unknown");
-    return c;
+    return conn_wrap(vc, want);
+}
+
+/* libxml2's generic handler, for the calls into libvirt that parse files. */
+static void __attribute__((format(printf, 2, 3))) silent_xml_error(void *ctx, const char *msg, ...)
+{
+    (void)ctx;
+    (void)msg;
+}
+
+vpmu_conn *
+vpmu_conn_open_read_only(const char *uri, vpmu_error **error)
+{
+    xmlGenericErrorFunc saved;
+    void *saved_ctx;
+    virConnectPtr vc;
+
+    pthread_once(&init_once, init_libvirt);
+    /*
+     * The test driver parses its node file with libxml2, whose default
+     * handler prints ("I/O warning : failed to load external entity") before
+     * libvirt reports the error properly; that handler is per thread, so it
+     * is silenced here and put back.
+     */
+    saved = xmlGenericError;
+    saved_ctx = xmlGenericErrorContext;
+    xmlSetGenericErrorFunc(NULL, silent_xml_error);
+    vc = virConnectOpenReadOnly(uri);
+    xmlSetGenericErrorFunc(saved_ctx, saved);
+    if (!vc) {
+        vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot connect to '%s': %s", uri, last_error());
+        return NULL;
+    }
+    return conn_wrap(vc, uri);
+}
+
+int
+vpmu_conn_set_keepalive(vpmu_conn *conn, int interval, unsigned int count)
+{
+    /* -1 (no event loop, or a driver without keepalive) and 1 (peer without it) alike. */
+    return virConnectSetKeepAlive(conn->conn, interval, count) == 0 ? 0 : 1;
+}
+
+bool
+vpmu_conn_is_alive(vpmu_conn *conn)
+{
+    return virConnectIsAlive(conn->conn) == 1;
+}
+
+unsigned long
+vpmu_conn_get_hv_version(vpmu_conn *conn)
+{
+    unsigned long hv = 0;
+
+    if (virConnectGetVersion(conn->conn, &hv) < 0)
+        hv = 0;
+    return hv;
+}
+
+vpmu_virt_fault
+vpmu_virt_last_fault(vpmu_conn *conn, char **message)
+{
+    virErrorPtr e = virGetLastError();
+
+    /* Copied first: the liveness check below resets the last error, as every call does. */
+    if (message)
+        *message = xstrdup(last_error());
+    if (e && e->code == VIR_ERR_NO_DOMAIN)
+        return VPMU_VIRT_FAULT_NO_DOMAIN;
+    if (conn && virConnectIsAlive(conn->conn) != 1)
+        return VPMU_VIRT_FAULT_CONN_LOST;
+    return VPMU_VIRT_FAULT_OTHER;
+}
+
+struct vpmu_dom {
+    virDomainPtr dom;
+    int state; /* virDomainState; -1 until known */
+    char uuid[VIR_UUID_STRING_BUFLEN];
+};
+
+static vpmu_dom *
+dom_wrap(virDomainPtr d, int state)
+{
+    vpmu_dom *dom = xcalloc(1, sizeof(*dom));
+
+    dom->dom = d;
+    dom->state = state;
+    /* Cached in the handle: no round trip. */
+    if (virDomainGetUUIDString(d, dom->uuid) < 0)
+        dom->uuid[0] = '\0';
+    return dom;
+}
+
+int
+vpmu_conn_list_domains(vpmu_conn *conn, bool bulk_state, vpmu_dom ***doms)
+{
+    virDomainStatsRecordPtr *recs = NULL;
+    virDomainPtr *list = NULL;
+    int n = bulk_state ? virConnectGetAllDomainStats(conn->conn, VIR_DOMAIN_STATS_STATE, &recs, 0)
+                       : -1;
+
+    if (n >= 0) {
+        /* The handles move out of the records, which are freed at once. */
+        *doms = xcalloc((size_t)n + 1, sizeof(**doms));
+        for (int i = 0; i < n; i++) {
+            int st;
+            if (virTypedParamsGetInt(recs[i]->params, recs[i]->nparams, "state.state", &st) != 1)
+                st = -1;
+            (*doms)[i] = dom_wrap(TAKE_PTR(recs[i]->dom), st);
+        }
+        virDomainStatsRecordListFree(recs);
+        return n;
+    }
+    n = virConnectListAllDomains(conn->conn, &list, 0);
+    if (n < 0)
+        return -1;
+    *doms = xcalloc((size_t)n + 1, sizeof(**doms));
+    for (int i = 0; i < n; i++)
+        (*doms)[i] = dom_wrap(list[i], -1);
+    free(list);
+    return n;
+}
+
+const char *
+vpmu_dom_get_name(const vpmu_dom *dom)
+{
+    const char *name = virDomainGetName(dom->dom); /* cached in the handle */
+    return name ? name : "";
+}
+
+const char *
+vpmu_dom_get_uuid(const vpmu_dom *dom)
+{
+    return dom->uuid[0] ? dom->uuid : NULL;
+}
+
+/* virDomainState, as words (libvirt's own spelling, minus blanks). */
+static const char *const state_strings[] = {
+        [VIR_DOMAIN_NOSTATE] = "nostate",   [VIR_DOMAIN_RUNNING] = "running",
+        [VIR_DOMAIN_BLOCKED] = "blocked",   [VIR_DOMAIN_PAUSED] = "paused",
+        [VIR_DOMAIN_SHUTDOWN] = "shutdown", [VIR_DOMAIN_SHUTOFF] = "shutoff",
+        [VIR_DOMAIN_CRASHED] = "crashed",   [VIR_DOMAIN_PMSUSPENDED] = "pmsuspended",
+};
+
+const char *
+vpmu_dom_get_state(vpmu_dom *dom)
+{
+    if (dom->state < 0) {
+        int state, reason;
+        if (virDomainGetState(dom->dom, &state, &reason, 0) < 0)
+            return NULL;
+        dom->state = state;
+    }
+    if ((size_t)dom->state >= ELEMENTSOF(state_strings) || !state_strings[dom->state])
+        return "unknown";
+    return state_strings[dom->state];
+}
+
+bool
+vpmu_dom_is_active(const vpmu_dom *dom)
+{
+    switch (dom->state) {
+    case VIR_DOMAIN_RUNNING:
+    case VIR_DOMAIN_BLOCKED:
+    case VIR_DOMAIN_PAUSED:
+    case VIR_DOMAIN_SHUTDOWN:
+    case VIR_DOMAIN_PMSUSPENDED:
+        return true;
+    default:
+        return false;
+    }
+}
+
+char *
+vpmu_dom_get_xml(vpmu_dom *dom, bool inactive)
+{
+    return virDomainGetXMLDesc(dom->dom, inactive ? VIR_DOMAIN_XML_INACTIVE : 0);
+}
+
+void
+vpmu_dom_free(vpmu_dom *dom)
+{
+    if (!dom)
+        return;
+    if (dom->dom)
+        virDomainFree(dom->dom);
+    free(dom);
 }
 
 void
