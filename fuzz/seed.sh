@@ -28,7 +28,7 @@ add() { # add TARGET FILE...
     done
 }
 
-for t in metadata domxml hostcaps placement; do
+for t in metadata domxml hostcaps placement openstack; do
     mkdir -p "$work/$t"
     for d in "$here/seeds/$t" "$here/regressions/$t"; do
         [ -d "$d" ] || continue
@@ -40,6 +40,7 @@ if [ -d "$data" ]; then
     find "$data" -type f -name '*.json' -size -256k | while read -r f; do
         add metadata "$f"
         add placement "$f"
+        add openstack "$f"
     done
     find "$data" -type f -name '*.xml' -size -256k | while read -r f; do add domxml "$f"; done
     find "$data" -type f \( -name 'cpuinfo*' -o -name 'enable_pmu' \) -size -256k |
@@ -56,6 +57,6 @@ if [ -d "$data" ]; then
     done
 fi
 
-for t in metadata domxml hostcaps placement; do
+for t in metadata domxml hostcaps placement openstack; do
     printf '%-10s %s inputs\n' "$t" "$(find "$work/$t" -type f | wc -l)"
 done

@@ -5,10 +5,12 @@
 
 #include "vpmu/common.h"
 #include "vpmu/domxml.h"
+#include "vpmu/drift.h"
 #include "vpmu/explain.h"
 #include "vpmu/hostcaps.h"
 #include "vpmu/metadata.h"
 #include "vpmu/notify.h"
+#include "vpmu/openstack.h"
 #include "vpmu/policy.h"
 
 #endif
