@@ -14,11 +14,17 @@
  *   stderr           optional, the exact expected standard error
  *   files/           optional, copied into @TMP@ before the run
  *   tmp-expect/      optional, files that @TMP@ must hold, byte for byte, after it
+ *   env              optional, one change to the environment a line: NAME=VALUE
+ *                    sets (after @...@ substitution), -NAME removes
+ *   stdout-to        optional, where stdout goes instead of a file: "full"
+ *                    (/dev/full) or "closed-pipe" (a pipe whose reader is gone);
+ *                    stdout is then not compared
  *
  * VPMU_REGENERATE=1 rewrites existing stdout / stdout.json files from the
  * actual output (review the diff).  $VPMU_TEST_WRAPPER (words separated by
  * spaces, e.g. "valgrind --error-exitcode=1") prefixes every vpmu run.
- * The environment has LIBVIRT_DEFAULT_URI=test:///default.
+ * The environment has LIBVIRT_DEFAULT_URI=test:///default (unless a case's env
+ * removes it).
  */
 #include "config.h"
 
@@ -93,22 +99,74 @@ typedef struct {
     char *err;
 } run_result;
 
+/* environ with the case's env file applied. */
 static void
-run(char **argv, const char *stdin_path, const char *tmpdir, run_result *r)
+make_env(const char *envfile, const char *tmpdir, strv *out)
+{
+    _cleanup_free_ char *spec = envfile ? slurp(envfile) : NULL;
+    char *save = NULL;
+
+    for (char **e = environ; *e; e++)
+        strv_push(out, xstrdup(*e));
+    if (!spec)
+        return;
+    for (char *l = strtok_r(spec, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+        _cleanup_free_ char *line = subst(l, tmpdir);
+        const char *eq = strchr(line, '=');
+        size_t nl = line[0] == '-' ? strlen(line + 1) : eq ? (size_t)(eq - line) : strlen(line);
+        const char *name = line[0] == '-' ? line + 1 : line;
+        size_t w = 0;
+
+        for (size_t i = 0; i < out->n; i++) {
+            if (strncmp(out->v[i], name, nl) == 0 && out->v[i][nl] == '=')
+                free(out->v[i]);
+            else
+                out->v[w++] = out->v[i];
+        }
+        out->n = w;
+        out->v[w] = NULL;
+        if (line[0] != '-')
+            strv_push(out, xstrdup(line));
+    }
+}
+
+static void
+run(char **argv, const char *stdin_path, const char *tmpdir, const char *envfile,
+    const char *stdout_to, run_result *r)
 {
     _cleanup_free_ char *outp = xasprintf("%s/.stdout", tmpdir);
     _cleanup_free_ char *errp = xasprintf("%s/.stderr", tmpdir);
     posix_spawn_file_actions_t fa;
+    strv env = {0};
+    int pfd[2] = {-1, -1};
     pid_t pid;
     int st = 0;
 
+    make_env(envfile, tmpdir, &env);
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 0, stdin_path ? stdin_path : "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, outp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (stdout_to && STREQ(stdout_to, "full")) {
+        posix_spawn_file_actions_addopen(&fa, 1, "/dev/full", O_WRONLY, 0);
+    } else if (stdout_to && STREQ(stdout_to, "closed-pipe")) {
+        assert_int_equal(pipe2(pfd, O_CLOEXEC), 0);
+        close(pfd[0]); /* nobody reads: every write fails with EPIPE */
+        posix_spawn_file_actions_adddup2(&fa, pfd[1], 1);
+    } else {
+        assert_null(stdout_to);
+        posix_spawn_file_actions_addopen(&fa, 1, outp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    }
     posix_spawn_file_actions_addopen(&fa, 2, errp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    assert_int_equal(posix_spawn(&pid, argv[0], &fa, NULL, argv, environ), 0);
+    assert_int_equal(posix_spawn(&pid, argv[0], &fa, NULL, argv, env.v), 0);
     posix_spawn_file_actions_destroy(&fa);
+    if (pfd[1] >= 0)
+        close(pfd[1]);
+    strv_clear(&env);
     assert_int_equal(waitpid(pid, &st, 0), pid);
+    if (stdout_to) {
+        FILE *f = fopen(outp, "w");
+        assert_non_null(f);
+        fclose(f);
+    }
     r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
     r->out = slurp(outp);
     r->err = slurp(errp);
@@ -206,7 +264,15 @@ test_case(void **state)
         _cleanup_free_ char *files = xasprintf("%s/files", dir);
         sync_dir(files, tmpdir, false);
     }
-    run(argv.v, access(stdinp, R_OK) == 0 ? stdinp : NULL, tmpdir, &r);
+    {
+        _cleanup_free_ char *envp = xasprintf("%s/env", dir);
+        _cleanup_free_ char *top = xasprintf("%s/stdout-to", dir);
+        _cleanup_free_ char *to = slurp(top);
+        if (to)
+            strstrip(to);
+        run(argv.v, access(stdinp, R_OK) == 0 ? stdinp : NULL, tmpdir,
+            access(envp, R_OK) == 0 ? envp : NULL, to, &r);
+    }
 
     if (r.status != want_exit) {
         print_error("exit status %d, expected %d\n--- stdout ---\n%s--- stderr ---\n%s\n", r.status,

@@ -1497,7 +1497,7 @@ test_build_errors(void **state _unused_)
         const char *expect;
     } cases[] = {
             {{.arch = "x86_64"}, VPMU_ERR_USAGE, "a guest needs a name"},
-            {{.name = "a\nb", .arch = "x86_64"}, VPMU_ERR_INVALID, "guest name 'a\\x0ab' holds"},
+            {{.name = "a\nb", .arch = "x86_64"}, VPMU_ERR_INVALID, "guest name 'a\\nb' holds"},
             {{.name = "a/b", .arch = "x86_64"}, VPMU_ERR_INVALID, "holds a '/'"},
             {{.name = "bad\xff", .arch = "x86_64"}, VPMU_ERR_INVALID, "cannot carry"},
             {{.name = "ctl\x01", .arch = "x86_64"}, VPMU_ERR_INVALID, "cannot carry"},
@@ -1525,7 +1525,7 @@ test_build_errors(void **state _unused_)
             {{.name = "n", .arch = "x86_64", .initrd = "/i"}, VPMU_ERR_USAGE, "needs a kernel"},
             {{.name = "n", .arch = "x86_64", .disk = "/a\nb"},
              VPMU_ERR_INVALID,
-             "disk path '/a\\x0ab'"},
+             "disk path '/a\\nb'"},
             {{.name = "n", .arch = "x86_64", .pmu = VPMU_PMU_LAST},
              VPMU_ERR_USAGE,
              "invalid vPMU setting"},

@@ -333,7 +333,7 @@ test_candidates_errors(void **state)
             /* an untrusted key with a newline is quoted, never printed raw */
             {"{\"allocation_requests\": [{\"allocations\": {\"u\\nv\": {}}}], "
              "\"provider_summaries\": {\"u\\nv\": 1}}",
-             "entry 'u\\x0av' is not an object"},
+             "entry 'u\\nv' is not an object"},
     };
 
     for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
@@ -758,7 +758,7 @@ test_http_errors(void **state)
     assert_error(err, VPMU_ERR_RUNTIME, m404);
     assert_int_equal(vpmu_placement_get_provider_traits(pl, UUID_A, NULL, NULL, &err), -1);
     assert_error(err, VPMU_ERR_RUNTIME,
-                 "with HTTP 500 Internal Server Error: <html>oops\\x0a</html>");
+                 "with HTTP 500 Internal Server Error: <html>oops\\n</html>");
     assert_int_equal(vpmu_placement_get_provider_traits(pl, UUID_A, NULL, NULL, &err), -1);
     assert_error(err, VPMU_ERR_RUNTIME, "with HTTP 401 Unauthorized: Unauthorized");
     assert_int_equal(vpmu_placement_get_provider_traits(pl, UUID_A, NULL, NULL, &err), -1);

@@ -31,13 +31,91 @@ typedef enum {
     CLI_OUTPUT_PROMETHEUS, /* audit only */
 } cli_output;
 
-/* Global options, parsed before the command name. */
+/*
+ * Global options: before the command name (main.c) or after it (options.c).
+ * cli_global_init() fills the defaults from the environment.
+ */
 typedef struct {
-    const char *uri; /* -c; NULL: $LIBVIRT_DEFAULT_URI, else test:///default */
+    const char *uri; /* -c; NULL: libvirt's own default ($LIBVIRT_DEFAULT_URI, then its config) */
     cli_output output;
     bool output_set;
     bool quiet;
+    /* --os-cloud NAME, else $OS_CLOUD (NULL when neither): the cloud in clouds.yaml */
+    const char *os_cloud;
 } cli_global;
+
+void cli_global_init(cli_global *g);
+/*
+ * A global option for @g: 'c', 'o', 'q' or the --os-cloud code.  Returns 1
+ * when stored, 0 when @opt is not a global option, -1 on a usage error
+ * (printed, naming @cmd's --help).
+ */
+int cli_global_opt(cli_global *g, const char *cmd, int opt, const char *arg);
+
+/*
+ * The one option parser (options.c).  A command fills a cli_parser and loops:
+ *
+ *     cli_parser ps = {.g = g, .cmd = "xml", .help = help, .options = longopts,
+ *                      .policy = &p, .guest = &gopt};
+ *     while ((c = cli_next_option(&ps, argc, argv)) > 0)
+ *         switch (c) { case OPT_DOMAIN: ...; }
+ *     cli_parser_clear(&ps);
+ *     if (c == CLI_OPTS_EXIT)
+ *         return ps.status;
+ *     ... operands are argv[optind .. argc-1] ...
+ *
+ * Global, policy (with .policy), guest (with .guest) options and -h/--help
+ * are handled inside; only the command's own codes come back.  At the end
+ * -o prometheus is refused unless .prometheus_ok, and more than
+ * .max_operands operands (-1: any number) is a usage error.  To add an
+ * option every command takes, add it to options.c's global table.
+ */
+enum {
+    CLI_OPTS_END = -1,  /* all options read */
+    CLI_OPTS_EXIT = -2, /* stop: return ps.status (after --help, or a usage error) */
+};
+
+typedef struct cli_policy cli_policy;
+typedef struct cli_guest cli_guest;
+
+typedef struct {
+    cli_global *g;
+    const char *cmd;
+    void (*help)(void);
+    const struct option *options; /* the command's own, {NULL}-terminated; may be NULL */
+    const char *shortopts;        /* the command's own short options ("c:j:"); may be NULL */
+    cli_policy *policy;           /* accept the policy options into this */
+    cli_guest *guest;             /* accept the guest options into this */
+    bool prometheus_ok;
+    int max_operands;
+    /* out */
+    int status;
+    bool guest_given; /* a guest option was seen */
+    /* private */
+    struct option *table_;
+    char *short_;
+} cli_parser;
+
+int cli_next_option(cli_parser *ps, int argc, char **argv);
+void cli_parser_clear(cli_parser *ps);
+
+/*
+ * Whether everything written to stdout reached it (fflush + ferror; SIGPIPE
+ * is ignored, so a closed pipe is EPIPE here).  On failure prints, once,
+ * "vpmu: cannot write to standard output" and returns CLI_EXIT_RUNTIME;
+ * else CLI_EXIT_OK.  main() calls it after every command.
+ */
+int cli_stdout_check(void);
+
+/*
+ * A user value made safe for one line of text output: quote_for_message()
+ * (util.c, the one quoting function: \n, \t, \xNN for C0, DEL, C1 and
+ * invalid UTF-8) without a length limit.  The string is owned by a small ring
+ * and stays valid for the next 15 calls: use it inside one printf().
+ * NULL gives NULL.  cli_e_release() frees the ring (at exit).
+ */
+const char *cli_e(const char *s);
+void cli_e_release(void);
 
 typedef struct {
     const char *name;
@@ -67,12 +145,13 @@ int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(print
 int cli_bad_option(const char *cmd, int c, char **argv);
 /* "vpmu: warning: MESSAGE" on stderr (suppressed by -q). */
 void cli_warn(const cli_global *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Reject an -o value the command does not support (text/json are always fine). */
-int cli_check_output(const cli_global *g, const char *cmd, bool prometheus_ok);
 /* Print a JSON value to stdout (indented, sorted as built) and a newline; steals @v. */
 int cli_print_json(json_t *v);
 
-/* The URI the command will connect to (resolving -c, $LIBVIRT_DEFAULT_URI, default). */
+/*
+ * The URI to hand to vpmu_conn_open(): -c, else NULL, which makes libvirt
+ * choose as virsh does ($LIBVIRT_DEFAULT_URI, then its own configuration).
+ */
 const char *cli_uri(const cli_global *g);
 
 /*
@@ -98,6 +177,8 @@ enum {
     CLI_OPT_CMDLINE,
     CLI_OPT_SERIAL_LOG,
     CLI_OPT_EMULATOR,
+    /* global options with no short form */
+    CLI_OPT_OS_CLOUD,
     /* first free code for a command's own long options */
     CLI_OPT_COMMAND_BASE = 1100,
 };
@@ -130,7 +211,7 @@ enum {
 extern const char cli_policy_help[];
 extern const char cli_guest_help[];
 
-typedef struct {
+struct cli_policy {
     const char *flavor_path;
     const char *image_path;
     const char *flavor_name;
@@ -141,7 +222,7 @@ typedef struct {
     vpmu_flavor *flavor;
     vpmu_image *image;
     vpmu_decision decision;
-} cli_policy;
+};
 
 /* Returns 1 if @opt was a policy option (and stores it), 0 if not, -1 on a usage error. */
 int cli_policy_opt(cli_policy *p, const char *cmd, int opt, const char *arg);
@@ -153,7 +234,7 @@ json_t *cli_decision_json(const cli_policy *p);
 /* One line per fact, for text output. */
 void cli_decision_print_text(const cli_policy *p, FILE *out);
 
-typedef struct {
+struct cli_guest {
     const char *arch;
     const char *virt_type;
     const char *cpu_mode;
@@ -164,7 +245,7 @@ typedef struct {
     const char *cmdline;
     const char *serial_log;
     const char *emulator;
-} cli_guest;
+};
 
 /* Returns 1 if @opt was a guest option, 0 if not, -1 on a usage error (printed). */
 int cli_guest_opt(cli_guest *gopt, const char *cmd, int opt, const char *arg);

@@ -71,13 +71,17 @@ int
 cmd_apply(cli_global *g, int argc, char **argv)
 {
     static const struct option longopts[] = {
-            CLI_POLICY_LONGOPTS,
             {"notify", required_argument, NULL, OPT_NOTIFY},
             {"notify-exchange", required_argument, NULL, OPT_NOTIFY_EXCHANGE},
-            {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
     };
     _cleanup_(cli_policy_clear) cli_policy p = {0};
+    _cleanup_(cli_parser_clear) cli_parser ps = {.g = g,
+                                                 .cmd = "apply",
+                                                 .help = help,
+                                                 .options = longopts,
+                                                 .policy = &p,
+                                                 .max_operands = 1};
     vpmu_apply_result res = {0};
     _cleanup_(vpmu_explanation_freep) vpmu_explanation *ex = NULL;
     vpmu_conn *conn = NULL;
@@ -85,32 +89,20 @@ cmd_apply(cli_global *g, int argc, char **argv)
     vpmu_error *err = NULL;
     int c, r, rc = CLI_EXIT_OK;
 
-    if ((r = cli_check_output(g, "apply", false)) != CLI_EXIT_OK)
-        return r;
-    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+    while ((c = cli_next_option(&ps, argc, argv)) > 0) {
         switch (c) {
-        case 'h':
-            help();
-            return CLI_EXIT_OK;
         case OPT_NOTIFY:
             notify = optarg;
-            continue;
+            break;
         case OPT_NOTIFY_EXCHANGE:
             exchange = optarg;
-            continue;
-        default:
             break;
         }
-        r = cli_policy_opt(&p, "apply", c, optarg);
-        if (r < 0)
-            return CLI_EXIT_USAGE;
-        if (r == 0)
-            return cli_bad_option("apply", c, argv);
     }
+    if (c == CLI_OPTS_EXIT)
+        return ps.status;
     if (optind >= argc)
         return cli_usage("apply", "no DOMAIN given");
-    if (optind + 1 < argc)
-        return cli_usage("apply", "unexpected argument '%s'", argv[optind + 1]);
     domain = argv[optind];
     if (exchange && !notify)
         return cli_usage("apply", "--notify-exchange needs --notify");

@@ -516,9 +516,14 @@ cmd_audit(cli_global *g, int argc, char **argv)
             {"fail-if", required_argument, NULL, OPT_FAIL_IF},
             {"host-root", required_argument, NULL, OPT_HOST_ROOT},
             {"no-host-probe", no_argument, NULL, OPT_NO_HOST_PROBE},
-            {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
     };
+    _cleanup_(cli_parser_clear) cli_parser ps = {.g = g,
+                                                 .cmd = "audit",
+                                                 .help = help,
+                                                 .options = longopts,
+                                                 .shortopts = "c:j:",
+                                                 .prometheus_ok = true};
     _cleanup_(audit_out_clear) audit_out ao = {.g = g, .out = stdout};
     _cleanup_free_ const char **uris = NULL;
     vpmu_audit_options opts = {0};
@@ -528,13 +533,11 @@ cmd_audit(cli_global *g, int argc, char **argv)
     unsigned long long jobs;
     int c, r, pmu;
 
-    if ((r = cli_check_output(g, "audit", true)) != CLI_EXIT_OK)
-        return r;
     /* The global -c comes first; every -c after the command name adds one. */
     uris = xcalloc((size_t)argc + 2, sizeof(*uris));
     if (g->uri)
         add_uri(uris, &n, g->uri);
-    while ((c = getopt_long(argc, argv, ":c:j:h", longopts, NULL)) != -1) {
+    while ((c = cli_next_option(&ps, argc, argv)) > 0) {
         switch (c) {
         case 'c':
             if (!*optarg)
@@ -559,15 +562,10 @@ cmd_audit(cli_global *g, int argc, char **argv)
         case OPT_NO_HOST_PROBE:
             opts.probe = VPMU_AUDIT_PROBE_NEVER;
             break;
-        case 'h':
-            help();
-            return CLI_EXIT_OK;
-        default:
-            return cli_bad_option("audit", c, argv);
         }
     }
-    if (optind < argc)
-        return cli_usage("audit", "unexpected argument '%s'", argv[optind]);
+    if (c == CLI_OPTS_EXIT)
+        return ps.status;
     if (opts.host_root && opts.probe == VPMU_AUDIT_PROBE_NEVER)
         return cli_usage("audit", "--host-root and --no-host-probe exclude each other");
     if (n == 0)

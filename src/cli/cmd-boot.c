@@ -45,64 +45,49 @@ int
 cmd_boot(cli_global *g, int argc, char **argv)
 {
     static const struct option longopts[] = {
-            CLI_POLICY_LONGOPTS,
-            CLI_GUEST_LONGOPTS,
             {"name", required_argument, NULL, OPT_NAME},
             {"no-start", no_argument, NULL, OPT_NO_START},
             {"no-reboot", no_argument, NULL, OPT_NO_REBOOT},
             {"notify", required_argument, NULL, OPT_NOTIFY},
             {"notify-exchange", required_argument, NULL, OPT_NOTIFY_EXCHANGE},
-            {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
     };
     _cleanup_(cli_policy_clear) cli_policy p = {0};
+    cli_guest gopt = {0};
+    _cleanup_(cli_parser_clear) cli_parser ps = {
+            .g = g, .cmd = "boot", .help = help, .options = longopts, .policy = &p, .guest = &gopt};
     _cleanup_(cli_guest_plan_clear) cli_guest_plan plan = {0};
     _cleanup_(vpmu_domxml_freep) vpmu_domxml *doc = NULL;
     _cleanup_free_ char *xml = NULL;
     _cleanup_free_ char *uuid = NULL;
     _cleanup_(vpmu_explanation_freep) vpmu_explanation *ex = NULL;
-    cli_guest gopt = {0};
     vpmu_conn *conn = NULL;
     const char *name = NULL, *notify = NULL, *exchange = NULL;
     bool start = true, no_reboot = false;
     vpmu_error *err = NULL;
     int c, r, rc = CLI_EXIT_OK;
 
-    if ((r = cli_check_output(g, "boot", false)) != CLI_EXIT_OK)
-        return r;
-    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+    while ((c = cli_next_option(&ps, argc, argv)) > 0) {
         switch (c) {
-        case 'h':
-            help();
-            return CLI_EXIT_OK;
         case OPT_NAME:
             name = optarg;
-            continue;
+            break;
         case OPT_NO_START:
             start = false;
-            continue;
+            break;
         case OPT_NO_REBOOT:
             no_reboot = true;
-            continue;
+            break;
         case OPT_NOTIFY:
             notify = optarg;
-            continue;
+            break;
         case OPT_NOTIFY_EXCHANGE:
             exchange = optarg;
-            continue;
-        default:
             break;
         }
-        r = cli_policy_opt(&p, "boot", c, optarg);
-        if (r == 0)
-            r = cli_guest_opt(&gopt, "boot", c, optarg);
-        if (r < 0)
-            return CLI_EXIT_USAGE;
-        if (r == 0)
-            return cli_bad_option("boot", c, argv);
     }
-    if (optind < argc)
-        return cli_usage("boot", "unexpected argument '%s'", argv[optind]);
+    if (c == CLI_OPTS_EXIT)
+        return ps.status;
     if ((r = cli_guest_check(&gopt, "boot")) != CLI_EXIT_OK)
         return r;
     if (exchange && !notify)

@@ -23,30 +23,16 @@ help(void)
 int
 cmd_decide(cli_global *g, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-            CLI_POLICY_LONGOPTS,
-            {"help", no_argument, NULL, 'h'},
-            {NULL, 0, NULL, 0},
-    };
     _cleanup_(cli_policy_clear) cli_policy p = {0};
+    _cleanup_(cli_parser_clear)
+            cli_parser ps = {.g = g, .cmd = "decide", .help = help, .policy = &p};
     vpmu_error *err = NULL;
-    int c, r;
+    int c;
 
-    if ((r = cli_check_output(g, "decide", false)) != CLI_EXIT_OK)
-        return r;
-    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-        if (c == 'h') {
-            help();
-            return CLI_EXIT_OK;
-        }
-        r = cli_policy_opt(&p, "decide", c, optarg);
-        if (r < 0)
-            return CLI_EXIT_USAGE;
-        if (r == 0)
-            return cli_bad_option("decide", c, argv);
-    }
-    if (optind < argc)
-        return cli_usage("decide", "unexpected argument '%s'", argv[optind]);
+    while ((c = cli_next_option(&ps, argc, argv)) > 0)
+        return cli_bad_option("decide", '?', argv); /* no options of its own */
+    if (c == CLI_OPTS_EXIT)
+        return ps.status;
 
     if (cli_policy_resolve(&p, &err) < 0)
         return cli_fail(err);

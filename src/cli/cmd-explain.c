@@ -141,19 +141,22 @@ int
 cmd_explain(cli_global *g, int argc, char **argv)
 {
     static const struct option longopts[] = {
-            CLI_POLICY_LONGOPTS,
-            CLI_GUEST_LONGOPTS,
             {"host-root", required_argument, NULL, OPT_HOST_ROOT},
             {"qemu-version", required_argument, NULL, OPT_QEMU_VERSION},
             {"domain", required_argument, NULL, OPT_DOMAIN},
-            {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
     };
     _cleanup_(cli_policy_clear) cli_policy p = {0};
+    cli_guest gopt = {0};
+    _cleanup_(cli_parser_clear) cli_parser ps = {.g = g,
+                                                 .cmd = "explain",
+                                                 .help = help,
+                                                 .options = longopts,
+                                                 .policy = &p,
+                                                 .guest = &gopt};
     _cleanup_(explain_ctx_clear) explain_ctx x = {0};
     _cleanup_(vpmu_hostcaps_freep) vpmu_hostcaps *host = NULL;
     _cleanup_(vpmu_explanation_freep) vpmu_explanation *ex = NULL;
-    cli_guest gopt = {0};
     const char *root = NULL, *qemu = NULL, *domain = NULL;
     const char *arch, *virt_type, *cpu_mode, *cpu_model;
     const char *decision_from;
@@ -161,40 +164,23 @@ cmd_explain(cli_global *g, int argc, char **argv)
     vpmu_explain_input in = {0};
     vpmu_error *err = NULL;
     bool from_policy;
-    int c, r;
+    int c;
 
-    if ((r = cli_check_output(g, "explain", false)) != CLI_EXIT_OK)
-        return r;
-    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+    while ((c = cli_next_option(&ps, argc, argv)) > 0) {
         switch (c) {
-        case 'h':
-            help();
-            return CLI_EXIT_OK;
         case OPT_HOST_ROOT:
             root = optarg;
-            continue;
+            break;
         case OPT_QEMU_VERSION:
             qemu = optarg;
-            continue;
+            break;
         case OPT_DOMAIN:
             domain = optarg;
-            continue;
-        default:
             break;
         }
-        r = cli_policy_opt(&p, "explain", c, optarg);
-        if (r < 0)
-            return CLI_EXIT_USAGE;
-        if (r > 0)
-            continue;
-        r = cli_guest_opt(&gopt, "explain", c, optarg);
-        if (r < 0)
-            return CLI_EXIT_USAGE;
-        if (r == 0)
-            return cli_bad_option("explain", c, argv);
     }
-    if (optind < argc)
-        return cli_usage("explain", "unexpected argument '%s'", argv[optind]);
+    if (c == CLI_OPTS_EXIT)
+        return ps.status;
     if (qemu && vpmu_version_parse(qemu, &in.qemu_version) < 0)
         return cli_usage("explain", "invalid --qemu-version '%s'; use X.Y.Z, e.g. 7.2.0", qemu);
     if (root && !*root)

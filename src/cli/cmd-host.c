@@ -203,9 +203,10 @@ cmd_host(cli_global *g, int argc, char **argv)
             {"placement", required_argument, NULL, OPT_PLACEMENT},
             {"provider", required_argument, NULL, OPT_PROVIDER},
             {"token", required_argument, NULL, OPT_TOKEN},
-            {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
     };
+    _cleanup_(cli_parser_clear)
+            cli_parser ps = {.g = g, .cmd = "host", .help = help, .options = longopts};
     _cleanup_(vpmu_hostcaps_freep) vpmu_hostcaps *caps = NULL;
     const char *root = NULL, *url = NULL, *provider = NULL, *token = NULL;
     conn_versions cv = {0};
@@ -213,13 +214,8 @@ cmd_host(cli_global *g, int argc, char **argv)
     vpmu_error *err = NULL;
     int c, r;
 
-    if ((r = cli_check_output(g, "host", false)) != CLI_EXIT_OK)
-        return r;
-    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+    while ((c = cli_next_option(&ps, argc, argv)) > 0) {
         switch (c) {
-        case 'h':
-            help();
-            return CLI_EXIT_OK;
         case OPT_HOST_ROOT:
             root = optarg;
             break;
@@ -232,12 +228,10 @@ cmd_host(cli_global *g, int argc, char **argv)
         case OPT_TOKEN:
             token = optarg;
             break;
-        default:
-            return cli_bad_option("host", c, argv);
         }
     }
-    if (optind < argc)
-        return cli_usage("host", "unexpected argument '%s'", argv[optind]);
+    if (c == CLI_OPTS_EXIT)
+        return ps.status;
     if (url && !provider)
         return cli_usage("host", "--placement needs --provider UUID");
     if (provider && !url)

@@ -91,14 +91,14 @@ int
 cmd_schedule(cli_global *g, int argc, char **argv)
 {
     static const struct option longopts[] = {
-            CLI_POLICY_LONGOPTS,
             {"placement", required_argument, NULL, OPT_PLACEMENT},
             {"token", required_argument, NULL, OPT_TOKEN},
             {"resources", required_argument, NULL, OPT_RESOURCES},
-            {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
     };
     _cleanup_(cli_policy_clear) cli_policy p = {0};
+    _cleanup_(cli_parser_clear) cli_parser ps = {
+            .g = g, .cmd = "schedule", .help = help, .options = longopts, .policy = &p};
     _cleanup_free_ char *resources = NULL;
     const char *url = NULL, *token = NULL, *resources_arg = NULL;
     vpmu_placement *pl = NULL;
@@ -108,33 +108,21 @@ cmd_schedule(cli_global *g, int argc, char **argv)
     bool on;
     int c, r;
 
-    if ((r = cli_check_output(g, "schedule", false)) != CLI_EXIT_OK)
-        return r;
-    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+    while ((c = cli_next_option(&ps, argc, argv)) > 0) {
         switch (c) {
-        case 'h':
-            help();
-            return CLI_EXIT_OK;
         case OPT_PLACEMENT:
             url = optarg;
-            continue;
+            break;
         case OPT_TOKEN:
             token = optarg;
-            continue;
+            break;
         case OPT_RESOURCES:
             resources_arg = optarg;
-            continue;
-        default:
             break;
         }
-        r = cli_policy_opt(&p, "schedule", c, optarg);
-        if (r < 0)
-            return CLI_EXIT_USAGE;
-        if (r == 0)
-            return cli_bad_option("schedule", c, argv);
     }
-    if (optind < argc)
-        return cli_usage("schedule", "unexpected argument '%s'", argv[optind]);
+    if (c == CLI_OPTS_EXIT)
+        return ps.status;
     if (!url && (token || resources_arg))
         return cli_usage("schedule", "--%s needs --placement", token ? "token" : "resources");
 

@@ -74,64 +74,47 @@ int
 cmd_xml(cli_global *g, int argc, char **argv)
 {
     static const struct option longopts[] = {
-            CLI_POLICY_LONGOPTS,
-            CLI_GUEST_LONGOPTS,
             {"domain", required_argument, NULL, OPT_DOMAIN},
             {"in-place", no_argument, NULL, OPT_IN_PLACE},
             {"name", required_argument, NULL, OPT_NAME},
             {"no-reboot", no_argument, NULL, OPT_NO_REBOOT},
-            {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
     };
     _cleanup_(cli_policy_clear) cli_policy p = {0};
+    cli_guest gopt = {0};
+    _cleanup_(cli_parser_clear) cli_parser ps = {
+            .g = g, .cmd = "xml", .help = help, .options = longopts, .policy = &p, .guest = &gopt};
     _cleanup_(cli_guest_plan_clear) cli_guest_plan plan = {0};
     _cleanup_(vpmu_domxml_freep) vpmu_domxml *doc = NULL;
     _cleanup_free_ char *out = NULL;
-    cli_guest gopt = {0};
     vpmu_conn *conn = NULL;
     const char *domain = NULL, *name = NULL;
-    bool in_place = false, no_reboot = false, guest_opts = false;
+    bool in_place = false, no_reboot = false;
     vpmu_error *err = NULL;
     size_t len = 0;
     int c, r;
 
-    if ((r = cli_check_output(g, "xml", false)) != CLI_EXIT_OK)
-        return r;
-    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+    while ((c = cli_next_option(&ps, argc, argv)) > 0) {
         switch (c) {
-        case 'h':
-            help();
-            return CLI_EXIT_OK;
         case OPT_DOMAIN:
             domain = optarg;
-            continue;
+            break;
         case OPT_IN_PLACE:
             in_place = true;
-            continue;
+            break;
         case OPT_NAME:
             name = optarg;
-            continue;
+            break;
         case OPT_NO_REBOOT:
             no_reboot = true;
-            continue;
-        default:
             break;
         }
-        r = cli_policy_opt(&p, "xml", c, optarg);
-        if (r == 0) {
-            r = cli_guest_opt(&gopt, "xml", c, optarg);
-            guest_opts |= r > 0;
-        }
-        if (r < 0)
-            return CLI_EXIT_USAGE;
-        if (r == 0)
-            return cli_bad_option("xml", c, argv);
     }
-    if (optind < argc)
-        return cli_usage("xml", "unexpected argument '%s'", argv[optind]);
+    if (c == CLI_OPTS_EXIT)
+        return ps.status;
     if (in_place && (!domain || STREQ(domain, "-")))
         return cli_usage("xml", "--in-place needs --domain FILE (not stdin)");
-    if (domain && (guest_opts || name || no_reboot))
+    if (domain && (ps.guest_given || name || no_reboot))
         return cli_usage("xml", "guest options build a new guest; they do not go with --domain");
     if (g->output == CLI_OUTPUT_JSON)
         return cli_usage("xml", "'xml' prints XML; -o json is not supported");

@@ -2,7 +2,9 @@
 /* Shared CLI plumbing: error printing, the policy and guest option groups. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,11 +94,23 @@ cli_warn(const cli_global *g, const char *fmt, ...)
 }
 
 int
-cli_check_output(const cli_global *g, const char *cmd, bool prometheus_ok)
+cli_stdout_check(void)
 {
-    if (g->output == CLI_OUTPUT_PROMETHEUS && !prometheus_ok)
-        return cli_usage(cmd, "'%s' does not support -o prometheus; use text or json", cmd);
-    return CLI_EXIT_OK;
+    static bool reported;
+    int e = 0;
+
+    if (fflush(stdout) != 0)
+        e = errno;
+    if (!e && !ferror(stdout))
+        return CLI_EXIT_OK;
+    if (!reported) {
+        reported = true;
+        if (e)
+            fprintf(stderr, "vpmu: cannot write to standard output: %s\n", strerror(e));
+        else
+            fprintf(stderr, "vpmu: cannot write to standard output\n");
+    }
+    return CLI_EXIT_RUNTIME;
 }
 
 int
@@ -106,11 +120,35 @@ cli_print_json(json_t *v)
 
     json_decref(v);
     fputc('\n', stdout);
-    if (r < 0 || fflush(stdout) != 0) {
-        fprintf(stderr, "vpmu: cannot write to standard output\n");
+    if (cli_stdout_check() != CLI_EXIT_OK || r < 0)
         return CLI_EXIT_RUNTIME;
-    }
     return CLI_EXIT_OK;
+}
+
+static char *e_ring[16];
+static size_t e_next;
+
+const char *
+cli_e(const char *s)
+{
+    char *q;
+
+    if (!s)
+        return NULL;
+    q = quote_for_message(s, SIZE_MAX);
+    free(e_ring[e_next]);
+    e_ring[e_next] = q;
+    e_next = (e_next + 1) % ELEMENTSOF(e_ring);
+    return q;
+}
+
+void
+cli_e_release(void)
+{
+    for (size_t i = 0; i < ELEMENTSOF(e_ring); i++) {
+        free(e_ring[i]);
+        e_ring[i] = NULL;
+    }
 }
 
 const char *

@@ -353,19 +353,65 @@ strstrip(char *s)
     return s;
 }
 
+/* Length of the valid UTF-8 sequence at @p (at most @n bytes), 0 when invalid. */
+static size_t
+utf8_seq(const unsigned char *p, size_t n)
+{
+    size_t len;
+    unsigned int cp;
+
+    if (p[0] < 0x80)
+        return 1;
+    if (p[0] >= 0xc2 && p[0] <= 0xdf)
+        len = 2, cp = p[0] & 0x1f;
+    else if (p[0] >= 0xe0 && p[0] <= 0xef)
+        len = 3, cp = p[0] & 0x0f;
+    else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+        len = 4, cp = p[0] & 0x07;
+    else
+        return 0;
+    if (len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (p[i] & 0x3f);
+    }
+    /* overlong forms, UTF-16 surrogates, beyond U+10FFFF */
+    if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || (cp >= 0xd800 && cp <= 0xdfff) ||
+        cp > 0x10ffff)
+        return 0;
+    return len;
+}
+
 char *
 quote_for_message(const char *s, size_t max)
 {
+    const unsigned char *u = (const unsigned char *)s;
     size_t n = strlen(s), shown = n > max ? max : n;
     char *out = xmalloc(shown * 4 + 4);
     char *o = out;
 
-    for (size_t i = 0; i < shown; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 || c == 0x7f) {
-            o += snprintf(o, 5, "\\x%02x", c);
+    for (size_t i = 0; i < shown;) {
+        size_t len = utf8_seq(u + i, shown - i);
+
+        if (u[i] == '\n') {
+            o = stpcpy(o, "\\n");
+            i++;
+        } else if (u[i] == '\t') {
+            o = stpcpy(o, "\\t");
+            i++;
+        } else if (len == 0 || u[i] < 0x20 || u[i] == 0x7f ||
+                   (len == 2 && u[i] == 0xc2 && u[i + 1] < 0xa0)) {
+            /* C0, DEL, a byte that is not UTF-8, and (two bytes) a C1 control */
+            size_t k = len == 2 ? 2 : 1;
+            for (size_t j = 0; j < k; j++)
+                o += snprintf(o, 5, "\\x%02x", u[i + j]);
+            i += k;
         } else {
-            *o++ = (char)c;
+            memcpy(o, u + i, len);
+            o += len;
+            i += len;
         }
     }
     if (shown < n) {

@@ -119,7 +119,13 @@ int parse_ull(const char *s, unsigned long long *out);
 /* Trim ASCII whitespace in place, returning the trimmed start. */
 char *strstrip(char *s);
 
-/* Quote a user value for messages: non-printable bytes become \xNN, at most @max bytes shown. */
+/*
+ * The one quoting function for user values in messages and text output:
+ * newline and tab become \n and \t; other C0 controls, DEL, C1 controls
+ * (U+0080..U+009F, as their two UTF-8 bytes) and bytes that are not valid
+ * UTF-8 become \xNN; valid UTF-8 is kept.  At most @max input bytes are
+ * shown, then "...".  The caller frees the result.
+ */
 char *quote_for_message(const char *s, size_t max);
 
 #endif /* VPMU_UTIL_H */
