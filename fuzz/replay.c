@@ -84,10 +84,16 @@ replay_path(const char *path)
     size_t n = 0, cap = 0;
     int r = 0;
 
-    if (stat(path, &st) < 0) {
+    if (lstat(path, &st) < 0) {
         fprintf(stderr, "replay: cannot stat '%s': %s\n", path, strerror(errno));
         return -1;
     }
+    /*
+     * A symbolic link is not an input: the host fixtures hold links that
+     * lead out of the tree on purpose (tests/data/hosts/escape-symlinks).
+     */
+    if (S_ISLNK(st.st_mode))
+        return 0;
     if (!S_ISDIR(st.st_mode))
         return replay_file(path);
     d = opendir(path);

@@ -42,6 +42,43 @@ for row in intel-pmu:yes:1 amd-pmu:yes:1 arm64-pmuv3:yes:1 arm64-nopmu:partial:0
     expect_eq "host $fx: nothing on stderr" "$(cat "$tmp/err")" ""
 done
 
+# No evidence (an empty directory, or links that lead out of the root only):
+# verdict unknown, exit 1, no trait, and Placement is not contacted at all
+# (port 9 would fail the run with a different message if it were).
+mkdir "$tmp/empty"
+for fx in "$tmp/empty" "$hosts/escape-symlinks"; do
+    $wrap "$bin" -o json host --host-root "$fx" >"$tmp/out" 2>"$tmp/err"
+    expect_eq "host $(basename "$fx"): unknown exits 1" "$?" 1
+    expect_eq "host $(basename "$fx"): verdict unknown" "$(jq -r .verdict "$tmp/out")" unknown
+    expect_eq "host $(basename "$fx"): no trait" "$(jq -r '.traits | length' "$tmp/out")" 0
+    grep -q "^vpmu: host verdict unknown under " "$tmp/err" && check ok "host $(basename "$fx"): message" || check fail "host $(basename "$fx"): message"
+    $wrap "$bin" host --host-root "$fx" --placement http://127.0.0.1:9 \
+        --provider 7a4c5f7e-0000-4000-8000-000000000001 --token admin >"$tmp/out" 2>"$tmp/err"
+    expect_eq "host $(basename "$fx") --placement: exit 1" "$?" 1
+    grep -q '^verdict: unknown$' "$tmp/out" && check ok "host $(basename "$fx") --placement: report printed" || check fail "host $(basename "$fx") --placement: report printed"
+    grep -q '^vpmu: Placement left unchanged (verdict unknown)$' "$tmp/err" && check ok "host $(basename "$fx") --placement: not contacted" || check fail "host $(basename "$fx") --placement: not contacted"
+    grep -q '127.0.0.1:9' "$tmp/err" && check fail "host $(basename "$fx") --placement: tried Placement" || check ok "host $(basename "$fx") --placement: no request"
+done
+$wrap "$bin" -o json host --host-root "$hosts/escape-symlinks" >"$tmp/out" 2>/dev/null
+expect_eq "escape-symlinks: cpuinfo refused, not followed" \
+    "$(jq -r '[.notes[] | select(startswith("proc/cpuinfo not read"))] | length' "$tmp/out")" 1
+expect_eq "escape-symlinks: confinement named" \
+    "$(jq -r '.pmu_evidence.confinement | test("^(openat2|walk)$")' "$tmp/out")" true
+
+# explain on a root without evidence: the host is unknown, not "cannot honour".
+$wrap "$bin" -o json explain --host-root "$tmp/empty" --flavor-spec hw:pmu=true --arch x86_64 \
+    --virt-type kvm >"$tmp/out" 2>"$tmp/err"
+expect_eq "explain, empty root: host unknown" "$(jq -r .rule "$tmp/out")" host-unknown
+expect_eq "explain, empty root: effective unknown" "$(jq -r .effective "$tmp/out")" unknown
+
+# A FIFO where cpuinfo belongs: refused at once (the timeout catches a blocking open).
+mkdir -p "$tmp/fifo/proc/sys/kernel" "$tmp/fifo/dev"
+mkfifo "$tmp/fifo/proc/cpuinfo"
+echo x86_64 >"$tmp/fifo/proc/sys/kernel/arch"
+timeout 20 $wrap "$bin" host --host-root "$tmp/fifo" >"$tmp/out" 2>"$tmp/err"
+expect_eq "fifo cpuinfo: exit 0 (arch and /dev/kvm absence are evidence)" "$?" 0
+grep -q '^note: proc/cpuinfo not read: it is a FIFO$' "$tmp/out" && check ok "fifo cpuinfo: note" || check fail "fifo cpuinfo: note"
+
 # The reasons a user reads, in text.
 $wrap "$bin" host --host-root "$hosts/enable-pmu-n" >"$tmp/out"
 grep -q '^verdict: no$' "$tmp/out" && check ok "enable-pmu-n text verdict" || check fail "enable-pmu-n text verdict"

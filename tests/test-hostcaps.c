@@ -5,6 +5,8 @@
  */
 #include "config.h"
 
+#include <fcntl.h>
+#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,12 +14,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
+#include "hostcaps-test.h"
 #include "util.h"
 #include "vpmu/hostcaps.h"
 
@@ -289,10 +294,277 @@ test_empty_root(void **state)
     assert_null(vpmu_hostcaps_get_arch(c));
     assert_int_equal(vpmu_hostcaps_get_vendor(c), VPMU_VENDOR_UNKNOWN);
     assert_int_equal(vpmu_hostcaps_get_enable_pmu(c), VPMU_PARAM_ABSENT);
-    assert_int_equal(vpmu_hostcaps_get_verdict(c), VPMU_HOST_NO);
+    /* No evidence is not evidence of no vPMU: unknown, and no trait. */
+    assert_int_equal(vpmu_hostcaps_get_verdict(c), VPMU_HOST_UNKNOWN);
+    assert_false(vpmu_hostcaps_has_trait(c));
+    assert_reason(c, "no evidence under the root");
+    vpmu_hostcaps_free(c);
+
+    /* Some evidence, but nothing tells the arch: unknown too. */
+    write_rel(root, "dev/kvm", "");
+    c = vpmu_hostcaps_probe(root, NULL);
+    assert_true(vpmu_hostcaps_has_dev_kvm(c));
+    assert_int_equal(vpmu_hostcaps_get_verdict(c), VPMU_HOST_UNKNOWN);
     assert_reason(c, "cannot be told");
     vpmu_hostcaps_free(c);
     rm_rf(root);
+}
+
+static int
+rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+/* rm -rf of a root made by make_tmp_root() (never follows a link). */
+static void
+rm_tree(const char *root)
+{
+    assert_int_equal(strncmp(root, "/tmp/vpmu-hostcaps-", 19), 0);
+    (void)nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void
+mkdir_p(const char *root, const char *rel)
+{
+    _cleanup_free_ char *path = xasprintf("%s/%s/", root, rel);
+
+    for (char *p = path + strlen(root) + 1; (p = strchr(p, '/')); p++) {
+        *p = '\0';
+        (void)mkdir(path, 0755);
+        *p = '/';
+    }
+}
+
+static void
+symlink_rel(const char *root, const char *rel, const char *target)
+{
+    _cleanup_free_ char *path = xasprintf("%s/%s", root, rel);
+    _cleanup_free_ char *parent = xstrdup(rel);
+    char *slash = strrchr(parent, '/');
+
+    if (slash) {
+        *slash = '\0';
+        mkdir_p(root, parent);
+    }
+    if (symlink(target, path) < 0)
+        fail_msg("symlink %s: %s", path, strerror(errno));
+}
+
+static bool
+notes_have(const vpmu_hostcaps *c, const char *needle)
+{
+    return list_has(vpmu_hostcaps_get_notes(c, NULL), needle);
+}
+
+/*
+ * The committed fixture escape-symlinks: proc/cpuinfo -> /proc/cpuinfo,
+ * proc/sys -> ../../(...)/proc/sys, sys -> /sys, dev -> /dev.  Resolved
+ * inside the root each leads back to itself, so nothing is read; following
+ * them out would read this machine's /proc and /sys and give a verdict.
+ */
+static void
+check_escape_fixture(bool walk)
+{
+    vpmu_hostcaps *c;
+
+    vpmu_hostcaps_test_force_walk(walk);
+    c = probe_fixture("escape-symlinks");
+    assert_string_equal(vpmu_hostcaps_get_resolver(c), walk ? "walk" : "openat2");
+    assert_null(vpmu_hostcaps_get_arch(c));
+    assert_int_equal(vpmu_hostcaps_get_vendor(c), VPMU_VENDOR_UNKNOWN);
+    assert_false(vpmu_hostcaps_has_cpu_event_source(c));
+    assert_false(vpmu_hostcaps_has_dev_kvm(c));
+    assert_int_equal(vpmu_hostcaps_get_event_source_total(c), 0);
+    assert_int_equal(vpmu_hostcaps_get_verdict(c), VPMU_HOST_UNKNOWN);
+    assert_false(vpmu_hostcaps_has_trait(c));
+    if (!notes_have(c, "proc/cpuinfo not read: a symbolic link loop"))
+        fail_msg("no note on proc/cpuinfo");
+    vpmu_hostcaps_free(c);
+    vpmu_hostcaps_test_force_walk(false);
+}
+
+static void
+test_escape_symlinks(void **state)
+{
+    (void)state;
+    check_escape_fixture(false);
+    check_escape_fixture(true);
+}
+
+/*
+ * Links that stay inside: an absolute one resolves against the root, a ".."
+ * past the top stops at the root (as the kernel does for "/..").  The
+ * targets exist only inside the root, so reading them proves the resolution;
+ * following the links on the real host would find nothing.
+ */
+static void
+check_in_root_links(const char *root, bool walk)
+{
+    vpmu_hostcaps *c;
+
+    vpmu_hostcaps_test_force_walk(walk);
+    c = vpmu_hostcaps_probe(root, NULL);
+    assert_non_null(c);
+    assert_string_equal(vpmu_hostcaps_get_resolver(c), walk ? "walk" : "openat2");
+    assert_string_equal(vpmu_hostcaps_get_arch(c), "x86_64");
+    assert_string_equal(vpmu_hostcaps_get_arch_source(c), "proc/sys/kernel/arch");
+    assert_int_equal(vpmu_hostcaps_get_vendor(c), VPMU_VENDOR_AMD);
+    assert_true(vpmu_hostcaps_get_cpuinfo(c)->perfmon_v2);
+    assert_true(vpmu_hostcaps_has_cpu_event_source(c));
+    assert_true(vpmu_hostcaps_has_dev_kvm(c));
+    assert_int_equal(vpmu_hostcaps_get_enable_pmu(c), VPMU_PARAM_YES);
+    assert_int_equal(vpmu_hostcaps_get_verdict(c), VPMU_HOST_YES);
+    vpmu_hostcaps_free(c);
+    vpmu_hostcaps_test_force_walk(false);
+}
+
+static void
+test_in_root_links(void **state)
+{
+    (void)state;
+    _cleanup_free_ char *root = make_tmp_root();
+
+    write_rel(root, "vpmu-only-here/cpuinfo",
+              "vendor_id\t: AuthenticAMD\ncpu family\t: 25\n"
+              "flags\t\t: lm perfctr_core perfmon_v2\n");
+    write_rel(root, "vpmu-only-here/arch", "x86_64\n");
+    write_rel(root, "vpmu-only-here/enable_pmu", "Y\n");
+    write_rel(root, "vpmu-only-here/kvm", "");
+    mkdir_p(root, "vpmu-only-here/devices/cpu");
+    symlink_rel(root, "proc/cpuinfo", "/vpmu-only-here/cpuinfo");
+    /* relative, through a directory link, with ".." beyond the top */
+    symlink_rel(root, "proc/sys/kernel/arch", "../../../../../../../../vpmu-only-here/arch");
+    symlink_rel(root, "sys/module/kvm", "/vpmu-only-here/kvm-module");
+    symlink_rel(root, "vpmu-only-here/kvm-module/parameters/enable_pmu", "../../enable_pmu");
+    symlink_rel(root, "sys/bus/event_source", "/vpmu-only-here/es");
+    symlink_rel(root, "vpmu-only-here/es/devices", "../devices");
+    symlink_rel(root, "dev", "/vpmu-only-here/dev");
+    symlink_rel(root, "vpmu-only-here/dev/kvm", "../kvm");
+    check_in_root_links(root, false);
+    check_in_root_links(root, true);
+    rm_tree(root);
+}
+
+static void
+on_alarm(int sig)
+{
+    (void)sig;
+    /* A blocking open of a FIFO without a writer would never return. */
+    _exit(99);
+}
+
+/* FIFOs, directories and devices where files are expected: refused, never waited on. */
+static void
+test_not_regular(void **state)
+{
+    (void)state;
+    _cleanup_free_ char *root = make_tmp_root();
+    _cleanup_free_ char *fifo = NULL, *fifo2 = NULL;
+    vpmu_hostcaps *c;
+
+    write_rel(root, "proc/sys/kernel/arch", "x86_64\n");
+    write_rel(root, "dev/kvm", "");
+    write_rel(root, "sys/bus/event_source/devices/cpu", "");
+    mkdir_p(root, "sys/module/kvm/parameters");
+    fifo = xasprintf("%s/proc/cpuinfo", root);
+    fifo2 = xasprintf("%s/sys/module/kvm/parameters/enable_pmu", root);
+    assert_int_equal(mkfifo(fifo, 0644), 0);
+    assert_int_equal(mkfifo(fifo2, 0644), 0);
+    signal(SIGALRM, on_alarm);
+    for (int walk = 0; walk < 2; walk++) {
+        vpmu_hostcaps_test_force_walk(walk);
+        alarm(10);
+        c = vpmu_hostcaps_probe(root, NULL);
+        alarm(0);
+        assert_non_null(c);
+        assert_int_equal(vpmu_hostcaps_get_vendor(c), VPMU_VENDOR_UNKNOWN);
+        assert_true(notes_have(c, "proc/cpuinfo not read: it is a FIFO"));
+        assert_int_equal(vpmu_hostcaps_get_enable_pmu(c), VPMU_PARAM_INVALID);
+        assert_int_equal(vpmu_hostcaps_get_verdict(c), VPMU_HOST_NO);
+        vpmu_hostcaps_free(c);
+    }
+    vpmu_hostcaps_test_force_walk(false);
+
+    /* A directory, and a link to a character device, in place of cpuinfo. */
+    assert_int_equal(unlink(fifo), 0);
+    mkdir_p(root, "proc/cpuinfo");
+    c = vpmu_hostcaps_probe(root, NULL);
+    assert_true(notes_have(c, "proc/cpuinfo not read: it is a directory"));
+    vpmu_hostcaps_free(c);
+    assert_int_equal(rmdir(fifo), 0);
+    mkdir_p(root, "realdev");
+    assert_int_equal(symlink("/realdev/null", fifo), 0);
+    {
+        /* /dev/null inside the root, as a bind mount would have it: a real device node
+         * cannot be made without privileges, so the link points at the host's. */
+        _cleanup_free_ char *null_link = xasprintf("%s/realdev/null", root);
+        assert_int_equal(symlink("/dev/null", null_link), 0);
+    }
+    c = vpmu_hostcaps_probe(root, NULL);
+    /* realdev/null -> /dev/null resolves to ROOT/dev/null: absent, so nothing is read. */
+    assert_int_equal(vpmu_hostcaps_get_vendor(c), VPMU_VENDOR_UNKNOWN);
+    vpmu_hostcaps_free(c);
+    rm_tree(root);
+}
+
+/* More event sources than the listing keeps: 'cpu' is found by name, the count is kept. */
+static void
+test_many_event_sources(void **state)
+{
+    (void)state;
+    _cleanup_free_ char *root = make_tmp_root();
+    vpmu_hostcaps *c;
+    size_t n = 0;
+
+    write_rel(root, "proc/sys/kernel/arch", "x86_64\n");
+    write_rel(root, "proc/cpuinfo", "vendor_id\t: GenuineIntel\nflags\t\t: lm arch_perfmon\n");
+    write_rel(root, "dev/kvm", "");
+    mkdir_p(root, "sys/bus/event_source/devices");
+    for (int i = 0; i < 1500; i++) {
+        /* Plain creat(): the atomic writer's fsync would make this take seconds. */
+        _cleanup_free_ char *p =
+                xasprintf("%s/sys/bus/event_source/devices/uncore_cha_%d", root, i);
+        int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        assert_true(fd >= 0);
+        close(fd);
+    }
+    write_rel(root, "sys/bus/event_source/devices/cpu", "");
+    c = vpmu_hostcaps_probe(root, NULL);
+    vpmu_hostcaps_get_event_sources(c, &n);
+    assert_int_equal(n, 1024);
+    assert_int_equal(vpmu_hostcaps_get_event_source_total(c), 1501);
+    assert_true(vpmu_hostcaps_has_cpu_event_source(c));
+    assert_int_equal(vpmu_hostcaps_get_verdict(c), VPMU_HOST_YES);
+    vpmu_hostcaps_free(c);
+    rm_tree(root);
+}
+
+/* The walk and openat2 agree on every committed fixture. */
+static void
+test_walk_agrees(void **state)
+{
+    (void)state;
+    static const char *const fixtures[] = {
+            "intel-pmu", "amd-pmu",      "arm64-pmuv3", "arm64-nopmu",
+            "arm64-tcg", "enable-pmu-n", "novpmu-vm",
+    };
+    for (size_t i = 0; i < ELEMENTSOF(fixtures); i++) {
+        vpmu_hostcaps *a = probe_fixture(fixtures[i]), *b;
+        vpmu_hostcaps_test_force_walk(true);
+        b = probe_fixture(fixtures[i]);
+        vpmu_hostcaps_test_force_walk(false);
+        assert_int_equal(vpmu_hostcaps_get_verdict(a), vpmu_hostcaps_get_verdict(b));
+        assert_int_equal(vpmu_hostcaps_get_event_source_total(a),
+                         vpmu_hostcaps_get_event_source_total(b));
+        assert_int_equal(vpmu_hostcaps_has_dev_kvm(a), vpmu_hostcaps_has_dev_kvm(b));
+        assert_int_equal(vpmu_hostcaps_get_enable_pmu(a), vpmu_hostcaps_get_enable_pmu(b));
+        assert_int_equal(vpmu_hostcaps_get_vendor(a), vpmu_hostcaps_get_vendor(b));
+        vpmu_hostcaps_free(a);
+        vpmu_hostcaps_free(b);
+    }
 }
 
 static void
@@ -479,6 +751,7 @@ test_strings(void **state)
     assert_string_equal(vpmu_host_verdict_to_string(VPMU_HOST_NO), "no");
     assert_string_equal(vpmu_host_verdict_to_string(VPMU_HOST_PARTIAL), "partial");
     assert_string_equal(vpmu_host_verdict_to_string(VPMU_HOST_YES), "yes");
+    assert_string_equal(vpmu_host_verdict_to_string(VPMU_HOST_UNKNOWN), "unknown");
     assert_null(vpmu_host_verdict_to_string(VPMU_HOST_VERDICT_LAST));
     assert_string_equal(vpmu_cpu_vendor_to_string(VPMU_VENDOR_AMD), "amd");
     assert_null(vpmu_cpu_vendor_to_string(VPMU_VENDOR_LAST));
@@ -498,6 +771,9 @@ main(void)
             cmocka_unit_test(test_invalid_enable_pmu), cmocka_unit_test(test_missing_root),
             cmocka_unit_test(test_real_root),          cmocka_unit_test(test_parse_cpuinfo_odd),
             cmocka_unit_test(test_parse_param_bool),   cmocka_unit_test(test_strings),
+            cmocka_unit_test(test_escape_symlinks),    cmocka_unit_test(test_in_root_links),
+            cmocka_unit_test(test_not_regular),        cmocka_unit_test(test_many_event_sources),
+            cmocka_unit_test(test_walk_agrees),
     };
     return cmocka_run_group_tests_name("hostcaps", tests, NULL, NULL);
 }

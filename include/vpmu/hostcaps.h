@@ -3,11 +3,16 @@
  * hostcaps.h: can a guest on this host get a vPMU?  (libvpmu core: no libvirt.)
  *
  * Every /proc and /sys read is relative to a root directory, so tests point
- * the probe at fixture trees (tests/data/hosts/).  What is read (FACTS.md §3):
+ * the probe at fixture trees (tests/data/hosts/), and every path is resolved
+ * as if that directory were "/": absolute symbolic links and ".." stay inside
+ * it (openat2(2) RESOLVE_IN_ROOT, or an equivalent walk on kernels without
+ * it).  Only regular files are read; a FIFO or device is refused without
+ * blocking.  What is read:
  *
  *   ROOT/proc/sys/kernel/arch                     arch (Linux 6.1+; see below)
  *   ROOT/proc/cpuinfo                             vendor, model, PMU flags
- *   ROOT/sys/bus/event_source/devices/            'cpu' (x86), armv8_* / armv9_* (arm64)
+ *   ROOT/sys/bus/event_source/devices/cpu         looked up by name (x86)
+ *   ROOT/sys/bus/event_source/devices/            listed: armv8_* / armv9_* (arm64)
  *   ROOT/dev/kvm                                  KVM available
  *   ROOT/sys/module/kvm/parameters/enable_pmu     Y / N / absent (x86, Linux 5.17+)
  *
@@ -37,10 +42,11 @@ typedef enum {
     VPMU_HOST_NO = 0,
     VPMU_HOST_PARTIAL, /* only a limited one, e.g. TCG-emulated PMUv3 on arm64 */
     VPMU_HOST_YES,
+    VPMU_HOST_UNKNOWN, /* no evidence (an empty root, or the arch cannot be told) */
     VPMU_HOST_VERDICT_LAST
 } vpmu_host_verdict;
 
-/* "no", "partial", "yes"; NULL when out of range. */
+/* "no", "partial", "yes", "unknown"; NULL when out of range. */
 VPMU_EXPORT const char *vpmu_host_verdict_to_string(vpmu_host_verdict v);
 
 typedef enum {
@@ -123,9 +129,19 @@ VPMU_EXPORT vpmu_cpu_vendor vpmu_hostcaps_get_vendor(const vpmu_hostcaps *caps);
 VPMU_EXPORT bool vpmu_hostcaps_has_cpu_event_source(const vpmu_hostcaps *caps);
 /* The first armv8_* / armv9_* event source (arm64 PMUv3 driver), or NULL. */
 VPMU_EXPORT const char *vpmu_hostcaps_get_arm_pmu(const vpmu_hostcaps *caps);
-/* Every event source name, sorted; NULL-terminated.  *n (optional) gets the count. */
+/*
+ * The event source names, sorted; NULL-terminated.  *n (optional) gets the
+ * count.  At most the first 1024 the directory lists; see the total below.
+ */
 VPMU_EXPORT const char *const *vpmu_hostcaps_get_event_sources(const vpmu_hostcaps *caps,
                                                                size_t *n);
+/* How many event sources the directory holds (may exceed the list above). */
+VPMU_EXPORT size_t vpmu_hostcaps_get_event_source_total(const vpmu_hostcaps *caps);
+/*
+ * How reads were confined to the root: "openat2" (RESOLVE_IN_ROOT) or
+ * "walk" (the fallback); NULL before the first read.
+ */
+VPMU_EXPORT const char *vpmu_hostcaps_get_resolver(const vpmu_hostcaps *caps);
 VPMU_EXPORT bool vpmu_hostcaps_has_dev_kvm(const vpmu_hostcaps *caps);
 VPMU_EXPORT vpmu_host_param vpmu_hostcaps_get_enable_pmu(const vpmu_hostcaps *caps);
 
@@ -136,7 +152,8 @@ VPMU_EXPORT const char *const *vpmu_hostcaps_get_reasons(const vpmu_hostcaps *ca
 VPMU_EXPORT const char *const *vpmu_hostcaps_get_notes(const vpmu_hostcaps *caps, size_t *n);
 
 /*
- * Whether the host claims VPMU_HOST_TRAIT: only with verdict yes.  A partial
+ * Whether the host claims VPMU_HOST_TRAIT: only with verdict yes (never
+ * with unknown, which must leave Placement as it is).  A partial
  * host (an emulated PMU with a cycle counter and a few events) is not
  * advertised, since a tenant who asks for hw:pmu=true wants working counters.
  */

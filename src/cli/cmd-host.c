@@ -5,7 +5,9 @@
  * reasons and the trait; with -c also the libvirt and hypervisor versions;
  * with --placement reports the trait (placement-cli.c).
  *
- * The exit status does not depend on the verdict: 0 whenever the probe ran.
+ * The exit status does not depend on a verdict yes, no or partial: 0
+ * whenever the probe ran.  Verdict unknown (no evidence under the root) is
+ * exit 1, and Placement is then left as it is.
  */
 #include "config.h"
 
@@ -33,20 +35,23 @@ help(void)
            "Probe whether guests on this host can get a vPMU: arch and CPU vendor, host PMU\n"
            "evidence (the 'cpu' or armv8_pmuv3 event source, cpuinfo flags arch_perfmon,\n"
            "pdcm, perfctr_core, perfmon_v2), /dev/kvm and kvm.enable_pmu.  Ends with a\n"
-           "verdict (yes, no or partial) and its reasons, and whether the host carries the\n"
-           "trait %s (only with yes).  With -c, also the libvirt and hypervisor\n"
-           "versions of that connection.\n"
+           "verdict (yes, no, partial, or unknown when DIR holds no evidence) and its\n"
+           "reasons, and whether the host carries the trait %s (only with\n"
+           "yes).  With -c, also the libvirt and hypervisor versions of that connection.\n"
+           "Every read stays inside DIR (symbolic links resolve as if DIR were /); only\n"
+           "regular files are read.\n"
            "\n"
            "  --host-root DIR        read /proc, /sys and /dev under DIR (default: /)\n"
            "  --placement URL        report the trait to Placement (e.g. http://127.0.0.1:8778):\n"
            "                         set it on the provider when the verdict is yes, remove it\n"
-           "                         otherwise; other traits are kept\n"
+           "                         when no or partial; other traits are kept; with verdict\n"
+           "                         unknown Placement is not contacted\n"
            "  --provider UUID        the resource provider (required with --placement)\n"
            "  --token T              X-Auth-Token (default: $OS_TOKEN)\n"
            "  -h, --help             show this help\n"
            "\n"
-           "Exit status: 0 whatever the verdict; 1 when DIR cannot be read, the connection\n"
-           "fails or Placement fails; 2 usage error.\n",
+           "Exit status: 0 with verdict yes, no or partial; 1 with verdict unknown, when DIR\n"
+           "cannot be read, the connection fails or Placement fails; 2 usage error.\n",
            VPMU_HOST_TRAIT);
 }
 
@@ -113,6 +118,9 @@ host_json(const vpmu_hostcaps *c, const conn_versions *cv)
                          "arch_perfmon", ci->arch_perfmon, "pdcm", ci->pdcm, "perfctr_core",
                          ci->perfctr_core, "perfmon_v2", ci->perfmon_v2, "event_sources",
                          strv_json(vpmu_hostcaps_get_event_sources(c, NULL)));
+    json_object_set_new(evidence, "event_source_total",
+                        json_integer((json_int_t)vpmu_hostcaps_get_event_source_total(c)));
+    json_object_set_new(evidence, "confinement", string_or_null(vpmu_hostcaps_get_resolver(c)));
     kvm = json_pack("{s:b, s:o}", "dev_kvm", vpmu_hostcaps_has_dev_kvm(c), "enable_pmu",
                     ep == VPMU_PARAM_ABSENT ? json_null()
                                             : json_string(vpmu_host_param_to_string(ep)));
@@ -150,6 +158,7 @@ host_text(const vpmu_hostcaps *c, const conn_versions *cv, FILE *out)
     const char *arch = vpmu_hostcaps_get_arch(c);
     const char *arm_pmu = vpmu_hostcaps_get_arm_pmu(c);
     const char *const *v;
+    size_t n = 0;
     vpmu_host_param ep = vpmu_hostcaps_get_enable_pmu(c);
 
     fprintf(out, "host root: %s\n", vpmu_hostcaps_get_root(c));
@@ -172,11 +181,15 @@ host_text(const vpmu_hostcaps *c, const conn_versions *cv, FILE *out)
             yes_no(ci->arch_perfmon), yes_no(ci->pdcm), yes_no(ci->perfctr_core),
             yes_no(ci->perfmon_v2));
     fprintf(out, "  event sources:");
-    v = vpmu_hostcaps_get_event_sources(c, NULL);
+    v = vpmu_hostcaps_get_event_sources(c, &n);
     if (!*v)
         fprintf(out, " none");
-    for (; *v; v++)
-        fprintf(out, " %s", *v);
+    for (; *v; v++) {
+        _cleanup_free_ char *q = quote_for_message(*v, 256);
+        fprintf(out, " %s", q);
+    }
+    if (vpmu_hostcaps_get_event_source_total(c) > n)
+        fprintf(out, " (and %zu more)", vpmu_hostcaps_get_event_source_total(c) - n);
     fputc('\n', out);
     fprintf(out, "kvm:\n");
     fprintf(out, "  /dev/kvm: %s\n", yes_no(vpmu_hostcaps_has_dev_kvm(c)));
@@ -190,9 +203,24 @@ host_text(const vpmu_hostcaps *c, const conn_versions *cv, FILE *out)
     fprintf(out, "verdict: %s\n", vpmu_host_verdict_to_string(vpmu_hostcaps_get_verdict(c)));
     for (v = vpmu_hostcaps_get_reasons(c, NULL); *v; v++)
         fprintf(out, "reason: %s\n", *v);
-    for (v = vpmu_hostcaps_get_notes(c, NULL); *v; v++)
-        fprintf(out, "note: %s\n", *v);
+    for (v = vpmu_hostcaps_get_notes(c, NULL); *v; v++) {
+        _cleanup_free_ char *q = quote_for_message(*v, 1024);
+        fprintf(out, "note: %s\n", q);
+    }
     fprintf(out, "trait %s: %s\n", VPMU_HOST_TRAIT, vpmu_hostcaps_has_trait(c) ? "set" : "not set");
+}
+
+/* Verdict unknown: say why on stderr, touch nothing, exit 1. */
+static int
+host_unknown(const vpmu_hostcaps *c, const char *url)
+{
+    _cleanup_free_ char *root = quote_for_message(vpmu_hostcaps_get_root(c), 256);
+    const char *const *r = vpmu_hostcaps_get_reasons(c, NULL);
+
+    fprintf(stderr, "vpmu: host verdict unknown under '%s': %s\n", root, *r ? *r : "no evidence");
+    if (url)
+        fprintf(stderr, "vpmu: Placement left unchanged (verdict unknown)\n");
+    return CLI_EXIT_RUNTIME;
 }
 
 int
@@ -212,6 +240,7 @@ cmd_host(cli_global *g, int argc, char **argv)
     conn_versions cv = {0};
     vpmu_conn *conn = NULL;
     vpmu_error *err = NULL;
+    bool unknown;
     int c, r;
 
     while ((c = cli_next_option(&ps, argc, argv)) > 0) {
@@ -255,10 +284,15 @@ cmd_host(cli_global *g, int argc, char **argv)
         }
     }
 
+    unknown = vpmu_hostcaps_get_verdict(caps) == VPMU_HOST_UNKNOWN;
     if (g->output == CLI_OUTPUT_JSON) {
         json_t *o = host_json(caps, &cv);
         if (conn)
             VIRT(vpmu_conn_close)(conn);
+        if (unknown) {
+            r = cli_print_json(o);
+            return r != CLI_EXIT_OK ? r : host_unknown(caps, url);
+        }
         if (url) {
             json_t *rep = NULL;
             if (cli_host_placement_json(url, provider, token, vpmu_hostcaps_has_trait(caps), &rep,
@@ -278,6 +312,8 @@ cmd_host(cli_global *g, int argc, char **argv)
         fprintf(stderr, "vpmu: cannot write to standard output\n");
         return CLI_EXIT_RUNTIME;
     }
+    if (unknown)
+        return host_unknown(caps, url);
     if (url)
         return cli_host_report_placement(g, url, provider, token, vpmu_hostcaps_has_trait(caps));
     return CLI_EXIT_OK;

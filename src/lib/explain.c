@@ -479,11 +479,17 @@ explain_arm64(vpmu_explanation *ex, const vpmu_explain_input *in)
 }
 
 vpmu_explanation *
-vpmu_explain(const vpmu_explain_input *in)
+vpmu_explain(const vpmu_explain_input *in_)
 {
     vpmu_explanation *ex = xcalloc(1, sizeof(*ex));
+    vpmu_explain_input local = *in_;
+    const vpmu_explain_input *in = &local;
     const char *arch = in->arch;
     arch_family fam, host_fam;
+
+    /* A host probe without evidence tells nothing: explain as for an unknown host. */
+    if (local.host && vpmu_hostcaps_get_verdict(local.host) == VPMU_HOST_UNKNOWN)
+        local.host = NULL;
 
     ex->decision = in->decision;
     /* FACTS.md §1/§2: unset emits no element; on/off emit <pmu state=.../>. */

@@ -14,7 +14,10 @@
  *    vPMU whatever the XML says; KVM forces N when the host has no usable PMU.
  *
  * Every read is capped; every open uses O_CLOEXEC; numbers go through a
- * checked strtoul().  Missing files are evidence, never errors.
+ * checked strtoul().  Missing files are evidence, never errors; a root with
+ * no evidence at all is verdict unknown, never "no".  Every path resolves
+ * inside the root (openat2 RESOLVE_IN_ROOT, or walk_in_root() without it),
+ * and only regular files are read (O_NONBLOCK + fstat before reading).
  */
 #include "config.h"
 
@@ -25,17 +28,32 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <linux/openat2.h>
+#endif
 
+#include "hostcaps-test.h"
 #include "util.h"
 #include "vpmu/hostcaps.h"
 
 /* Read caps.  cpuinfo is truncated (only the first processor block matters). */
 #define CPUINFO_CAP (256u * 1024u)
 #define SMALL_FILE_CAP 64u
-/* A big server lists a few hundred uncore PMUs; more than this is not a host. */
+/*
+ * Event source names kept for display.  A big server lists a few hundred
+ * uncore PMUs, some more than 1024: the 'cpu' source is looked up by name and
+ * the arm64 PMU is searched among all entries, so the cap only shortens the
+ * list shown.  The scan itself stops at EVENT_SOURCES_SCAN_MAX entries.
+ */
 #define EVENT_SOURCES_MAX 1024u
+#define EVENT_SOURCES_SCAN_MAX (1024u * 1024u)
+/* Symbolic links followed while resolving one path (the kernel's own limit is 40). */
+#define MAX_SYMLINKS 40
+/* Directory depth the fallback walk keeps open. */
+#define MAX_DEPTH 64
 
 #define EVENT_SOURCE_DIR "sys/bus/event_source/devices"
 #define ENABLE_PMU_PATH "sys/module/kvm/parameters/enable_pmu"
@@ -46,7 +64,10 @@ struct vpmu_hostcaps {
     const char *arch_source;
     vpmu_cpuinfo cpu;
     strv event_sources;
-    const char *arm_pmu; /* points into event_sources */
+    size_t n_event_sources; /* all entries, also past EVENT_SOURCES_MAX */
+    char *arm_pmu;
+    const char *resolver; /* "openat2" or "walk" */
+    unsigned evidence;    /* how many of the evidence paths were there */
     bool cpu_event_source;
     bool dev_kvm;
     vpmu_host_param enable_pmu;
@@ -59,6 +80,7 @@ static const char *const verdict_strings[] = {
         [VPMU_HOST_NO] = "no",
         [VPMU_HOST_PARTIAL] = "partial",
         [VPMU_HOST_YES] = "yes",
+        [VPMU_HOST_UNKNOWN] = "unknown",
 };
 static_assert(ELEMENTSOF(verdict_strings) == VPMU_HOST_VERDICT_LAST,
               "verdict_strings must match vpmu_host_verdict");
@@ -290,21 +312,235 @@ vpmu_hostcaps_parse_param_bool(const char *buf, size_t len, vpmu_host_param *out
     return -1;
 }
 
-/* ---- reading relative to the root -------------------------------------------------------- */
+/* ---- reading confined to the root --------------------------------------------------------- */
+
+/*
+ * Every path is resolved as if ROOT were "/": an absolute symbolic link
+ * (proc/cpuinfo -> /proc/cpuinfo) and ".." stay inside ROOT.  openat2(2)
+ * with RESOLVE_IN_ROOT (Linux 5.6) does this in the kernel; where it is
+ * missing (ENOSYS, or EPERM from a seccomp filter) walk_in_root() does the
+ * same one component at a time.
+ */
+static bool force_walk;
+
+void
+vpmu_hostcaps_test_force_walk(bool on)
+{
+    force_walk = on;
+}
+
+static int
+openat2_in_root(int rootfd, const char *rel, int flags)
+{
+#if defined(SYS_openat2) && defined(RESOLVE_IN_ROOT)
+    struct open_how how = {
+            .flags = (unsigned long long)flags,
+            .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+    };
+    int fd, tries = 0;
+
+    /* EAGAIN: a rename raced with a ".." lookup; the kernel asks to retry. */
+    do
+        fd = (int)syscall(SYS_openat2, rootfd, rel, &how, sizeof(how));
+    while (fd < 0 && errno == EAGAIN && ++tries < 8);
+    return fd;
+#else
+    (void)rootfd;
+    (void)rel;
+    (void)flags;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+/* Close the directory fds of the walk above the root (stack[0] is borrowed). */
+static void
+close_stack(int *stack, size_t *depth)
+{
+    while (*depth > 0)
+        close(stack[(*depth)--]);
+}
+
+/*
+ * The fallback: resolve @rel below @rootfd component by component, never
+ * following a link with the kernel (O_NOFOLLOW | O_PATH), restarting an
+ * absolute target at the root and keeping ".." at the root.  The last
+ * component is opened with @flags | O_NOFOLLOW from its parent's fd, so a
+ * link swapped in meanwhile fails (ELOOP) instead of leading out.
+ */
+static int
+walk_in_root(int rootfd, const char *rel, int flags)
+{
+    int stack[MAX_DEPTH + 1];
+    size_t depth = 0;
+    unsigned links = 0;
+    _cleanup_free_ char *path = xstrdup(rel);
+    char *p = path;
+    int fd = -1, saved;
+
+    stack[0] = rootfd;
+    for (;;) {
+        char *slash, *name;
+        struct stat st;
+        bool last;
+        int cfd;
+
+        while (*p == '/')
+            p++;
+        if (!*p) {
+            /* The path named a directory itself ("", ".", "a/.."). */
+            fd = openat(stack[depth], ".", flags);
+            break;
+        }
+        name = p;
+        slash = strchr(p, '/');
+        if (slash) {
+            *slash = '\0';
+            p = slash + 1;
+            while (*p == '/')
+                p++;
+        } else {
+            p += strlen(p);
+        }
+        last = !*p;
+        if (STREQ(name, ".")) {
+            if (last) {
+                fd = openat(stack[depth], ".", flags);
+                break;
+            }
+            continue;
+        }
+        if (STREQ(name, "..")) {
+            if (depth > 0)
+                close(stack[depth--]);
+            if (last) {
+                fd = openat(stack[depth], ".", flags);
+                break;
+            }
+            continue;
+        }
+        cfd = openat(stack[depth], name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        if (cfd < 0)
+            break;
+        if (fstat(cfd, &st) < 0) {
+            saved = errno;
+            close(cfd);
+            errno = saved;
+            break;
+        }
+        if (S_ISLNK(st.st_mode) && !(last && (flags & O_NOFOLLOW))) {
+            char target[PATH_MAX];
+            ssize_t n = readlinkat(cfd, "", target, sizeof(target) - 1);
+            char *next;
+
+            close(cfd);
+            if (n < 0)
+                break;
+            if (++links > MAX_SYMLINKS) {
+                errno = ELOOP;
+                break;
+            }
+            target[n] = '\0';
+            if (target[0] == '/')
+                close_stack(stack, &depth);
+            next = xasprintf("%s/%s", target, p);
+            free(path);
+            path = next;
+            p = path;
+            continue;
+        }
+        if (last) {
+            close(cfd);
+            fd = openat(stack[depth], name, flags | O_NOFOLLOW);
+            break;
+        }
+        if (!S_ISDIR(st.st_mode)) {
+            close(cfd);
+            errno = ENOTDIR;
+            break;
+        }
+        if (depth == MAX_DEPTH) {
+            close(cfd);
+            errno = ENAMETOOLONG;
+            break;
+        }
+        stack[++depth] = cfd;
+    }
+    saved = errno;
+    close_stack(stack, &depth);
+    errno = saved;
+    return fd;
+}
+
+/*
+ * Open ROOT/@rel confined to the root; @flags gets O_CLOEXEC, and O_NOCTTY
+ * unless it has O_PATH (openat2 refuses any other flag with O_PATH).
+ */
+static int
+open_in_root(vpmu_hostcaps *c, int rootfd, const char *rel, int flags)
+{
+    int fd;
+
+    flags |= O_CLOEXEC | ((flags & O_PATH) ? 0 : O_NOCTTY);
+    if (!force_walk) {
+        fd = openat2_in_root(rootfd, rel, flags);
+        if (fd >= 0 || (errno != ENOSYS && errno != EPERM && errno != E2BIG)) {
+            c->resolver = "openat2";
+            return fd;
+        }
+    }
+    c->resolver = "walk";
+    return walk_in_root(rootfd, rel, flags);
+}
+
+/* What a file that cannot be used as evidence is. */
+static const char *
+file_type_name(mode_t m)
+{
+    if (S_ISFIFO(m))
+        return "a FIFO";
+    if (S_ISCHR(m))
+        return "a character device";
+    if (S_ISBLK(m))
+        return "a block device";
+    if (S_ISSOCK(m))
+        return "a socket";
+    if (S_ISDIR(m))
+        return "a directory";
+    return "not a regular file";
+}
 
 /*
  * Read at most @cap bytes of ROOT/@rel (truncating, not failing, past @cap).
- * Returns 0, or -1 with errno set (ENOENT: absent).
+ * Only a regular file is read: it is opened O_NONBLOCK (a FIFO never blocks
+ * the open) and checked with fstat() before the first read; anything else is
+ * refused with a note.  Returns 0, or -1 with errno set (ENOENT: absent).
  */
 static int
-read_at(int rootfd, const char *rel, size_t cap, char **out, size_t *len)
+read_at(vpmu_hostcaps *c, int rootfd, const char *rel, size_t cap, char **out, size_t *len)
 {
-    _cleanup_close_ int fd = openat(rootfd, rel, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    _cleanup_close_ int fd = open_in_root(c, rootfd, rel, O_RDONLY | O_NONBLOCK);
     _cleanup_free_ char *buf = NULL;
     size_t used = 0;
+    struct stat st;
 
-    if (fd < 0)
+    if (fd < 0) {
+        int saved = errno;
+        if (saved != ENOENT && saved != ENOTDIR)
+            strv_pushf(&c->notes, "%s not read: %s", rel,
+                       saved == ELOOP || saved == EXDEV
+                               ? "a symbolic link loop, or a link that leads outside the root"
+                               : strerror(saved));
+        errno = saved;
         return -1;
+    }
+    if (fstat(fd, &st) < 0)
+        return -1;
+    if (!S_ISREG(st.st_mode)) {
+        strv_pushf(&c->notes, "%s not read: it is %s", rel, file_type_name(st.st_mode));
+        errno = EINVAL;
+        return -1;
+    }
     buf = xmalloc(cap + 1);
     while (used < cap) {
         ssize_t r = read(fd, buf + used, cap - used);
@@ -323,43 +559,19 @@ read_at(int rootfd, const char *rel, size_t cap, char **out, size_t *len)
     return 0;
 }
 
-/* The entry exists (a symlink counts: sysfs's event sources are symlinks). */
+/* The entry exists, inside the root (a symlink counts: sysfs's event sources are symlinks). */
 static bool
-exists_at(int rootfd, const char *rel)
+exists_at(vpmu_hostcaps *c, int rootfd, const char *rel)
 {
-    struct stat st;
+    _cleanup_close_ int fd = open_in_root(c, rootfd, rel, O_PATH | O_NOFOLLOW);
 
-    return fstatat(rootfd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0;
+    return fd >= 0;
 }
 
 static int
 cmp_strp(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void
-list_event_sources(int rootfd, strv *out)
-{
-    int dfd = openat(rootfd, EVENT_SOURCE_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    DIR *d;
-    struct dirent *de;
-
-    if (dfd < 0)
-        return;
-    d = fdopendir(dfd);
-    if (!d) {
-        close(dfd);
-        return;
-    }
-    while ((de = readdir(d)) != NULL && out->n < EVENT_SOURCES_MAX) {
-        if (de->d_name[0] == '.')
-            continue;
-        strv_push(out, xstrdup(de->d_name));
-    }
-    closedir(d);
-    if (out->n > 1)
-        qsort(out->v, out->n, sizeof(char *), cmp_strp);
 }
 
 static bool
@@ -371,6 +583,43 @@ is_arm_pmu_name(const char *name)
      * (armv8_cortex_a57, armv8_neoverse_n1, ...) through the device tree.
      */
     return strncmp(name, "armv8_", 6) == 0 || strncmp(name, "armv9_", 6) == 0;
+}
+
+/*
+ * List the event sources for display (the first EVENT_SOURCES_MAX names in
+ * directory order, then sorted) and find the arm64 PMU among all of them
+ * (the alphabetically first, so that the result does not depend on the
+ * directory order).  Returns whether the directory could be read.
+ */
+static bool
+list_event_sources(vpmu_hostcaps *c, int rootfd)
+{
+    int dfd = open_in_root(c, rootfd, EVENT_SOURCE_DIR, O_RDONLY | O_DIRECTORY);
+    DIR *d;
+    struct dirent *de;
+
+    if (dfd < 0)
+        return false;
+    d = fdopendir(dfd);
+    if (!d) {
+        close(dfd);
+        return false;
+    }
+    while ((de = readdir(d)) != NULL && c->n_event_sources < EVENT_SOURCES_SCAN_MAX) {
+        if (de->d_name[0] == '.')
+            continue;
+        c->n_event_sources++;
+        if (is_arm_pmu_name(de->d_name) && (!c->arm_pmu || strcmp(de->d_name, c->arm_pmu) < 0)) {
+            free(c->arm_pmu);
+            c->arm_pmu = xstrdup(de->d_name);
+        }
+        if (c->event_sources.n < EVENT_SOURCES_MAX)
+            strv_push(&c->event_sources, xstrdup(de->d_name));
+    }
+    closedir(d);
+    if (c->event_sources.n > 1)
+        qsort(c->event_sources.v, c->event_sources.n, sizeof(char *), cmp_strp);
+    return true;
 }
 
 static bool
@@ -390,8 +639,9 @@ probe_arch(vpmu_hostcaps *c, int rootfd)
     struct utsname u;
 
     /* /proc/sys/kernel/arch: uname -m as a file, Linux 6.1+. */
-    if (read_at(rootfd, "proc/sys/kernel/arch", SMALL_FILE_CAP, &buf, &len) == 0) {
+    if (read_at(c, rootfd, "proc/sys/kernel/arch", SMALL_FILE_CAP, &buf, &len) == 0) {
         char *a = strstrip(buf);
+        c->evidence++;
         if (*a && strspn(a, "abcdefghijklmnopqrstuvwxyz0123456789_") == strlen(a)) {
             c->arch = xstrdup(a);
             c->arch_source = "proc/sys/kernel/arch";
@@ -526,6 +776,16 @@ decide_verdict(vpmu_hostcaps *c)
 {
     arch_family fam = family_of(c->arch);
 
+    if (c->evidence == 0) {
+        /* An empty or wrong directory says nothing about a host: not "no". */
+        c->verdict = VPMU_HOST_UNKNOWN;
+        strv_pushf(&c->reasons,
+                   "no evidence under the root: none of proc/cpuinfo, proc/sys/kernel/arch, "
+                   "%s, dev/kvm, sys/module/kvm can be read",
+                   EVENT_SOURCE_DIR);
+        return;
+    }
+
     /* An unknown arch with an x86 vendor is still an x86 host. */
     if (fam == ARCH_OTHER && !c->arch &&
         (c->cpu.vendor == VPMU_VENDOR_INTEL || c->cpu.vendor == VPMU_VENDOR_AMD))
@@ -541,11 +801,13 @@ decide_verdict(vpmu_hostcaps *c)
         verdict_ppc64(c);
         break;
     default:
-        c->verdict = VPMU_HOST_NO;
-        if (c->arch)
+        if (c->arch) {
+            c->verdict = VPMU_HOST_NO;
             strv_pushf(&c->reasons, "vpmu has no rule for arch '%s'", c->arch);
-        else
+        } else {
+            c->verdict = VPMU_HOST_UNKNOWN;
             strv_pushf(&c->reasons, "the host's arch cannot be told from /proc");
+        }
         break;
     }
 }
@@ -571,24 +833,26 @@ vpmu_hostcaps_probe(const char *root, vpmu_error **error)
     c = xcalloc(1, sizeof(*c));
     c->root = xstrdup(root);
 
-    if (read_at(rootfd, "proc/cpuinfo", CPUINFO_CAP, &cpuinfo, &len) == 0)
+    if (read_at(c, rootfd, "proc/cpuinfo", CPUINFO_CAP, &cpuinfo, &len) == 0) {
         vpmu_hostcaps_parse_cpuinfo(cpuinfo, len, &c->cpu);
-    else
+        c->evidence++;
+    } else {
         vpmu_hostcaps_parse_cpuinfo(NULL, 0, &c->cpu);
+    }
     probe_arch(c, rootfd);
 
-    list_event_sources(rootfd, &c->event_sources);
-    for (size_t i = 0; i < c->event_sources.n; i++) {
-        const char *name = c->event_sources.v[i];
-        if (STREQ(name, "cpu"))
-            c->cpu_event_source = true;
-        else if (!c->arm_pmu && is_arm_pmu_name(name))
-            c->arm_pmu = name;
-    }
+    /* By name, not from the listing: the listing may be long, and is capped. */
+    c->cpu_event_source = exists_at(c, rootfd, EVENT_SOURCE_DIR "/cpu");
+    if (list_event_sources(c, rootfd))
+        c->evidence++;
 
-    c->dev_kvm = exists_at(rootfd, "dev/kvm");
+    c->dev_kvm = exists_at(c, rootfd, "dev/kvm");
+    if (c->dev_kvm)
+        c->evidence++;
+    if (exists_at(c, rootfd, "sys/module/kvm"))
+        c->evidence++;
 
-    if (read_at(rootfd, ENABLE_PMU_PATH, SMALL_FILE_CAP, &param, &len) == 0) {
+    if (read_at(c, rootfd, ENABLE_PMU_PATH, SMALL_FILE_CAP, &param, &len) == 0) {
         if (vpmu_hostcaps_parse_param_bool(param, len, &c->enable_pmu) < 0)
             c->enable_pmu = VPMU_PARAM_INVALID;
     } else {
@@ -607,6 +871,7 @@ vpmu_hostcaps_free(vpmu_hostcaps *c)
         return;
     free(c->root);
     free(c->arch);
+    free(c->arm_pmu);
     strv_clear(&c->event_sources);
     strv_clear(&c->reasons);
     strv_clear(&c->notes);
@@ -669,6 +934,18 @@ const char *const *
 vpmu_hostcaps_get_event_sources(const vpmu_hostcaps *c, size_t *n)
 {
     return strv_view(&c->event_sources, n);
+}
+
+size_t
+vpmu_hostcaps_get_event_source_total(const vpmu_hostcaps *c)
+{
+    return c->n_event_sources;
+}
+
+const char *
+vpmu_hostcaps_get_resolver(const vpmu_hostcaps *c)
+{
+    return c->resolver;
 }
 
 bool
