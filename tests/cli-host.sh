@@ -39,7 +39,8 @@ for row in intel-pmu:yes:1 amd-pmu:yes:1 arm64-pmuv3:yes:1 arm64-nopmu:partial:0
     expect_eq "host $fx: exit 0" "$?" 0
     expect_eq "host $fx: verdict" "$(jq -r .verdict "$tmp/out")" "$want"
     expect_eq "host $fx: traits" "$(jq -r '.traits | length' "$tmp/out")" "$traits"
-    expect_eq "host $fx: nothing on stderr" "$(cat "$tmp/err")" ""
+    # valgrind 3.19 warns on stderr that it lacks openat2 (vpmu then walks): not vpmu's output.
+    expect_eq "host $fx: nothing on stderr" "$(grep -v '^--[0-9]*-- ' "$tmp/err")" ""
 done
 
 # No evidence (an empty directory, or links that lead out of the root only):
