@@ -18,7 +18,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
 secs=${1:-60}
 [ $# -gt 0 ] && shift
-targets=${*:-metadata domxml hostcaps placement openstack}
+targets=${*:-metadata domxml hostcaps placement openstack cloudconfig}
 build=${VPMU_FUZZ_BUILDDIR:-$top/build-fuzz}
 work=$here/corpus-work
 

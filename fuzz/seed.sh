@@ -28,7 +28,7 @@ add() { # add TARGET FILE...
     done
 }
 
-for t in metadata domxml hostcaps placement openstack; do
+for t in metadata domxml hostcaps placement openstack cloudconfig; do
     mkdir -p "$work/$t"
     for d in "$here/seeds/$t" "$here/regressions/$t"; do
         [ -d "$d" ] || continue
@@ -43,6 +43,7 @@ if [ -d "$data" ]; then
         add openstack "$f"
     done
     find "$data" -type f -name '*.xml' -size -256k | while read -r f; do add domxml "$f"; done
+    find "$data" -type f \( -name "*.yaml" -o -name "*.yml" \) -size -256k | while read -r f; do add cloudconfig "$f"; done
     find "$data" -type f \( -name 'cpuinfo*' -o -name 'enable_pmu' \) -size -256k |
         while read -r f; do add hostcaps "$f"; done
     # Pair flavor and image documents found side by side (a case directory).
@@ -57,6 +58,6 @@ if [ -d "$data" ]; then
     done
 fi
 
-for t in metadata domxml hostcaps placement openstack; do
+for t in metadata domxml hostcaps placement openstack cloudconfig; do
     printf '%-10s %s inputs\n' "$t" "$(find "$work/$t" -type f | wc -l)"
 done

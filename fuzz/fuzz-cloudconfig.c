@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Fuzz target: the clouds.yaml / secure.yaml reader (libyaml, no network)
+ * and the OpenStack error-body parser.  The whole input is offered as a
+ * clouds.yaml for the cloud 'devstack', as a secure.yaml merged over a fixed
+ * valid clouds.yaml, and as an error body.
+ *
+ * Invariants: errors have a code and a one-line message that never contains
+ * the fixed password; a loaded config always has auth_url, interface and an
+ * auth_type that prints; the error text is one line.
+ */
+#include <string.h>
+
+#include "fuzz.h"
+#include "vpmu/cloud.h"
+
+#define FIXED_SECRET "fuzz-Secret-0451"
+
+static const char base[] = "clouds:\n"
+                           "  devstack:\n"
+                           "    auth:\n"
+                           "      auth_url: http://127.0.0.1:5000/v3\n"
+                           "      username: vpmu\n"
+                           "      password: " FIXED_SECRET "\n"
+                           "      project_name: service\n";
+
+static void
+check_error(vpmu_error *err)
+{
+    const char *msg;
+    int code;
+
+    FUZZ_ASSERT(err);
+    code = (int)vpmu_error_get_code(err);
+    FUZZ_ASSERT(code >= VPMU_ERR_RUNTIME && code <= VPMU_ERR_CONFLICT);
+    msg = vpmu_error_get_message(err);
+    FUZZ_ASSERT(msg && *msg);
+    FUZZ_ASSERT(!strchr(msg, '\n'));
+    FUZZ_ASSERT(!strstr(msg, FIXED_SECRET));
+    vpmu_error_free(err);
+}
+
+static void
+check_config(vpmu_cloud_config *cfg, vpmu_error *err)
+{
+    if (!cfg) {
+        check_error(TAKE_ERR(err));
+        return;
+    }
+    FUZZ_ASSERT(vpmu_cloud_config_get(cfg, "auth_url"));
+    FUZZ_ASSERT(vpmu_cloud_config_get(cfg, "interface"));
+    FUZZ_ASSERT(strcmp(vpmu_cloud_auth_type_to_string(vpmu_cloud_config_get_auth_type(cfg)), "?"));
+    FUZZ_ASSERT(strcmp(vpmu_cloud_config_get_name(cfg), "devstack") == 0);
+    vpmu_cloud_config_free(cfg);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    const char *buf = (const char *)data;
+    vpmu_error *err = NULL;
+    vpmu_cloud_config *cfg;
+    char *reason;
+
+    cfg = vpmu_cloud_config_parse("devstack", buf, size, "clouds.yaml", NULL, 0, NULL, &err);
+    check_config(cfg, TAKE_ERR(err));
+    cfg = vpmu_cloud_config_parse("devstack", base, sizeof(base) - 1, "clouds.yaml", buf, size,
+                                  "secure.yaml", &err);
+    check_config(cfg, TAKE_ERR(err));
+
+    reason = vpmu_cloud_parse_error(buf, size);
+    if (reason) {
+        FUZZ_ASSERT(*reason);
+        FUZZ_ASSERT(!strchr(reason, '\n'));
+        free(reason);
+    }
+    return 0;
+}
