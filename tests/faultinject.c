@@ -14,6 +14,16 @@
  *                                    (a legal short write, not an error)
  *                      kill-before-OP:N  SIGKILL just before the Nth OP
  *                      kill-after-OP:N   SIGKILL just after the Nth OP
+ *                      term-before-OP:N  SIGTERM to itself just before the
+ *                                    Nth OP (int-before-OP:N: SIGINT)
+ *                      change-after-OP:N   after the Nth OP, someone else
+ *                                    appends a line to VPMU_FAULT_CHANGE
+ *                      poke-after-OP:N     ... overwrites one byte of it in
+ *                                    place and puts its mtime back (same
+ *                                    inode, size and time: only the bytes
+ *                                    tell)
+ *                      swap-after-OP:N     ... replaces it by a copy with the
+ *                                    same bytes (a new inode)
  *                    OP is one of: create (open/openat/creat/mkstemp family
  *                    with write access), write, fchmod, fsync, close,
  *                    rename.  N counts from 1; ":N" may be left out (1).
@@ -23,6 +33,7 @@
  *                    such a path; rename takes part when either name matches.
  *                    Standard input, output and error never take part.
  *   VPMU_FAULT_LOG   append one line per rule that fired ("fired write:1").
+ *   VPMU_FAULT_CHANGE  the file change-/poke-/swap- rules modify.
  *
  * Default errnos are what a full or failing disk gives: write ENOSPC, fsync
  * and close EIO, fchmod EPERM, create ENOSPC, rename EIO.
@@ -62,7 +73,12 @@ enum action {
     ACT_FAIL,
     ACT_SHORT,
     ACT_KILL_BEFORE,
-    ACT_KILL_AFTER
+    ACT_KILL_AFTER,
+    ACT_TERM_BEFORE,
+    ACT_INT_BEFORE,
+    ACT_CHANGE_AFTER,
+    ACT_POKE_AFTER,
+    ACT_SWAP_AFTER
 };
 
 #define MAX_RULES 8
@@ -173,6 +189,21 @@ parse_rule(const char *text)
         name += 12;
     } else if (strncmp(name, "kill-after-", 11) == 0) {
         r.action = ACT_KILL_AFTER;
+        name += 11;
+    } else if (strncmp(name, "term-before-", 12) == 0) {
+        r.action = ACT_TERM_BEFORE;
+        name += 12;
+    } else if (strncmp(name, "int-before-", 11) == 0) {
+        r.action = ACT_INT_BEFORE;
+        name += 11;
+    } else if (strncmp(name, "change-after-", 13) == 0) {
+        r.action = ACT_CHANGE_AFTER;
+        name += 13;
+    } else if (strncmp(name, "poke-after-", 11) == 0) {
+        r.action = ACT_POKE_AFTER;
+        name += 11;
+    } else if (strncmp(name, "swap-after-", 11) == 0) {
+        r.action = ACT_SWAP_AFTER;
         name += 11;
     } else if (strcmp(name, "short-write") == 0) {
         r.action = ACT_SHORT;
@@ -289,9 +320,62 @@ step(enum op op)
         log_fired(r);
         if (r->action == ACT_KILL_BEFORE)
             raise(SIGKILL);
+        if (r->action == ACT_TERM_BEFORE)
+            raise(SIGTERM);
+        if (r->action == ACT_INT_BEFORE)
+            raise(SIGINT);
         return r;
     }
     return NULL;
+}
+
+/* Someone else's edit of VPMU_FAULT_CHANGE, made with the real calls. */
+static void
+change_file(enum action action)
+{
+    const char *path = getenv("VPMU_FAULT_CHANGE");
+    static const char line[] = "<!-- changed by someone else -->\n";
+    struct stat st;
+    int fd;
+
+    if (!path || !*path)
+        return;
+    if (action == ACT_CHANGE_AFTER) {
+        fd = real_open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+        if (fd >= 0) {
+            (void)!real_write(fd, line, sizeof(line) - 1);
+            real_close(fd);
+        }
+    } else if (action == ACT_POKE_AFTER) {
+        fd = real_open(path, O_RDWR | O_CLOEXEC);
+        if (fd >= 0 && fstat(fd, &st) == 0 && st.st_size > 2) {
+            off_t at = st.st_size / 2;
+            char c = 0;
+            struct timespec times[2] = {st.st_atim, st.st_mtim};
+
+            if (pread(fd, &c, 1, at) == 1) {
+                c = c == 'X' ? 'Y' : 'X';
+                (void)!pwrite(fd, &c, 1, at);
+            }
+            futimens(fd, times);
+        }
+        if (fd >= 0)
+            real_close(fd);
+    } else if (action == ACT_SWAP_AFTER) {
+        char copy[4096], buf[65536];
+        int in = real_open(path, O_RDONLY | O_CLOEXEC), out;
+        ssize_t n;
+
+        snprintf(copy, sizeof(copy), "%s.someone-else", path);
+        out = real_open(copy, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        while (in >= 0 && out >= 0 && (n = read(in, buf, sizeof(buf))) > 0)
+            (void)!real_write(out, buf, (size_t)n);
+        if (in >= 0)
+            real_close(in);
+        if (out >= 0)
+            real_close(out);
+        real_rename(copy, path);
+    }
 }
 
 static void
@@ -299,6 +383,9 @@ after(const struct rule *r)
 {
     if (r && r->action == ACT_KILL_AFTER)
         raise(SIGKILL);
+    if (r && (r->action == ACT_CHANGE_AFTER || r->action == ACT_POKE_AFTER ||
+              r->action == ACT_SWAP_AFTER))
+        change_file(r->action);
 }
 
 static bool

@@ -13,6 +13,13 @@
 #     reported;
 #   - a successful run (including with short writes) writes exactly what
 #     `vpmu xml --domain F` prints and keeps the file's mode (0640 here).
+# Issue 10 item 7 adds: the owner and group are kept (as root: a file owned
+# by another uid), a file whose owner cannot be kept is refused; a file with
+# more than one hard link is refused unless --break-hardlinks; a change made
+# by someone else between the read and the rename (appended, one byte poked
+# with the mtime put back, or replaced by a copy) is refused with exit 1 and
+# their change kept; SIGTERM or SIGINT before the rename removes the
+# temporary and leaves the file as it was.
 # Each fault must actually fire (VPMU_FAULT_LOG), or the case fails: a fault
 # that never fires would prove nothing.
 #
@@ -70,10 +77,13 @@ reset() {
     rm -f "$work/fired" "$work/out" "$work/err"
 }
 
-run_vpmu() { # run_vpmu FAULT: the edit with that fault; sets $rc
+run_vpmu() { # run_vpmu FAULT [OPTION...]: the edit with that fault; sets $rc
+    local fault=$1
+    shift
     # The subshell keeps bash's "Killed" notice out of the test output.
-    (env LD_PRELOAD="$lib" VPMU_FAULT="$1" VPMU_FAULT_PATH="$dir/" VPMU_FAULT_LOG="$work/fired" \
-        "$vpmu" xml --domain "$dom" --in-place --flavor-spec hw:pmu=true \
+    (env LD_PRELOAD="$lib" VPMU_FAULT="$fault" VPMU_FAULT_PATH="$dir/" VPMU_FAULT_LOG="$work/fired" \
+        VPMU_FAULT_CHANGE="$dom" \
+        "$vpmu" xml --domain "$dom" --in-place --flavor-spec hw:pmu=true "$@" \
         >"$work/out" 2>"$work/err") 2>/dev/null
     rc=$?
 }
@@ -182,6 +192,141 @@ if [ -L "$dom" ] && [ $rc -eq 0 ] && cmp -s "$dir/real.xml" "$work/expected.xml"
 else
     not_ok "symlink" "$( [ -L "$dom" ] || echo 'the link was replaced by a regular file;' ) exit $rc"
 fi
+
+# ---- issue 10 item 7 ---------------------------------------------------------------------
+
+# Owner and group are kept: as root, a file that belongs to another uid and gid.
+reset
+if [ "$(id -u)" = 0 ]; then
+    chown 4242:4243 "$dom"
+    "$vpmu" xml --domain "$dom" --in-place --flavor-spec hw:pmu=true >/dev/null 2>"$work/err"
+    rc=$?
+    if [ $rc -eq 0 ] && [ "$(stat -c %u:%g:%a "$dom")" = 4242:4243:640 ] &&
+        cmp -s "$dom" "$work/expected.xml" && [ -z "$(others)" ]; then
+        ok "owner: uid 4242, gid 4243 and mode 0640 kept"
+    else
+        not_ok "owner kept" "exit $rc, now $(stat -c %u:%g:%a "$dom")" "stderr: $(cat "$work/err")"
+    fi
+    # A user who may write the directory but cannot give the new file the old
+    # one's owner: refused, nothing written, no temporary.
+    reset
+    chown 0:0 "$dom"
+    chmod 0666 "$dom"
+    chmod 0755 "$work"
+    chmod 0777 "$dir"
+    setpriv --reuid=4242 --regid=4242 --clear-groups \
+        "$vpmu" xml --domain "$dom" --in-place --flavor-spec hw:pmu=true >"$work/out" 2>"$work/err"
+    rc=$?
+    if [ $rc -eq 1 ] && cmp -s "$dom" "$work/orig.xml" && [ "$(stat -c %u:%g:%a "$dom")" = 0:0:666 ] &&
+        [ -z "$(others)" ] &&
+        grep -q "^vpmu: cannot give the new '$dom' the owner and group of the old one (0:0): Operation not permitted; the file was left unchanged$" "$work/err"; then
+        ok "owner cannot be kept (uid 4242 editing root's file): exit 1, file intact, no temporary"
+    else
+        not_ok "owner cannot be kept" "exit $rc, now $(stat -c %u:%g:%a "$dom"), others: $(others)" \
+            "stderr: $(cat "$work/err")"
+    fi
+else
+    # Without root only the group can differ: a supplementary group, if any.
+    grp=$(id -G | tr ' ' '\n' | grep -vx "$(id -g)" | head -1)
+    if [ -n "$grp" ]; then
+        chgrp "$grp" "$dom"
+        "$vpmu" xml --domain "$dom" --in-place --flavor-spec hw:pmu=true >/dev/null 2>"$work/err"
+        rc=$?
+        if [ $rc -eq 0 ] && [ "$(stat -c %g "$dom")" = "$grp" ]; then
+            ok "group $grp kept (not root: the uid case needs root)"
+        else
+            not_ok "group kept" "exit $rc, now $(stat -c %u:%g "$dom")" "stderr: $(cat "$work/err")"
+        fi
+    else
+        ok "owner kept # SKIP needs root or a supplementary group"
+    fi
+fi
+
+# Hard links: refused (the other name would keep the old content) ...
+reset
+ln "$dom" "$dir/other.xml"
+"$vpmu" xml --domain "$dom" --in-place --flavor-spec hw:pmu=true >"$work/out" 2>"$work/err"
+rc=$?
+if [ $rc -eq 1 ] && cmp -s "$dom" "$work/orig.xml" && [ "$(stat -c %h "$dom")" = 2 ] &&
+    [ "$(others)" = "other.xml " ] &&
+    grep -q "^vpmu: '$dom' has 2 hard links; replacing it would leave the other names on the old content (--break-hardlinks allows it); the file was left unchanged$" "$work/err"; then
+    ok "hard link: refused with exit 1, both names intact"
+else
+    not_ok "hard link refused" "exit $rc, links $(stat -c %h "$dom"), others: $(others)" \
+        "stderr: $(cat "$work/err")"
+fi
+# ... unless --break-hardlinks: this name gets the edit, the other keeps the old bytes.
+"$vpmu" xml --domain "$dom" --in-place --break-hardlinks --flavor-spec hw:pmu=true \
+    >"$work/out" 2>"$work/err"
+rc=$?
+if [ $rc -eq 0 ] && cmp -s "$dom" "$work/expected.xml" && cmp -s "$dir/other.xml" "$work/orig.xml" &&
+    [ "$(stat -c %h:%a "$dom")" = 1:640 ] && [ "$(others)" = "other.xml " ]; then
+    ok "--break-hardlinks: edited, the other link keeps the old content"
+else
+    not_ok "--break-hardlinks" "exit $rc, $(stat -c %h:%a "$dom"), others: $(others)" \
+        "stderr: $(cat "$work/err")"
+fi
+"$vpmu" xml --domain "$dom" --break-hardlinks --flavor-spec hw:pmu=true >/dev/null 2>"$work/err"
+rc=$?
+if [ $rc -eq 2 ] && grep -q "^vpmu: --break-hardlinks goes only with --in-place$" "$work/err"; then
+    ok "--break-hardlinks without --in-place: usage error"
+else
+    not_ok "--break-hardlinks without --in-place" "exit $rc" "stderr: $(cat "$work/err")"
+fi
+
+# Someone else changes the file after vpmu read it: detected before the
+# rename, exit 1, their change kept, no temporary.
+for fault in change-after-create:1 change-after-fsync:1 poke-after-fsync:1 swap-after-fsync:1; do
+    reset
+    run_vpmu "$fault"
+    problems=()
+    grep -q "^fired $fault\$" "$work/fired" 2>/dev/null || problems+=("the fault never fired")
+    [ $rc -eq 1 ] || problems+=("exit $rc, expected 1")
+    case $fault in
+    change-*) grep -q 'changed by someone else' "$dom" || problems+=("their change was lost") ;;
+    poke-*)
+        if cmp -s "$dom" "$work/orig.xml" || cmp -s "$dom" "$work/expected.xml" ||
+            [ "$(stat -c %s "$dom")" != "$(stat -c %s "$work/orig.xml")" ]; then
+            problems+=("their one-byte change was lost")
+        fi ;;
+    swap-*) cmp -s "$dom" "$work/orig.xml" || problems+=("their copy was overwritten") ;;
+    esac
+    [ -z "$(others)" ] || problems+=("left behind: $(others)")
+    grep -qx "vpmu: '$dom' was changed by someone else after vpmu read it; their change was kept and nothing was written" "$work/err" ||
+        problems+=("message: $(cat "$work/err")")
+    if [ ${#problems[@]} -eq 0 ]; then
+        ok "$fault: concurrent change detected, exit 1, their change kept"
+    else
+        not_ok "$fault" "${problems[@]}"
+    fi
+done
+
+# SIGTERM / SIGINT while the temporary exists: it is removed, the file is as
+# it was, and the process ends by the signal (143, 130).  Once the rename is
+# under way, the new document is complete.
+for fault in term-before-write:1 term-before-fsync:1 int-before-close:1 term-before-rename:1; do
+    reset
+    run_vpmu "$fault"
+    problems=()
+    grep -q "^fired $fault\$" "$work/fired" 2>/dev/null || problems+=("the fault never fired")
+    case $fault in
+    int-*) want=130 ;;
+    *) want=143 ;;
+    esac
+    [ $rc -eq $want ] || problems+=("exit $rc, expected $want")
+    if [ "$fault" = term-before-rename:1 ]; then
+        cmp -s "$dom" "$work/expected.xml" || problems+=("not the complete new document")
+    else
+        cmp -s "$dom" "$work/orig.xml" || problems+=("the original changed")
+    fi
+    [ "$(stat -c %a "$dom")" = 640 ] || problems+=("mode now $(stat -c %a "$dom")")
+    [ -z "$(others)" ] || problems+=("temporary left behind: $(others)")
+    if [ ${#problems[@]} -eq 0 ]; then
+        ok "$fault: no temporary left, file $( [ "$fault" = term-before-rename:1 ] && echo 'complete' || echo intact)"
+    else
+        not_ok "$fault" "${problems[@]}"
+    fi
+done
 
 echo "1..$n"
 [ $failures -eq 0 ]

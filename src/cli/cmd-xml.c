@@ -15,6 +15,7 @@
 enum {
     OPT_DOMAIN = CLI_OPT_COMMAND_BASE,
     OPT_IN_PLACE,
+    OPT_BREAK_HARDLINKS,
     OPT_NAME,
     OPT_NO_REBOOT,
 };
@@ -22,14 +23,19 @@ enum {
 static void
 help(void)
 {
-    printf("Usage: vpmu xml [--domain FILE|- [--in-place]] [POLICY OPTIONS] [GUEST OPTIONS]\n"
+    printf("Usage: vpmu xml [--domain FILE|- [--in-place [--break-hardlinks]]] [POLICY OPTIONS]\n"
+           "                [GUEST OPTIONS]\n"
            "\n"
            "With --domain, print that libvirt domain XML with the decision applied: only\n"
            "<features><pmu/></features> changes, and an unset decision removes it.\n"
            "Without --domain, print a complete guest built from the flavor and the image.\n"
            "\n"
            "  --domain FILE|-        edit this domain XML ('-' reads stdin)\n"
-           "  --in-place             rewrite FILE atomically instead of printing it\n"
+           "  --in-place             rewrite FILE atomically instead of printing it, keeping\n"
+           "                         its owner, group and mode; refused when someone else\n"
+           "                         changed FILE meanwhile\n"
+           "  --break-hardlinks      with --in-place, rewrite a FILE that has other hard\n"
+           "                         links (they keep the old content)\n"
            "  --name NAME            the new guest's name (default: vpmu-guest)\n"
            "  --no-reboot            a reboot or crash ends the guest (on_reboot/on_crash\n"
            "                         destroy)\n"
@@ -50,20 +56,26 @@ write_out(const char *buf, size_t len)
 }
 
 static int
-edit(const char *path, bool in_place, vpmu_pmu pmu)
+edit(const char *path, bool in_place, unsigned replace_flags, vpmu_pmu pmu)
 {
     _cleanup_(vpmu_domxml_freep) vpmu_domxml *doc = NULL;
+    _cleanup_(vpmu_file_snapshot_clear) vpmu_file_snapshot was = {0};
     _cleanup_free_ char *out = NULL;
     vpmu_error *err = NULL;
     size_t len = 0;
 
-    doc = vpmu_domxml_load(path, &err);
+    /* In place, the bytes parsed are kept: the file is replaced only if it
+     * still holds them just before the rename. */
+    if (in_place && vpmu_read_file_snapshot(path, VPMU_DOMXML_MAX_BYTES, &was, &err) < 0)
+        return cli_fail(err);
+    doc = in_place ? vpmu_domxml_parse(was.bytes, was.len, path, &err)
+                   : vpmu_domxml_load(path, &err);
     if (!doc)
         return cli_fail(err);
     if (vpmu_domxml_set_pmu(doc, pmu, &err) < 0 || vpmu_domxml_format(doc, &out, &len, &err) < 0)
         return cli_fail(err);
     if (in_place) {
-        if (vpmu_write_file_atomic(path, out, len, &err) < 0)
+        if (vpmu_replace_file(path, out, len, &was, replace_flags, &err) < 0)
             return cli_fail(err);
         return CLI_EXIT_OK;
     }
@@ -76,6 +88,7 @@ cmd_xml(cli_global *g, int argc, char **argv)
     static const struct option longopts[] = {
             {"domain", required_argument, NULL, OPT_DOMAIN},
             {"in-place", no_argument, NULL, OPT_IN_PLACE},
+            {"break-hardlinks", no_argument, NULL, OPT_BREAK_HARDLINKS},
             {"name", required_argument, NULL, OPT_NAME},
             {"no-reboot", no_argument, NULL, OPT_NO_REBOOT},
             {NULL, 0, NULL, 0},
@@ -90,6 +103,7 @@ cmd_xml(cli_global *g, int argc, char **argv)
     vpmu_conn *conn = NULL;
     const char *domain = NULL, *name = NULL;
     bool in_place = false, no_reboot = false;
+    unsigned replace_flags = 0;
     vpmu_error *err = NULL;
     size_t len = 0;
     int c, r;
@@ -101,6 +115,9 @@ cmd_xml(cli_global *g, int argc, char **argv)
             break;
         case OPT_IN_PLACE:
             in_place = true;
+            break;
+        case OPT_BREAK_HARDLINKS:
+            replace_flags |= VPMU_REPLACE_BREAK_HARDLINKS;
             break;
         case OPT_NAME:
             name = optarg;
@@ -114,6 +131,8 @@ cmd_xml(cli_global *g, int argc, char **argv)
         return ps.status;
     if (in_place && (!domain || STREQ(domain, "-")))
         return cli_usage("xml", "--in-place needs --domain FILE (not stdin)");
+    if (replace_flags && !in_place)
+        return cli_usage("xml", "--break-hardlinks goes only with --in-place");
     if (domain && (ps.guest_given || name || no_reboot))
         return cli_usage("xml", "guest options build a new guest; they do not go with --domain");
     if (g->output == CLI_OUTPUT_JSON)
@@ -129,7 +148,7 @@ cmd_xml(cli_global *g, int argc, char **argv)
     if (cli_policy_resolve(&p, &err) < 0)
         return cli_fail(err);
     if (domain)
-        return edit(domain, in_place, p.decision.pmu);
+        return edit(domain, in_place, replace_flags, p.decision.pmu);
 
     if (cli_guest_plan_make(g, &gopt, &p, name, no_reboot, &conn, &plan, &err) < 0)
         goto fail;

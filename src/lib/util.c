@@ -1,4 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * util.c: the internal helpers every module shares (memory that never
+ * returns NULL, strings, string vectors, UUIDs, number parsing, quoting for
+ * messages).  Linked statically into both libraries and the CLI, never
+ * exported.  Reading and replacing files is util-file.c's job.
+ */
 #include "config.h"
 
 #include <errno.h>
@@ -134,143 +140,6 @@ strv_clear(strv *s)
     free(s->v);
     s->v = NULL;
     s->n = s->cap = 0;
-}
-
-int
-vpmu_read_file(const char *path, size_t cap, char **out, size_t *len, vpmu_error **error)
-{
-    _cleanup_close_ int fd = -1;
-    _cleanup_free_ char *buf = NULL;
-    bool is_stdin = STREQ(path, "-");
-    const char *shown = is_stdin ? "<stdin>" : path;
-    size_t used = 0, alloc = 0;
-
-    if (is_stdin) {
-        fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
-    } else {
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    }
-    if (fd < 0) {
-        vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot open '%s': %s", shown, strerror(errno));
-        return -1;
-    }
-    for (;;) {
-        ssize_t r;
-
-        if (alloc - used < 4096 + 1) {
-            alloc = alloc ? alloc * 2 : 16384;
-            buf = xrealloc(buf, alloc);
-        }
-        r = read(fd, buf + used, alloc - used - 1);
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot read '%s': %s", shown, strerror(errno));
-            return -1;
-        }
-        if (r == 0)
-            break;
-        used += (size_t)r;
-        if (used > cap) {
-            vpmu_error_set(error, VPMU_ERR_INVALID,
-                           "'%s' is larger than the %zu-byte limit for this input", shown, cap);
-            return -1;
-        }
-    }
-    if (!buf)
-        buf = xmalloc(1);
-    buf[used] = '\0';
-    *out = TAKE_PTR(buf);
-    if (len)
-        *len = used;
-    return 0;
-}
-
-static int
-fsync_dir_of(const char *path)
-{
-    _cleanup_free_ char *copy = xstrdup(path);
-    _cleanup_close_ int dfd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-    if (dfd < 0)
-        return -1;
-    return fsync(dfd);
-}
-
-int
-vpmu_write_file_atomic(const char *path_arg, const void *buf, size_t len, vpmu_error **error)
-{
-    _cleanup_free_ char *resolved = NULL;
-    _cleanup_free_ char *tmp = NULL;
-    struct stat lst;
-
-    /*
-     * A symlink is followed: its target is replaced (atomically, next to
-     * the target) and the link is kept, so an operator's link to a managed
-     * copy stays a link.
-     */
-    if (lstat(path_arg, &lst) == 0 && S_ISLNK(lst.st_mode)) {
-        resolved = realpath(path_arg, NULL);
-        if (!resolved) {
-            vpmu_error_set(error, VPMU_ERR_RUNTIME,
-                           "cannot resolve the symbolic link '%s': %s; the file was left "
-                           "unchanged",
-                           path_arg, strerror(errno));
-            return -1;
-        }
-    }
-    const char *path = resolved ? resolved : path_arg;
-    tmp = xasprintf("%s.vpmu-XXXXXX", path);
-    _cleanup_close_ int fd = -1;
-    struct stat st;
-    mode_t mode;
-
-    const char *p = buf;
-    size_t left = len;
-
-    if (stat(path, &st) == 0) {
-        if (!S_ISREG(st.st_mode)) {
-            vpmu_error_set(error, VPMU_ERR_RUNTIME, "'%s' is not a regular file", path);
-            return -1;
-        }
-        mode = st.st_mode & 07777;
-    } else {
-        mode_t um = umask(0);
-        umask(um);
-        mode = 0666 & ~um;
-    }
-
-    fd = mkostemp(tmp, O_CLOEXEC);
-    if (fd < 0) {
-        vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot create a temporary file next to '%s': %s",
-                       path, strerror(errno));
-        return -1;
-    }
-    while (left > 0) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            goto fail;
-        }
-        p += w;
-        left -= (size_t)w;
-    }
-    if (fchmod(fd, mode) < 0 || fsync(fd) < 0)
-        goto fail;
-    if (close(TAKE_FD(fd)) < 0)
-        goto fail;
-    if (rename(tmp, path) < 0)
-        goto fail;
-    /* The data is in place; a failed directory sync only weakens durability. */
-    (void)fsync_dir_of(path);
-    return 0;
-
-fail:
-    vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot write '%s': %s; the file was left unchanged",
-                   path, strerror(errno));
-    (void)unlink(tmp);
-    return -1;
 }
 
 int

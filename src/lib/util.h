@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "vpmu/common.h"
 
@@ -96,11 +97,52 @@ void strv_clear(strv *s);
 int vpmu_read_file(const char *path, size_t cap, char **out, size_t *len, vpmu_error **error);
 
 /*
- * Replace @path atomically: write a temporary in the same directory, fsync it,
- * give it the mode of the existing file (0644 & ~umask for a new one), rename
- * it over @path and fsync the directory.  On any failure @path is untouched
- * and the temporary is removed.
+ * What a file was when it was read (util-file.c): its bytes, and the inode,
+ * size and modification time, so that replacing it can tell whether someone
+ * else changed it meanwhile.
  */
+typedef struct {
+    bool valid;
+    char *bytes; /* NUL-terminated */
+    size_t len;
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    struct timespec mtime;
+} vpmu_file_snapshot;
+
+/*
+ * Read the regular file @path (not stdin; a FIFO or device is refused
+ * without blocking) whole, at most @cap bytes, into @snap.
+ */
+int vpmu_read_file_snapshot(const char *path, size_t cap, vpmu_file_snapshot *snap,
+                            vpmu_error **error);
+void vpmu_file_snapshot_clear(vpmu_file_snapshot *snap);
+
+/* vpmu_replace_file(): replace a file with more than one hard link anyway. */
+#define VPMU_REPLACE_BREAK_HARDLINKS (1u << 0)
+
+/*
+ * Replace @path with @buf atomically: write a temporary in the same
+ * directory, give it the owner, group and mode of the existing file (a new
+ * file gets 0666 less the umask), fsync it, rename it over @path and fsync
+ * the directory.  A symbolic link is followed and kept.  Refused, with @path
+ * untouched (VPMU_ERR_RUNTIME):
+ *  - a file with more than one hard link, unless VPMU_REPLACE_BREAK_HARDLINKS
+ *    (the other names would keep the old content);
+ *  - when the owner and group cannot be kept (fchown not permitted);
+ *  - when @was is given and the file is no longer what it was (inode, size,
+ *    modification time or bytes), checked once more just before the rename:
+ *    the other change is kept;
+ *  - when SIGTERM, SIGINT or SIGHUP arrives before the rename: they are
+ *    blocked in the calling thread while the temporary exists, which is then
+ *    removed, and delivered when the mask is restored.
+ * On any failure the temporary is removed.
+ */
+int vpmu_replace_file(const char *path, const void *buf, size_t len, const vpmu_file_snapshot *was,
+                      unsigned flags, vpmu_error **error);
+
+/* vpmu_replace_file() without a snapshot or flags. */
 int vpmu_write_file_atomic(const char *path, const void *buf, size_t len, vpmu_error **error);
 
 /*
