@@ -870,6 +870,8 @@ test_info_nova(void **state _unused_)
     assert_int_equal(info.pmu, VPMU_PMU_UNSET);
     assert_string_equal(info.nova_name, "perf-profiler-1");
     assert_string_equal(info.nova_flavor, "m1.profiling");
+    assert_true(info.nova_managed);
+    assert_string_equal(info.nova_image, "a1b2c3d4-e5f6-4a5b-8c7d-9e0f1a2b3c4d");
     vpmu_domain_info_clear(&info);
     assert_null(info.name);
     vpmu_domain_info_clear(NULL);
@@ -898,6 +900,8 @@ test_info_namespaces(void **state _unused_)
     assert_int_equal(vpmu_domxml_get_info(a, &info, NULL), 0);
     assert_string_equal(info.nova_name, "tenant-vm");
     assert_string_equal(info.nova_flavor, "small");
+    assert_true(info.nova_managed);
+    assert_null(info.nova_image); /* no <root>: boot from volume */
     /* A <cpu> with a model and no mode is libvirt's 'custom'. */
     assert_string_equal(info.cpu_mode, "custom");
     assert_string_equal(info.cpu_model, "Haswell");
@@ -909,8 +913,24 @@ test_info_namespaces(void **state _unused_)
     assert_int_equal(vpmu_domxml_get_info(b, &info, NULL), 0);
     assert_null(info.nova_name);
     assert_null(info.nova_flavor);
+    assert_false(info.nova_managed);
     assert_null(info.cpu_mode);
     vpmu_domain_info_clear(&info);
+
+    /* Only an image root names an image. */
+    {
+        static const char volume[] =
+                "<domain type='kvm'><name>v</name><metadata>"
+                "<nova:instance xmlns:nova='http://openstack.org/xmlns/libvirt/nova/1.1'>"
+                "<nova:flavor name='f'/><nova:root type='volume' uuid='x'/></nova:instance>"
+                "</metadata></domain>";
+        _cleanup_domxml_ vpmu_domxml *c = parse_ok(volume, strlen(volume), "c");
+
+        assert_int_equal(vpmu_domxml_get_info(c, &info, NULL), 0);
+        assert_true(info.nova_managed);
+        assert_null(info.nova_image);
+        vpmu_domain_info_clear(&info);
+    }
 }
 
 /* ------------------------------------------------------------------------ */

@@ -133,6 +133,8 @@ typedef struct {
     vpmu_pmu pmu;
     char *nova_name;   /* <metadata><nova:instance><nova:name> */
     char *nova_flavor; /* <nova:flavor name=...> */
+    bool nova_managed; /* the document has <metadata><nova:instance> */
+    char *nova_image;  /* <nova:root type="image" uuid=...>: the root image's id */
 } vpmu_domain_info;
 
 VPMU_EXPORT int vpmu_domxml_get_info(const vpmu_domxml *doc, vpmu_domain_info *info,

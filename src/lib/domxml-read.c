@@ -96,7 +96,8 @@ nova_child(const xmlNode *parent, const char *name)
 int
 vpmu_domxml_get_info(const vpmu_domxml *d, vpmu_domain_info *info, vpmu_error **error)
 {
-    xmlNode *root, *os, *cpu, *metadata, *instance;
+    xmlNode *root, *os, *cpu, *metadata, *instance, *root_el;
+    char *type;
 
     if (!d || !info) {
         vpmu_error_set(error, VPMU_ERR_USAGE, "no document to read");
@@ -126,6 +127,13 @@ vpmu_domxml_get_info(const vpmu_domxml *d, vpmu_domain_info *info, vpmu_error **
     if (instance) {
         info->nova_name = domxml_node_text(nova_child(instance, "name"));
         info->nova_flavor = domxml_attr_value(nova_child(instance, "flavor"), "name");
+        info->nova_managed = true;
+        /* Boot from volume has no image root: nothing to read the image side from. */
+        root_el = nova_child(instance, "root");
+        type = domxml_attr_value(root_el, "type");
+        if (type && STREQ(type, "image"))
+            info->nova_image = domxml_attr_value(root_el, "uuid");
+        free(type);
     }
     return 0;
 }
@@ -144,5 +152,6 @@ vpmu_domain_info_clear(vpmu_domain_info *info)
     free(info->cpu_model);
     free(info->nova_name);
     free(info->nova_flavor);
+    free(info->nova_image);
     memset(info, 0, sizeof(*info));
 }
