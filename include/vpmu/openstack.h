@@ -72,6 +72,18 @@ VPMU_EXPORT long vpmu_image_list_find(const vpmu_image_list *list, const char *n
 VPMU_EXPORT vpmu_flavor *vpmu_flavor_list_steal(vpmu_flavor_list *list, size_t i);
 VPMU_EXPORT vpmu_image *vpmu_image_list_steal(vpmu_image_list *list, size_t i);
 
+/* How a cached lookup went. */
+typedef enum {
+    VPMU_LOOKUP_FOUND = 0,
+    VPMU_LOOKUP_MISSING,   /* no such flavor or image (any more) */
+    VPMU_LOOKUP_AMBIGUOUS, /* several flavors or images have that name */
+    VPMU_LOOKUP_FAILED,    /* the service could not be asked, or answered nonsense */
+    VPMU_LOOKUP_LAST
+} vpmu_lookup;
+
+/* "found", "missing", "ambiguous", "failed". */
+VPMU_EXPORT const char *vpmu_lookup_to_string(vpmu_lookup lookup);
+
 #ifdef __cplusplus
 }
 #endif

@@ -15,7 +15,9 @@
 #define VPMU_CLI_VIRTLOAD_H
 
 #include "vpmu/audit.h"
+#include "vpmu/cloud.h"
 #include "vpmu/notify.h"
+#include "vpmu/osclient.h"
 #include "vpmu/placement.h"
 #include "vpmu/virt.h"
 
@@ -34,7 +36,8 @@
     X(vpmu_domain_apply_pmu)                                                                       \
     VPMU_VIRT_SYMBOLS_PLACEMENT(X)                                                                 \
     VPMU_VIRT_SYMBOLS_AUDIT(X)                                                                     \
-    VPMU_VIRT_SYMBOLS_AMQP(X)
+    VPMU_VIRT_SYMBOLS_AMQP(X)                                                                      \
+    VPMU_VIRT_SYMBOLS_NOVA(X)
 
 /* Owned by the placement module (cmd-host.c, cmd-schedule.c). */
 #define VPMU_VIRT_SYMBOLS_PLACEMENT(X)                                                             \
@@ -57,6 +60,21 @@
 #define VPMU_VIRT_SYMBOLS_AUDIT(X) X(vpmu_audit_run)
 /* Owned by the notification module (AMQP publishing). */
 #define VPMU_VIRT_SYMBOLS_AMQP(X) X(vpmu_notification_publish_amqp)
+
+/* Owned by the Nova/Glance module (cloud-cli.c): --flavor-id, --image-id, audit --cloud. */
+#define VPMU_VIRT_SYMBOLS_NOVA(X)                                                                  \
+    X(vpmu_cloud_open)                                                                             \
+    X(vpmu_cloud_free)                                                                             \
+    X(vpmu_cloud_get_token_count)                                                                  \
+    X(vpmu_osclient_new)                                                                           \
+    X(vpmu_osclient_free)                                                                          \
+    X(vpmu_osclient_get_flavor)                                                                    \
+    X(vpmu_osclient_get_image)                                                                     \
+    X(vpmu_osclient_find_flavor)                                                                   \
+    X(vpmu_osclient_find_image)                                                                    \
+    X(vpmu_osclient_request_count)                                                                 \
+    X(vpmu_osclient_flavors_seen)                                                                  \
+    X(vpmu_osclient_images_seen)
 
 #define VPMU_VIRT_DECLARE_PTR(sym) extern __typeof__(sym) *cli_virt_##sym;
 VPMU_VIRT_SYMBOLS(VPMU_VIRT_DECLARE_PTR)

@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Nova and Glance for the CLI: the session, --flavor-id / --image-id, audit --cloud. */
+#include "config.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "cloud-cli.h"
+#include "virtload.h"
+
+static vpmu_cloud *the_cloud;
+static vpmu_osclient *the_client;
+
+vpmu_osclient *
+cli_cloud_client(const char *os_cloud, vpmu_error **error)
+{
+    if (the_client)
+        return the_client;
+    if (cli_virt_load(error) < 0)
+        return NULL;
+    the_cloud = VIRT(vpmu_cloud_open)(os_cloud, error);
+    if (!the_cloud)
+        return NULL;
+    the_client = VIRT(vpmu_osclient_new)(the_cloud);
+    return the_client;
+}
+
+void
+cli_cloud_close(void)
+{
+    if (the_client)
+        VIRT(vpmu_osclient_free)(the_client);
+    if (the_cloud)
+        VIRT(vpmu_cloud_free)(the_cloud);
+    the_client = NULL;
+    the_cloud = NULL;
+}
+
+unsigned
+cli_cloud_token_count(void)
+{
+    return the_cloud ? VIRT(vpmu_cloud_get_token_count)(the_cloud) : 0;
+}
+
+static double
+now_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int
+cli_drift_open(cli_drift *d, const char *os_cloud, vpmu_error **error)
+{
+    memset(d, 0, sizeof(*d));
+    d->client = cli_cloud_client(os_cloud, error);
+    return d->client ? 0 : -1;
+}
+
+void
+cli_drift_domain(cli_drift *d, const vpmu_domain_info *info, cli_drift_result *res)
+{
+    const char *why = NULL;
+    double t0;
+
+    memset(res, 0, sizeof(*res));
+    if (!info->nova_managed) {
+        vpmu_drift_set(&res->drift, VPMU_DRIFT_UNMANAGED, info->pmu,
+                       "not managed by Nova (no <nova:instance> in its metadata)");
+        goto done;
+    }
+    if (!info->nova_flavor) {
+        vpmu_drift_set(&res->drift, VPMU_DRIFT_UNKNOWN, info->pmu,
+                       "Nova's metadata names no flavor (<nova:flavor name=...>)");
+        goto done;
+    }
+    t0 = now_s();
+    res->flavor_asked = true;
+    res->flavor_lookup =
+            VIRT(vpmu_osclient_find_flavor)(d->client, info->nova_flavor, &res->flavor, &why);
+    if (res->flavor_lookup == VPMU_LOOKUP_FOUND && info->nova_image) {
+        res->image_asked = true;
+        res->image_lookup =
+                VIRT(vpmu_osclient_find_image)(d->client, info->nova_image, &res->image, &why);
+    }
+    d->seconds += now_s() - t0;
+    if (res->flavor_lookup != VPMU_LOOKUP_FOUND || (res->image_asked && !res->image)) {
+        vpmu_drift_set(&res->drift, VPMU_DRIFT_UNKNOWN, info->pmu, why);
+        goto done;
+    }
+    /* Only a NULL flavor fails, and it is not NULL here. */
+    vpmu_drift_compare(info->pmu, res->flavor, res->image, &res->drift, NULL);
+done:
+    d->n[res->drift.state]++;
+}
+
+void
+cli_drift_result_clear(cli_drift_result *res)
+{
+    vpmu_drift_clear(&res->drift);
+}
+
+static json_t *
+jstr_or_null(const char *s)
+{
+    json_t *v;
+
+    if (!s)
+        return json_null();
+    v = json_string(s);
+    return v ? v : json_string("\xef\xbf\xbd");
+}
+
+json_t *
+cli_drift_json(const cli_drift_result *res, const vpmu_domain_info *info)
+{
+    const vpmu_drift *dr = &res->drift;
+    bool decided = dr->state == VPMU_DRIFT_DRIFT || dr->state == VPMU_DRIFT_IN_SYNC;
+    json_t *o = json_object();
+
+    json_object_set_new(o, "state", json_string(vpmu_drift_state_to_string(dr->state)));
+    json_object_set_new(o, "has", json_string(vpmu_pmu_to_string(dr->has)));
+    json_object_set_new(o, "decides",
+                        decided ? json_string(vpmu_pmu_to_string(dr->decides)) : json_null());
+    json_object_set_new(o, "source",
+                        decided ? json_string(vpmu_source_to_string(dr->decision.source))
+                                : json_null());
+    json_object_set_new(o, "reason", jstr_or_null(dr->reason));
+    if (info->nova_managed) {
+        json_object_set_new(
+                o, "flavor",
+                json_pack("{s:o, s:o, s:o, s:o}", "name", jstr_or_null(info->nova_flavor), "id",
+                          jstr_or_null(vpmu_flavor_get_id(res->flavor)), "lookup",
+                          res->flavor_asked ? json_string(vpmu_lookup_to_string(res->flavor_lookup))
+                                            : json_null(),
+                          VPMU_FLAVOR_KEY,
+                          jstr_or_null(vpmu_flavor_get_spec(res->flavor, VPMU_FLAVOR_KEY))));
+        json_object_set_new(
+                o, "image",
+                json_pack("{s:o, s:o, s:o, s:o}", "id", jstr_or_null(info->nova_image), "name",
+                          jstr_or_null(vpmu_image_get_name(res->image)), "lookup",
+                          res->image_asked ? json_string(vpmu_lookup_to_string(res->image_lookup))
+                                           : json_null(),
+                          VPMU_IMAGE_KEY,
+                          jstr_or_null(vpmu_image_get_prop(res->image, VPMU_IMAGE_KEY))));
+    }
+    return o;
+}
+
+json_t *
+cli_drift_totals_json(const cli_drift *d)
+{
+    json_t *by = json_object();
+
+    for (int s = 0; s < VPMU_DRIFT_LAST; s++)
+        json_object_set_new(by, vpmu_drift_state_to_string((vpmu_drift_state)s),
+                            json_integer((json_int_t)d->n[s]));
+    return json_pack("{s:o, s:I, s:I, s:I, s:I, s:f}", "domains", by, "requests",
+                     (json_int_t)VIRT(vpmu_osclient_request_count)(d->client), "tokens",
+                     (json_int_t)cli_cloud_token_count(), "flavors",
+                     (json_int_t)VIRT(vpmu_osclient_flavors_seen)(d->client), "images",
+                     (json_int_t)VIRT(vpmu_osclient_images_seen)(d->client), "seconds", d->seconds);
+}
