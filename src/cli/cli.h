@@ -166,6 +166,8 @@ enum {
     CLI_OPT_IMAGE_PROP,
     CLI_OPT_FLAVOR_NAME,
     CLI_OPT_IMAGE_NAME,
+    CLI_OPT_FLAVOR_ID,
+    CLI_OPT_IMAGE_ID,
     /* guest options */
     CLI_OPT_ARCH,
     CLI_OPT_VIRT_TYPE,
@@ -189,6 +191,8 @@ enum {
             {"flavor-spec", required_argument, NULL, CLI_OPT_FLAVOR_SPEC},                         \
             {"image-prop", required_argument, NULL, CLI_OPT_IMAGE_PROP},                           \
             {"flavor-name", required_argument, NULL, CLI_OPT_FLAVOR_NAME},                         \
+            {"flavor-id", required_argument, NULL, CLI_OPT_FLAVOR_ID},                             \
+            {"image-id", required_argument, NULL, CLI_OPT_IMAGE_ID},                               \
     {                                                                                              \
         "image-name", required_argument, NULL, CLI_OPT_IMAGE_NAME                                  \
     }
@@ -216,7 +220,10 @@ struct cli_policy {
     const char *image_path;
     const char *flavor_name;
     const char *image_name;
-    strv flavor_specs; /* "K=V" */
+    const char *flavor_id; /* --flavor-id: read from Nova */
+    const char *image_id;  /* --image-id: read from Glance */
+    const char *os_cloud;  /* the global --os-cloud, copied in when the options are read */
+    strv flavor_specs;     /* "K=V" */
     strv image_props;
     /* filled by cli_policy_resolve() */
     vpmu_flavor *flavor;

@@ -88,6 +88,9 @@ cli_drift_domain(cli_drift *d, const vpmu_domain_info *info, cli_drift_result *r
     }
     d->seconds += now_s() - t0;
     if (res->flavor_lookup != VPMU_LOOKUP_FOUND || (res->image_asked && !res->image)) {
+        if (res->flavor_lookup == VPMU_LOOKUP_FAILED ||
+            (res->image_asked && res->image_lookup == VPMU_LOOKUP_FAILED))
+            d->failed++;
         vpmu_drift_set(&res->drift, VPMU_DRIFT_UNKNOWN, info->pmu, why);
         goto done;
     }
@@ -158,9 +161,116 @@ cli_drift_totals_json(const cli_drift *d)
     for (int s = 0; s < VPMU_DRIFT_LAST; s++)
         json_object_set_new(by, vpmu_drift_state_to_string((vpmu_drift_state)s),
                             json_integer((json_int_t)d->n[s]));
-    return json_pack("{s:o, s:I, s:I, s:I, s:I, s:f}", "domains", by, "requests",
+    return json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:f}", "domains", by, "unjudged",
+                     (json_int_t)d->failed, "requests",
                      (json_int_t)VIRT(vpmu_osclient_request_count)(d->client), "tokens",
                      (json_int_t)cli_cloud_token_count(), "flavors",
                      (json_int_t)VIRT(vpmu_osclient_flavors_seen)(d->client), "images",
                      (json_int_t)VIRT(vpmu_osclient_images_seen)(d->client), "seconds", d->seconds);
+}
+
+void
+cli_drift_print_text(FILE *out, const cli_drift_result *res)
+{
+    const vpmu_drift *dr = &res->drift;
+
+    switch (dr->state) {
+    case VPMU_DRIFT_DRIFT:
+        fprintf(out, "  drift: %s -> %s: %s\n", vpmu_pmu_to_string(dr->has),
+                vpmu_pmu_to_string(dr->decides), dr->reason);
+        break;
+    case VPMU_DRIFT_UNKNOWN:
+        fprintf(out, "  drift unknown: %s\n", dr->reason);
+        break;
+    case VPMU_DRIFT_UNMANAGED:
+        fprintf(out, "  %s\n", dr->reason);
+        break;
+    default:
+        break;
+    }
+}
+
+/* Prometheus label value: backslash, double quote and newline escaped. */
+static void
+prom_label(FILE *f, const char *key, const char *v, bool first)
+{
+    fprintf(f, "%s%s=\"", first ? "" : ",", key);
+    for (const char *p = v ? v : ""; *p; p++) {
+        if (*p == '\\' || *p == '"')
+            fprintf(f, "\\%c", *p);
+        else if (*p == '\n')
+            fputs("\\n", f);
+        else
+            fputc(*p, f);
+    }
+    fputc('"', f);
+}
+
+void
+cli_drift_prom_add(cli_drift *d, const char *uri, const vpmu_domain_info *info,
+                   const cli_drift_result *res)
+{
+    const vpmu_drift *dr = &res->drift;
+
+    /* Only a domain that has a verdict gets a sample: 1 drifted, 0 in sync. */
+    if (dr->state != VPMU_DRIFT_DRIFT && dr->state != VPMU_DRIFT_IN_SYNC)
+        return;
+    if (!d->prom_f)
+        d->prom_f = open_memstream(&d->prom, &d->prom_len);
+    if (!d->prom_f)
+        abort(); /* out of memory: the x*alloc policy */
+    fputs("vpmu_domain_drift{", d->prom_f);
+    prom_label(d->prom_f, "uri", uri, true);
+    prom_label(d->prom_f, "name", info->name, false);
+    prom_label(d->prom_f, "uuid", info->uuid, false);
+    prom_label(d->prom_f, "nova_name", info->nova_name, false);
+    prom_label(d->prom_f, "flavor", info->nova_flavor, false);
+    prom_label(d->prom_f, "image", info->nova_image, false);
+    prom_label(d->prom_f, "pmu", vpmu_pmu_to_string(dr->has), false);
+    prom_label(d->prom_f, "decides", vpmu_pmu_to_string(dr->decides), false);
+    fprintf(d->prom_f, "} %d\n", dr->state == VPMU_DRIFT_DRIFT ? 1 : 0);
+}
+
+void
+cli_drift_print_tail_text(FILE *out, const cli_drift *d)
+{
+    fprintf(out,
+            "drift: %zu drifted, %zu in sync, %zu unknown, %zu not managed by Nova; %lu "
+            "requests to Nova and Glance for %zu flavors and %zu images, %.2f s\n",
+            d->n[VPMU_DRIFT_DRIFT], d->n[VPMU_DRIFT_IN_SYNC], d->n[VPMU_DRIFT_UNKNOWN],
+            d->n[VPMU_DRIFT_UNMANAGED], VIRT(vpmu_osclient_request_count)(d->client),
+            VIRT(vpmu_osclient_flavors_seen)(d->client), VIRT(vpmu_osclient_images_seen)(d->client),
+            d->seconds);
+}
+
+void
+cli_drift_print_tail_prom(FILE *out, const cli_drift *d)
+{
+    fputs("# HELP vpmu_domain_drift Whether a Nova guest's <pmu> differs from what its flavor "
+          "and image decide now: 1 drifted, 0 in sync (no sample when that is unknown).\n"
+          "# TYPE vpmu_domain_drift gauge\n",
+          out);
+    if (d->prom_f && fflush(d->prom_f) == 0 && d->prom)
+        fwrite(d->prom, 1, d->prom_len, out);
+    fputs("# HELP vpmu_audit_drift_domains Domains by drift state (audit --cloud).\n"
+          "# TYPE vpmu_audit_drift_domains gauge\n",
+          out);
+    for (int s = 0; s < VPMU_DRIFT_LAST; s++)
+        fprintf(out, "vpmu_audit_drift_domains{state=\"%s\"} %zu\n",
+                vpmu_drift_state_to_string((vpmu_drift_state)s), d->n[s]);
+    fprintf(out,
+            "# HELP vpmu_audit_cloud_requests HTTP requests sent to Nova and Glance by the "
+            "audit.\n# TYPE vpmu_audit_cloud_requests gauge\nvpmu_audit_cloud_requests %lu\n",
+            VIRT(vpmu_osclient_request_count)(d->client));
+}
+
+void
+cli_drift_close(cli_drift *d)
+{
+    if (d->prom_f)
+        fclose(d->prom_f);
+    free(d->prom);
+    d->prom_f = NULL;
+    d->prom = NULL;
+    cli_cloud_close();
 }

@@ -30,6 +30,10 @@ typedef struct {
     vpmu_osclient *client;
     size_t n[VPMU_DRIFT_LAST];
     double seconds; /* spent waiting for Nova and Glance */
+    size_t failed;  /* domains whose flavor or image could not be asked for */
+    char *prom;     /* vpmu_domain_drift samples, written at the end */
+    size_t prom_len;
+    FILE *prom_f;
 } cli_drift;
 
 /* One domain's outcome, with how its flavor and image were found. */
@@ -49,5 +53,19 @@ void cli_drift_result_clear(cli_drift_result *res);
 json_t *cli_drift_json(const cli_drift_result *res, const vpmu_domain_info *info);
 /* "{"drift","in-sync",...:N}, requests, tokens, distinct flavors and images, seconds" */
 json_t *cli_drift_totals_json(const cli_drift *d);
+
+/*
+ * Output of audit --cloud (cloud-cli.c), called by cmd-audit.c:
+ *  - text: one indented line under the domain's row, unless it is in sync;
+ *  - Prometheus: vpmu_domain_drift samples are kept (a family must be
+ *    contiguous) and written by cli_drift_print_tail_prom();
+ *  - the summary lines / families at the end.
+ */
+void cli_drift_print_text(FILE *out, const cli_drift_result *res);
+void cli_drift_prom_add(cli_drift *d, const char *uri, const vpmu_domain_info *info,
+                        const cli_drift_result *res);
+void cli_drift_print_tail_text(FILE *out, const cli_drift *d);
+void cli_drift_print_tail_prom(FILE *out, const cli_drift *d);
+void cli_drift_close(cli_drift *d);
 
 #endif

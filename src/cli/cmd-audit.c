@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cloud-cli.h"
 #include "virtload.h"
 #include "vpmu/explain.h"
 
@@ -38,12 +39,13 @@ enum {
     OPT_FAIL_IF = CLI_OPT_COMMAND_BASE,
     OPT_HOST_ROOT,
     OPT_NO_HOST_PROBE,
+    OPT_CLOUD,
 };
 
 static void
 help(void)
 {
-    printf("Usage: vpmu audit [-c URI]... [-j N] [--fail-if on|off|unset]...\n"
+    printf("Usage: vpmu audit [-c URI]... [-j N] [--cloud] [--fail-if on|off|unset|drift]...\n"
            "\n"
            "List every domain (running and defined) on one or more libvirt connections\n"
            "with its vPMU setting (on, off or unset in its XML), arch, virt type, CPU\n"
@@ -54,8 +56,12 @@ help(void)
            "  -c, --connect URI      a connection to audit (repeatable; the global -c,\n"
            "                         $LIBVIRT_DEFAULT_URI or %s when none is given)\n"
            "  -j, --jobs N           connections audited at once (default %u)\n"
+           "      --cloud            compare each Nova guest with what its flavor and image\n"
+           "                         decide now, read from Nova and Glance (--os-cloud or\n"
+           "                         OS_*): drift, in sync, unknown or not managed by Nova\n"
            "      --fail-if STATE    exit 6 when any domain's pmu is STATE: on, off or\n"
-           "                         unset (repeatable)\n"
+           "                         unset; or, with --cloud, 'drift' when any domain\n"
+           "                         drifted (repeatable)\n"
            "      --host-root DIR    judge every connection with the host facts under DIR\n"
            "                         (default: probe / for local qemu:/// connections only)\n"
            "      --no-host-probe    never use host facts\n"
@@ -83,6 +89,9 @@ typedef struct {
     const cli_global *g;
     FILE *out;
     bool fail_if[VPMU_PMU_LAST];
+    bool fail_if_drift;
+    cli_drift *drift;      /* --cloud */
+    cli_drift_result dres; /* the domain in hand */
     size_t matched;
     size_t n_domains_printed;
     const char **uris;
@@ -168,6 +177,8 @@ on_domain_text(audit_out *ao, const vpmu_audit_domain *d)
     fprintf(ao->out, "%-20s %-36s %-9s %-5s %-9s %-8s %-5s %-28s %s\n", name, dash(in->uuid),
             d->state, vpmu_pmu_to_string(in->pmu), dash(vpmu_effective_to_string(d->effective)),
             dash(in->arch), dash(in->virt_type), cpu, dash(nova));
+    if (ao->drift)
+        cli_drift_print_text(ao->out, &ao->dres);
     return 0;
 }
 
@@ -197,6 +208,8 @@ on_domain_json(audit_out *ao, const vpmu_audit_domain *d)
     json_object_set_new(o, "cpu_model", jstr(in->cpu_model));
     json_object_set_new(o, "nova_name", jstr(in->nova_name));
     json_object_set_new(o, "nova_flavor", jstr(in->nova_flavor));
+    if (ao->drift)
+        json_object_set_new(o, "drift", cli_drift_json(&ao->dres, in));
     s = json_dumps(o, JSON_PRESERVE_ORDER);
     json_decref(o);
     if (!s)
@@ -237,6 +250,8 @@ on_domain_prom(audit_out *ao, const vpmu_audit_domain *d)
         fprintf(ao->out, "%s%s=\"%s\"", i ? "," : "", keys[i], v);
     }
     fputs("} 1\n", ao->out);
+    if (ao->drift)
+        cli_drift_prom_add(ao->drift, d->uri, in, &ao->dres);
     return 0;
 }
 
@@ -283,7 +298,10 @@ on_event(const vpmu_audit_event *ev, void *opaque)
     switch (ev->kind) {
     case VPMU_AUDIT_EVENT_DOMAIN: {
         const vpmu_audit_domain *d = ev->domain;
-        if ((unsigned)d->info->pmu < VPMU_PMU_LAST && ao->fail_if[d->info->pmu])
+        if (ao->drift)
+            cli_drift_domain(ao->drift, d->info, &ao->dres);
+        if (((unsigned)d->info->pmu < VPMU_PMU_LAST && ao->fail_if[d->info->pmu]) ||
+            (ao->drift && ao->fail_if_drift && ao->dres.drift.state == VPMU_DRIFT_DRIFT))
             ao->matched++;
         if (ao->g->output == CLI_OUTPUT_JSON)
             r = on_domain_json(ao, d);
@@ -292,6 +310,8 @@ on_event(const vpmu_audit_event *ev, void *opaque)
         else
             r = on_domain_text(ao, d);
         ao->n_domains_printed++;
+        if (ao->drift)
+            cli_drift_result_clear(&ao->dres);
         break;
     }
     case VPMU_AUDIT_EVENT_SKIPPED:
@@ -351,7 +371,11 @@ print_tail_json(audit_out *ao, const vpmu_audit_totals *t)
                       "hosts_unreachable", (json_int_t)t->hosts_unreachable, "hosts_dropped",
                       (json_int_t)t->hosts_dropped, "domains", (json_int_t)t->domains, "skipped",
                       (json_int_t)t->skipped, "fail_if_matched", (json_int_t)ao->matched);
-    _cleanup_free_ char *totals = json_dumps(tj, JSON_PRESERVE_ORDER);
+    _cleanup_free_ char *totals = NULL;
+
+    if (ao->drift)
+        json_object_set_new(tj, "drift", cli_drift_totals_json(ao->drift));
+    totals = json_dumps(tj, JSON_PRESERVE_ORDER);
 
     json_decref(tj);
     for (size_t i = 0; i < ao->n_uris; i++)
@@ -431,6 +455,8 @@ print_tail_prom(audit_out *ao)
             print_prom_family(ao, (prom_family)f, u, &ao->hosts[i].h);
         }
     }
+    if (ao->drift)
+        cli_drift_print_tail_prom(ao->out, ao->drift);
 }
 
 static void
@@ -449,6 +475,8 @@ print_tail_text(audit_out *ao)
                 h->uri, h->domains, h->pmu[VPMU_PMU_ON], h->pmu[VPMU_PMU_OFF],
                 h->pmu[VPMU_PMU_UNSET], h->skipped, h->seconds);
     }
+    if (ao->drift)
+        cli_drift_print_tail_text(ao->out, ao->drift);
 }
 
 static void
@@ -516,6 +544,7 @@ cmd_audit(cli_global *g, int argc, char **argv)
             {"fail-if", required_argument, NULL, OPT_FAIL_IF},
             {"host-root", required_argument, NULL, OPT_HOST_ROOT},
             {"no-host-probe", no_argument, NULL, OPT_NO_HOST_PROBE},
+            {"cloud", no_argument, NULL, OPT_CLOUD},
             {NULL, 0, NULL, 0},
     };
     _cleanup_(cli_parser_clear) cli_parser ps = {.g = g,
@@ -528,6 +557,8 @@ cmd_audit(cli_global *g, int argc, char **argv)
     _cleanup_free_ const char **uris = NULL;
     vpmu_audit_options opts = {0};
     vpmu_audit_totals totals = {0};
+    _cleanup_(cli_drift_close) cli_drift drift = {0};
+    bool cloud = false;
     vpmu_error *err = NULL;
     size_t n = 0;
     unsigned long long jobs;
@@ -550,10 +581,18 @@ cmd_audit(cli_global *g, int argc, char **argv)
             opts.jobs = (unsigned)jobs;
             break;
         case OPT_FAIL_IF:
+            if (STREQ(optarg, "drift")) {
+                ao.fail_if_drift = true;
+                break;
+            }
             pmu = vpmu_pmu_from_string(optarg);
             if (pmu < 0)
-                return cli_usage("audit", "invalid --fail-if '%s'; use on, off or unset", optarg);
+                return cli_usage("audit", "invalid --fail-if '%s'; use on, off, unset or drift",
+                                 optarg);
             ao.fail_if[pmu] = true;
+            break;
+        case OPT_CLOUD:
+            cloud = true;
             break;
         case OPT_HOST_ROOT:
             opts.host_root = optarg;
@@ -568,6 +607,8 @@ cmd_audit(cli_global *g, int argc, char **argv)
         return ps.status;
     if (opts.host_root && opts.probe == VPMU_AUDIT_PROBE_NEVER)
         return cli_usage("audit", "--host-root and --no-host-probe exclude each other");
+    if (ao.fail_if_drift && !cloud)
+        return cli_usage("audit", "--fail-if drift needs --cloud");
     if (n == 0)
         uris[n++] = cli_uri(g);
     ao.n_uris = n;
@@ -577,6 +618,12 @@ cmd_audit(cli_global *g, int argc, char **argv)
 
     if (cli_virt_load(&err) < 0)
         return cli_fail(err);
+    /* The session first: a cloud that cannot be reached fails before any output. */
+    if (cloud) {
+        if (cli_drift_open(&drift, g->os_cloud, &err) < 0)
+            return cli_fail(err);
+        ao.drift = &drift;
+    }
     ao.uris = uris;
     ao.hosts = xcalloc(n, sizeof(*ao.hosts));
     if (g->output == CLI_OUTPUT_JSON)
@@ -600,7 +647,9 @@ cmd_audit(cli_global *g, int argc, char **argv)
 
     if (totals.hosts_unreachable == totals.hosts)
         return CLI_EXIT_RUNTIME;
-    bool skipped = totals.skipped || totals.hosts_unreachable || totals.hosts_dropped;
+    /* A flavor or image that could not be asked for leaves its guests unjudged: a skip. */
+    bool skipped = totals.skipped || totals.hosts_unreachable || totals.hosts_dropped ||
+                   (ao.drift && ao.drift->failed);
     if (skipped && ao.matched)
         return AUDIT_EXIT_BOTH;
     if (ao.matched)

@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cloud-cli.h"
+#include "virtload.h"
 #include "vpmu/virt.h"
 
 const char cli_policy_help[] =
@@ -19,7 +21,9 @@ const char cli_policy_help[] =
         "  --flavor-spec KEY=VAL  a flavor extra spec, e.g. hw:pmu=false (repeatable)\n"
         "  --image-prop KEY=VAL   an image property, e.g. hw_pmu=true (repeatable)\n"
         "  --flavor-name NAME     the flavor's name (for messages and the guest)\n"
-        "  --image-name NAME      the image's name\n";
+        "  --image-name NAME      the image's name\n"
+        "  --flavor-id ID|NAME    read the flavor from Nova (clouds.yaml --os-cloud or OS_*)\n"
+        "  --image-id ID|NAME     read the image from Glance\n";
 
 const char cli_guest_help[] =
         "Guest options:\n"
@@ -171,12 +175,34 @@ cli_policy_opt(cli_policy *p, const char *cmd, int opt, const char *arg)
     case CLI_OPT_FLAVOR:
         if (p->flavor_path)
             return cli_usage(cmd, "--flavor given twice"), -1;
+        if (p->flavor_id)
+            return cli_usage(cmd, "--flavor and --flavor-id are alternatives; give one"), -1;
         p->flavor_path = arg;
         return 1;
     case CLI_OPT_IMAGE:
         if (p->image_path)
             return cli_usage(cmd, "--image given twice"), -1;
+        if (p->image_id)
+            return cli_usage(cmd, "--image and --image-id are alternatives; give one"), -1;
         p->image_path = arg;
+        return 1;
+    case CLI_OPT_FLAVOR_ID:
+        if (p->flavor_id)
+            return cli_usage(cmd, "--flavor-id given twice"), -1;
+        if (p->flavor_path)
+            return cli_usage(cmd, "--flavor and --flavor-id are alternatives; give one"), -1;
+        if (!*arg)
+            return cli_usage(cmd, "--flavor-id needs a flavor id or name"), -1;
+        p->flavor_id = arg;
+        return 1;
+    case CLI_OPT_IMAGE_ID:
+        if (p->image_id)
+            return cli_usage(cmd, "--image-id given twice"), -1;
+        if (p->image_path)
+            return cli_usage(cmd, "--image and --image-id are alternatives; give one"), -1;
+        if (!*arg)
+            return cli_usage(cmd, "--image-id needs an image id or name"), -1;
+        p->image_id = arg;
         return 1;
     case CLI_OPT_FLAVOR_SPEC:
         strv_push(&p->flavor_specs, xstrdup(arg));
@@ -203,12 +229,28 @@ cli_policy_resolve(cli_policy *p, vpmu_error **error)
         vpmu_error_set(error, VPMU_ERR_USAGE, "--flavor and --image cannot both read stdin");
         return -1;
     }
-    p->flavor = p->flavor_path ? vpmu_flavor_load(p->flavor_path, error) : vpmu_flavor_new(NULL);
-    if (!p->flavor)
+    /* Files first: a bad file is found before anything is asked of the cloud. */
+    p->flavor = p->flavor_path ? vpmu_flavor_load(p->flavor_path, error)
+                : p->flavor_id ? NULL
+                               : vpmu_flavor_new(NULL);
+    if (!p->flavor && !p->flavor_id)
         return -1;
-    p->image = p->image_path ? vpmu_image_load(p->image_path, error) : vpmu_image_new(NULL);
-    if (!p->image)
+    p->image = p->image_path ? vpmu_image_load(p->image_path, error)
+               : p->image_id ? NULL
+                             : vpmu_image_new(NULL);
+    if (!p->image && !p->image_id)
         return -1;
+    if (p->flavor_id || p->image_id) {
+        vpmu_osclient *client = cli_cloud_client(p->os_cloud, error);
+
+        if (!client)
+            return -1;
+        if (p->flavor_id &&
+            !(p->flavor = VIRT(vpmu_osclient_get_flavor)(client, p->flavor_id, error)))
+            return -1;
+        if (p->image_id && !(p->image = VIRT(vpmu_osclient_get_image)(client, p->image_id, error)))
+            return -1;
+    }
     for (size_t i = 0; i < p->flavor_specs.n; i++)
         if (vpmu_flavor_set_spec_kv(p->flavor, p->flavor_specs.v[i], error) < 0)
             return -1;
@@ -231,6 +273,7 @@ cli_policy_clear(cli_policy *p)
     vpmu_image_free(p->image);
     p->flavor = NULL;
     p->image = NULL;
+    cli_cloud_close();
 }
 
 static json_t *
