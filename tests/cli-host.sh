@@ -108,10 +108,18 @@ expect_eq "-c: libvirt version shape" \
 $wrap "$bin" host --host-root "$tmp/nonexistent" >/dev/null 2>"$tmp/err"
 expect_eq "missing root: exit 1" "$?" 1
 grep -q "cannot open host root '$tmp/nonexistent'" "$tmp/err" && check ok "missing root: message" || check fail "missing root: message"
-$wrap "$bin" host --placement http://127.0.0.1:1 >/dev/null 2>&1
-expect_eq "--placement without --provider: exit 2" "$?" 2
+# Without --provider, the provider is looked up by libvirt's hostname: here
+# Placement cannot be reached at all (no cloud configured, a closed port).
+env -u OS_CLOUD -u OS_AUTH_URL -u OS_TOKEN $wrap "$bin" host --placement http://127.0.0.1:1 >/dev/null 2>"$tmp/err"
+expect_eq "--placement without --provider: exit 1" "$?" 1
+grep -q "cannot reach Placement: GET 'http://127.0.0.1:1/resource_providers?name=" "$tmp/err" && check ok "--placement without --provider: looks the hostname up" || check fail "--placement without --provider: looks the hostname up"
+env -u OS_CLOUD -u OS_AUTH_URL $wrap "$bin" host --report >/dev/null 2>"$tmp/err"
+expect_eq "--report without a cloud: exit 2" "$?" 2
+grep -q "no cloud to find Placement in" "$tmp/err" && check ok "--report without a cloud: message" || check fail "--report without a cloud: message"
 $wrap "$bin" host --provider 0 >/dev/null 2>&1
-expect_eq "--provider without --placement: exit 2" "$?" 2
+expect_eq "--provider without --report: exit 2" "$?" 2
+$wrap "$bin" host --report --provider 0 --provider-name x >/dev/null 2>&1
+expect_eq "--provider with --provider-name: exit 2" "$?" 2
 $wrap "$bin" host extra >/dev/null 2>&1
 expect_eq "extra argument: exit 2" "$?" 2
 $wrap "$bin" -o prometheus host >/dev/null 2>&1

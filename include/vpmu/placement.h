@@ -16,6 +16,7 @@
 #ifndef VPMU_PLACEMENT_H
 #define VPMU_PLACEMENT_H
 
+#include "vpmu/cloud.h"
 #include "vpmu/common.h"
 
 #ifdef __cplusplus
@@ -48,8 +49,28 @@ typedef struct vpmu_placement vpmu_placement;
  */
 VPMU_EXPORT vpmu_placement *vpmu_placement_new(const char *url, const char *token,
                                                vpmu_error **error);
+/*
+ * A handle whose requests go through the Keystone session @cloud (borrowed:
+ * it must outlive the handle): the token is renewed when close to expiry and
+ * once on a 401.  @url NULL: the catalog's 'placement' endpoint for the
+ * session's interface and region.
+ */
+VPMU_EXPORT vpmu_placement *vpmu_placement_new_cloud(vpmu_cloud *cloud, const char *url,
+                                                     vpmu_error **error);
+/* Tokens the session renewed during this handle's requests (expiry or 401). */
+VPMU_EXPORT unsigned vpmu_placement_get_renewals(const vpmu_placement *pl);
+
 /* Accepts NULL. */
 VPMU_EXPORT void vpmu_placement_free(vpmu_placement *pl);
+
+/*
+ * GET /resource_providers?name=NAME: *uuid (optional, caller frees) gets the
+ * UUID of the provider of that name.  No such provider is VPMU_ERR_RUNTIME
+ * naming it; an empty, too long (> 200) or control-character name is
+ * VPMU_ERR_USAGE.
+ */
+VPMU_EXPORT int vpmu_placement_find_provider(vpmu_placement *pl, const char *name, char **uuid,
+                                             vpmu_error **error);
 
 /* Override the timeouts (milliseconds, > 0) and the number of PUT attempts (>= 1). */
 VPMU_EXPORT void vpmu_placement_set_timeouts(vpmu_placement *pl, long connect_ms, long total_ms);

@@ -35,6 +35,11 @@ VPMU_EXPORT int vpmu_conn_get_versions(vpmu_conn *conn, unsigned long *libvirt_v
                                        unsigned long *hv_version, vpmu_error **error);
 /* The hypervisor driver name: "QEMU", "Test", ...  Borrowed. */
 VPMU_EXPORT const char *vpmu_conn_get_driver(vpmu_conn *conn);
+/*
+ * The host's name as libvirt reports it (virConnectGetHostname), which is
+ * what Nova names the compute node's resource provider after.  Owned string.
+ */
+VPMU_EXPORT char *vpmu_conn_get_hostname(vpmu_conn *conn, vpmu_error **error);
 /* Host arch from the capabilities; owned string. */
 VPMU_EXPORT char *vpmu_conn_get_host_arch(vpmu_conn *conn, vpmu_error **error);
 /*

@@ -272,21 +272,44 @@ int cli_notify(const cli_global *g, const char *target, const char *exchange, co
                const char *domain_name, const char *domain_uuid, const char *effective);
 
 /*
- * `vpmu host --placement URL --provider UUID [--token T]`: cmd-host.c parses
- * the options and probes the host; this (placement-cli.c) makes the provider
- * carry CUSTOM_COMPUTE_VPMU exactly when @capable, keeping its other traits.
- * @token NULL: $OS_TOKEN.  Prints what it did; returns a CLI exit status.
+ * How to reach Placement (placement-cli.c), for host --report and
+ * schedule --candidates.  With @token (--token): that token and @url, no
+ * Keystone.  Else, when a cloud is configured (--os-cloud / $OS_CLOUD, or
+ * $OS_AUTH_URL): a Keystone session (*cloud) and @url or the catalog's
+ * placement endpoint.  Else @url with $OS_TOKEN or no token (a noauth2
+ * Placement); no @url is a usage error.  Free *pl, then *cloud.
  */
-int cli_host_report_placement(const cli_global *g, const char *url, const char *provider,
-                              const char *token, bool capable);
+struct vpmu_cloud;
+struct vpmu_placement;
+int cli_placement_open(const cli_global *g, const char *url, const char *token,
+                       struct vpmu_cloud **cloud, struct vpmu_placement **pl, vpmu_error **error);
+
+/* `vpmu host --report`: where to report and to which provider. */
+typedef struct {
+    const char *url;           /* --placement URL; NULL: the catalog's */
+    const char *token;         /* --token T; NULL: Keystone or $OS_TOKEN */
+    const char *provider;      /* --provider UUID */
+    const char *provider_name; /* --provider-name NAME; neither: libvirt's hostname */
+} cli_report;
+
+/*
+ * Make the provider carry CUSTOM_COMPUTE_VPMU exactly when @capable, keeping
+ * its other traits; the provider is found by name unless given by UUID (the
+ * name defaults to virConnectGetHostname on cli_uri(g), opened into *conn,
+ * which the caller closes).  Prints what it did; returns a CLI exit status.
+ */
+struct vpmu_conn;
+int cli_host_report_placement(const cli_global *g, const cli_report *r, struct vpmu_conn **conn,
+                              bool capable);
 /*
  * The same without printing, for a caller that embeds the report in its own
- * JSON: *out gets {"url","provider","trait","capable","action":
+ * JSON: *out gets {"url","provider","provider_name","trait","capable","action":
  * "set"|"cleared"|"unchanged","present","trait_created","generation",
- * "other_traits","attempts","conflicts"}.  -1 with @error on failure.
+ * "other_traits","attempts","conflicts","auth":"keystone"|"token"|"none",
+ * "token_renewals"}.  -1 with @error on failure.
  */
-int cli_host_placement_json(const char *url, const char *provider, const char *token, bool capable,
-                            json_t **out, vpmu_error **error);
+int cli_host_placement_json(const cli_global *g, const cli_report *r, struct vpmu_conn **conn,
+                            bool capable, json_t **out, vpmu_error **error);
 /* @token if given, else $OS_TOKEN, else NULL. */
 const char *cli_placement_token(const char *token);
 

@@ -24,13 +24,16 @@ enum {
     OPT_PLACEMENT,
     OPT_PROVIDER,
     OPT_TOKEN,
+    OPT_REPORT,
+    OPT_PROVIDER_NAME,
 };
 
 static void
 help(void)
 {
-    printf("Usage: vpmu [-c URI] host [--host-root DIR] [--placement URL --provider UUID "
-           "[--token T]]\n"
+    printf("Usage: vpmu [-c URI] host [--host-root DIR]\n"
+           "                 [--report [--placement URL] [--provider UUID | --provider-name NAME]\n"
+           "                  [--token T]]\n"
            "\n"
            "Probe whether guests on this host can get a vPMU: arch and CPU vendor, host PMU\n"
            "evidence (the 'cpu' or armv8_pmuv3 event source, cpuinfo flags arch_perfmon,\n"
@@ -41,17 +44,28 @@ help(void)
            "Every read stays inside DIR (symbolic links resolve as if DIR were /); only\n"
            "regular files are read.\n"
            "\n"
+           "With --report, report the trait to Placement: set it on this compute node's\n"
+           "resource provider when the verdict is yes, remove it when no or partial; other\n"
+           "traits are kept; with verdict unknown Placement is not contacted.  Placement is\n"
+           "found in the service catalog of the cloud (--os-cloud NAME or $OS_CLOUD from\n"
+           "clouds.yaml, else the OS_* variables), authenticated through Keystone.  The\n"
+           "provider is the one named after libvirt's hostname of the -c connection (as\n"
+           "Nova names it), found with GET /resource_providers?name=.\n"
+           "\n"
            "  --host-root DIR        read /proc, /sys and /dev under DIR (default: /)\n"
-           "  --placement URL        report the trait to Placement (e.g. http://127.0.0.1:8778):\n"
-           "                         set it on the provider when the verdict is yes, remove it\n"
-           "                         when no or partial; other traits are kept; with verdict\n"
-           "                         unknown Placement is not contacted\n"
-           "  --provider UUID        the resource provider (required with --placement)\n"
-           "  --token T              X-Auth-Token (default: $OS_TOKEN)\n"
+           "  --report               report the trait to Placement (see above)\n"
+           "  --placement URL        Placement's endpoint instead of the catalog's (e.g.\n"
+           "                         http://127.0.0.1:8778); implies --report\n"
+           "  --provider UUID        the resource provider, instead of the one by name\n"
+           "  --provider-name NAME   the provider's name (default: libvirt's hostname)\n"
+           "  --token T              a token for Placement, without Keystone (needs\n"
+           "                         --placement; default with --placement and no cloud:\n"
+           "                         $OS_TOKEN)\n"
            "  -h, --help             show this help\n"
            "\n"
            "Exit status: 0 with verdict yes, no or partial; 1 with verdict unknown, when DIR\n"
-           "cannot be read, the connection fails or Placement fails; 2 usage error.\n",
+           "cannot be read, the connection fails, authentication fails, no provider has the\n"
+           "name, or Placement fails; 2 usage error.\n",
            VPMU_HOST_TRAIT);
 }
 
@@ -212,13 +226,13 @@ host_text(const vpmu_hostcaps *c, const conn_versions *cv, FILE *out)
 
 /* Verdict unknown: say why on stderr, touch nothing, exit 1. */
 static int
-host_unknown(const vpmu_hostcaps *c, const char *url)
+host_unknown(const vpmu_hostcaps *c, bool report)
 {
     _cleanup_free_ char *root = quote_for_message(vpmu_hostcaps_get_root(c), 256);
     const char *const *r = vpmu_hostcaps_get_reasons(c, NULL);
 
     fprintf(stderr, "vpmu: host verdict unknown under '%s': %s\n", root, *r ? *r : "no evidence");
-    if (url)
+    if (report)
         fprintf(stderr, "vpmu: Placement left unchanged (verdict unknown)\n");
     return CLI_EXIT_RUNTIME;
 }
@@ -231,12 +245,16 @@ cmd_host(cli_global *g, int argc, char **argv)
             {"placement", required_argument, NULL, OPT_PLACEMENT},
             {"provider", required_argument, NULL, OPT_PROVIDER},
             {"token", required_argument, NULL, OPT_TOKEN},
+            {"report", no_argument, NULL, OPT_REPORT},
+            {"provider-name", required_argument, NULL, OPT_PROVIDER_NAME},
             {NULL, 0, NULL, 0},
     };
     _cleanup_(cli_parser_clear)
             cli_parser ps = {.g = g, .cmd = "host", .help = help, .options = longopts};
     _cleanup_(vpmu_hostcaps_freep) vpmu_hostcaps *caps = NULL;
-    const char *root = NULL, *url = NULL, *provider = NULL, *token = NULL;
+    const char *root = NULL;
+    cli_report rep = {0};
+    bool report = false;
     conn_versions cv = {0};
     vpmu_conn *conn = NULL;
     vpmu_error *err = NULL;
@@ -249,24 +267,34 @@ cmd_host(cli_global *g, int argc, char **argv)
             root = optarg;
             break;
         case OPT_PLACEMENT:
-            url = optarg;
+            rep.url = optarg;
+            report = true; /* the older spelling of --report --placement URL */
             break;
         case OPT_PROVIDER:
-            provider = optarg;
+            rep.provider = optarg;
+            break;
+        case OPT_PROVIDER_NAME:
+            rep.provider_name = optarg;
             break;
         case OPT_TOKEN:
-            token = optarg;
+            rep.token = optarg;
+            break;
+        case OPT_REPORT:
+            report = true;
             break;
         }
     }
     if (c == CLI_OPTS_EXIT)
         return ps.status;
-    if (url && !provider)
-        return cli_usage("host", "--placement needs --provider UUID");
-    if (provider && !url)
-        return cli_usage("host", "--provider needs --placement URL");
-    if (token && !url)
+    if (rep.provider && rep.provider_name)
+        return cli_usage("host", "--provider and --provider-name exclude each other");
+    if ((rep.provider || rep.provider_name) && !report)
+        return cli_usage("host", "--%s needs --report",
+                         rep.provider ? "provider" : "provider-name");
+    if (rep.token && !rep.url)
         return cli_usage("host", "--token needs --placement URL");
+    if (rep.provider_name && !*rep.provider_name)
+        return cli_usage("host", "--provider-name needs a name");
     if (root && !*root)
         return cli_usage("host", "--host-root needs a directory");
 
@@ -287,34 +315,41 @@ cmd_host(cli_global *g, int argc, char **argv)
     unknown = vpmu_hostcaps_get_verdict(caps) == VPMU_HOST_UNKNOWN;
     if (g->output == CLI_OUTPUT_JSON) {
         json_t *o = host_json(caps, &cv);
-        if (conn)
-            VIRT(vpmu_conn_close)(conn);
         if (unknown) {
+            if (conn)
+                VIRT(vpmu_conn_close)(conn);
             r = cli_print_json(o);
-            return r != CLI_EXIT_OK ? r : host_unknown(caps, url);
+            return r != CLI_EXIT_OK ? r : host_unknown(caps, report);
         }
-        if (url) {
-            json_t *rep = NULL;
-            if (cli_host_placement_json(url, provider, token, vpmu_hostcaps_has_trait(caps), &rep,
-                                        &err) < 0) {
+        if (report) {
+            json_t *pj = NULL;
+            r = cli_host_placement_json(g, &rep, &conn, vpmu_hostcaps_has_trait(caps), &pj, &err);
+            if (conn)
+                VIRT(vpmu_conn_close)(conn);
+            if (r < 0) {
                 json_decref(o);
                 return cli_fail(err);
             }
-            json_object_set_new(o, "placement", rep);
+            json_object_set_new(o, "placement", pj);
+        } else if (conn) {
+            VIRT(vpmu_conn_close)(conn);
         }
         return cli_print_json(o);
     }
 
     host_text(caps, &cv, stdout);
-    if (conn)
-        VIRT(vpmu_conn_close)(conn);
     if (fflush(stdout) != 0) {
+        if (conn)
+            VIRT(vpmu_conn_close)(conn);
         fprintf(stderr, "vpmu: cannot write to standard output\n");
         return CLI_EXIT_RUNTIME;
     }
+    r = CLI_EXIT_OK;
     if (unknown)
-        return host_unknown(caps, url);
-    if (url)
-        return cli_host_report_placement(g, url, provider, token, vpmu_hostcaps_has_trait(caps));
-    return CLI_EXIT_OK;
+        r = host_unknown(caps, report);
+    else if (report)
+        r = cli_host_report_placement(g, &rep, &conn, vpmu_hostcaps_has_trait(caps));
+    if (conn)
+        VIRT(vpmu_conn_close)(conn);
+    return r;
 }

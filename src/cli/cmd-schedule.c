@@ -21,31 +21,41 @@ enum {
     OPT_PLACEMENT = CLI_OPT_COMMAND_BASE,
     OPT_TOKEN,
     OPT_RESOURCES,
+    OPT_CANDIDATES,
 };
 
 static void
 help(void)
 {
-    printf("Usage: vpmu schedule [POLICY OPTIONS] [--placement URL [--token T] [--resources R]]\n"
+    printf("Usage: vpmu schedule [POLICY OPTIONS]\n"
+           "                 [--candidates [--placement URL] [--token T] [--resources R]]\n"
            "\n"
            "Print the Placement query fragment for a flavor and an image:\n"
            "'required=%s' when the decision is on, nothing otherwise (a guest\n"
            "decided off or unset can run on any host).  With -o json: the decision plus\n"
            "\"required\" (a list) and \"query\".\n"
            "\n"
-           "With --placement, ask GET /allocation_candidates for those resources and that\n"
-           "trait and list the resource providers that fit, one per line: UUID NAME.\n"
+           "With --candidates, ask Placement's GET /allocation_candidates for those\n"
+           "resources and that trait and list the resource providers that fit, one per\n"
+           "line: UUID NAME.  Placement is found in the service catalog of the cloud\n"
+           "(--os-cloud NAME or $OS_CLOUD from clouds.yaml, else the OS_* variables),\n"
+           "authenticated through Keystone.\n"
            "\n"
            "%s"
            "Placement:\n"
-           "  --placement URL        the Placement endpoint, e.g. http://127.0.0.1:8778\n"
-           "  --token T              X-Auth-Token (default: $OS_TOKEN)\n"
+           "  --candidates           list the providers that fit (see above)\n"
+           "  --placement URL        Placement's endpoint instead of the catalog's, e.g.\n"
+           "                         http://127.0.0.1:8778; implies --candidates\n"
+           "  --token T              a token for Placement, without Keystone (needs\n"
+           "                         --placement; default with --placement and no cloud:\n"
+           "                         $OS_TOKEN)\n"
            "  --resources R          e.g. VCPU=2,MEMORY_MB=2048 (default: the flavor's vcpus\n"
            "                         and ram)\n"
            "  -h, --help             show this help\n"
            "\n"
-           "Exit status: 0 (also when no provider fits), 1 Placement unreachable or an\n"
-           "error from it, 2 usage, 3 invalid input, 4 flavor/image conflict.\n",
+           "Exit status: 0 (also when no provider fits), 1 Placement unreachable, an\n"
+           "authentication failure or an error from Placement, 2 usage, 3 invalid input,\n"
+           "4 flavor/image conflict.\n",
            VPMU_TRAIT, cli_policy_help);
 }
 
@@ -94,15 +104,18 @@ cmd_schedule(cli_global *g, int argc, char **argv)
             {"placement", required_argument, NULL, OPT_PLACEMENT},
             {"token", required_argument, NULL, OPT_TOKEN},
             {"resources", required_argument, NULL, OPT_RESOURCES},
+            {"candidates", no_argument, NULL, OPT_CANDIDATES},
             {NULL, 0, NULL, 0},
     };
     _cleanup_(cli_policy_clear) cli_policy p = {0};
     _cleanup_(cli_parser_clear) cli_parser ps = {
             .g = g, .cmd = "schedule", .help = help, .options = longopts, .policy = &p};
-    _cleanup_free_ char *resources = NULL;
+    _cleanup_free_ char *resources = NULL, *placement_url = NULL;
     const char *url = NULL, *token = NULL, *resources_arg = NULL;
     vpmu_placement *pl = NULL;
+    vpmu_cloud *cloud = NULL;
     vpmu_placement_candidates *cands = NULL;
+    bool ask = false;
     vpmu_error *err = NULL;
     json_t *out = NULL;
     bool on;
@@ -112,6 +125,10 @@ cmd_schedule(cli_global *g, int argc, char **argv)
         switch (c) {
         case OPT_PLACEMENT:
             url = optarg;
+            ask = true; /* the older spelling of --candidates --placement URL */
+            break;
+        case OPT_CANDIDATES:
+            ask = true;
             break;
         case OPT_TOKEN:
             token = optarg;
@@ -123,14 +140,16 @@ cmd_schedule(cli_global *g, int argc, char **argv)
     }
     if (c == CLI_OPTS_EXIT)
         return ps.status;
-    if (!url && (token || resources_arg))
-        return cli_usage("schedule", "--%s needs --placement", token ? "token" : "resources");
+    if (token && !url)
+        return cli_usage("schedule", "--token needs --placement URL");
+    if (resources_arg && !ask)
+        return cli_usage("schedule", "--resources needs --candidates");
 
     if (cli_policy_resolve(&p, &err) < 0)
         return cli_fail(err);
     on = p.decision.pmu == VPMU_PMU_ON;
 
-    if (url) {
+    if (ask) {
         if (cli_virt_load(&err) < 0)
             return cli_fail(err);
         if (resources_arg) {
@@ -148,13 +167,20 @@ cmd_schedule(cli_global *g, int argc, char **argv)
             resources = flavor_resources(p.flavor);
             if (!resources)
                 return cli_usage("schedule",
-                                 "--placement needs --resources, or a flavor with vcpus and ram");
+                                 "--candidates needs --resources, or a flavor with vcpus and ram");
         }
-        pl = VIRT(vpmu_placement_new)(url, cli_placement_token(token), &err);
-        if (!pl)
+        if (cli_placement_open(g, url, token, &cloud, &pl, &err) < 0) {
+            if (vpmu_error_get_code(err) == VPMU_ERR_USAGE) {
+                r = cli_usage("schedule", "%s", vpmu_error_get_message(err));
+                vpmu_error_free(err);
+                return r;
+            }
             return cli_fail(err);
+        }
         cands = VIRT(vpmu_placement_get_candidates)(pl, resources, on ? VPMU_TRAIT : NULL, &err);
+        placement_url = xstrdup(VIRT(vpmu_placement_get_url)(pl));
         VIRT(vpmu_placement_free)(pl);
+        VIRT(vpmu_cloud_free)(cloud);
         if (!cands)
             return cli_fail(err);
     }
@@ -169,7 +195,7 @@ cmd_schedule(cli_global *g, int argc, char **argv)
             size_t n = VIRT(vpmu_placement_candidates_count)(cands);
             for (size_t i = 0; i < n; i++)
                 json_array_append_new(arr, provider_json(cands, i));
-            json_object_set_new(out, "placement", json_string(url));
+            json_object_set_new(out, "placement", json_string(placement_url));
             json_object_set_new(out, "resources", json_string(resources));
             json_object_set_new(
                     out, "allocation_requests",
@@ -194,7 +220,7 @@ cmd_schedule(cli_global *g, int argc, char **argv)
         if (missing)
             cli_warn(g,
                      "no resource provider fits: Placement does not know the trait '%s'; no "
-                     "host has reported it yet (vpmu host --placement)",
+                     "host has reported it yet (vpmu host --report)",
                      missing);
         else if (n == 0)
             cli_warn(g, "no resource provider fits resources=%s%s%s", resources,

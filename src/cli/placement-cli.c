@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Placement glue for `vpmu host --placement URL --provider UUID`: make the
- * provider carry CUSTOM_COMPUTE_VPMU exactly when the host can give guests a
- * vPMU, keeping every other trait (docs/placement.md).  libvpmu-virt is
- * loaded on demand (virtload.h).
+ * Placement glue for `vpmu host --report` (and the older `--placement URL
+ * --provider UUID`): make this compute node's provider carry
+ * CUSTOM_COMPUTE_VPMU exactly when the host can give guests a vPMU, keeping
+ * every other trait (docs/placement.md); and the one way `host` and
+ * `schedule` reach Placement: through Keystone (--os-cloud, OS_*) with the
+ * catalog's endpoint, or a given URL.  libvpmu-virt is loaded on demand
+ * (virtload.h).
  */
 #include "config.h"
 
@@ -26,51 +29,119 @@ cli_placement_token(const char *token)
 }
 
 int
-cli_host_placement_json(const char *url, const char *provider, const char *token, bool capable,
+cli_placement_open(const cli_global *g, const char *url, const char *token, vpmu_cloud **cloud,
+                   vpmu_placement **pl, vpmu_error **error)
+{
+    *cloud = NULL;
+    *pl = NULL;
+    if (cli_virt_load(error) < 0)
+        return -1;
+    if (token && *token) {
+        /* A hand-made token: no Keystone, so no catalog either. */
+        if (!url) {
+            vpmu_error_set(error, VPMU_ERR_USAGE, "--token needs --placement URL");
+            return -1;
+        }
+        *pl = VIRT(vpmu_placement_new)(url, token, error);
+        return *pl ? 0 : -1;
+    }
+    if (VIRT(vpmu_cloud_configured)(g->os_cloud)) {
+        *cloud = VIRT(vpmu_cloud_open)(g->os_cloud ? g->os_cloud : "", error);
+        if (!*cloud)
+            return -1;
+        *pl = VIRT(vpmu_placement_new_cloud)(*cloud, url, error);
+        if (!*pl) {
+            VIRT(vpmu_cloud_free)(*cloud);
+            *cloud = NULL;
+            return -1;
+        }
+        return 0;
+    }
+    if (!url) {
+        vpmu_error_set(error, VPMU_ERR_USAGE,
+                       "no cloud to find Placement in: name one with --os-cloud NAME (or "
+                       "$OS_CLOUD), set OS_AUTH_URL and the OS_* credentials, or give "
+                       "--placement URL");
+        return -1;
+    }
+    /* Legacy: a URL with $OS_TOKEN, or none (a noauth2 Placement). */
+    *pl = VIRT(vpmu_placement_new)(url, cli_placement_token(NULL), error);
+    return *pl ? 0 : -1;
+}
+
+static const char *
+auth_kind(const vpmu_cloud *cloud, const char *token)
+{
+    if (cloud)
+        return "keystone";
+    return cli_placement_token(token) ? "token" : "none";
+}
+
+int
+cli_host_placement_json(const cli_global *g, const cli_report *rep, vpmu_conn **conn, bool capable,
                         json_t **out, vpmu_error **error)
 {
     vpmu_placement *pl = NULL;
+    vpmu_cloud *cloud = NULL;
     vpmu_placement_trait_result res = {0};
+    _cleanup_free_ char *found = NULL, *hostname = NULL;
+    const char *provider = rep->provider, *name = rep->provider_name;
     bool created = false;
     int r = -1;
 
-    if (cli_virt_load(error) < 0)
+    if (!provider && !name) {
+        /* Nova names the compute node's provider after libvirt's hostname. */
+        if (cli_virt_connect(cli_uri(g), conn, error) < 0)
+            return -1;
+        hostname = VIRT(vpmu_conn_get_hostname)(*conn, error);
+        if (!hostname)
+            return -1;
+        name = hostname;
+    }
+    if (cli_placement_open(g, rep->url, rep->token, &cloud, &pl, error) < 0)
         return -1;
-    pl = VIRT(vpmu_placement_new)(url, cli_placement_token(token), error);
-    if (!pl)
-        return -1;
+    if (!provider) {
+        if (VIRT(vpmu_placement_find_provider)(pl, name, &found, error) < 0)
+            goto out;
+        provider = found;
+    }
     /* The trait must exist before a provider can carry it; removing needs nothing. */
     if (capable && VIRT(vpmu_placement_ensure_trait)(pl, VPMU_TRAIT, &created, error) < 0)
         goto out;
     if (VIRT(vpmu_placement_set_provider_trait)(pl, provider, VPMU_TRAIT, capable, &res, error) < 0)
         goto out;
-    *out = json_pack("{s:s, s:s, s:s, s:b, s:s, s:b, s:b, s:I, s:I, s:I, s:I}", "url", url,
-                     "provider", provider, "trait", VPMU_TRAIT, "capable", capable, "action",
+    *out = json_pack("{s:s, s:s, s:o, s:s, s:b, s:s, s:b, s:b, s:I, s:I, s:I, s:I, s:s, s:I}",
+                     "url", VIRT(vpmu_placement_get_url)(pl), "provider", provider, "provider_name",
+                     name ? json_string(name) : json_null(), "trait", VPMU_TRAIT, "capable",
+                     capable, "action",
                      !res.changed ? "unchanged"
                      : capable    ? "set"
                                   : "cleared",
                      "present", capable, "trait_created", created, "generation",
                      (json_int_t)res.generation, "other_traits",
                      (json_int_t)(res.n_traits - (capable ? 1 : 0)), "attempts",
-                     (json_int_t)res.attempts, "conflicts", (json_int_t)res.conflicts);
+                     (json_int_t)res.attempts, "conflicts", (json_int_t)res.conflicts, "auth",
+                     auth_kind(cloud, rep->token), "token_renewals",
+                     (json_int_t)VIRT(vpmu_placement_get_renewals)(pl));
     if (!*out)
         abort(); /* json_pack fails only on out-of-memory with valid UTF-8 inputs */
     r = 0;
 out:
     VIRT(vpmu_placement_free)(pl);
+    VIRT(vpmu_cloud_free)(cloud);
     return r;
 }
 
 int
-cli_host_report_placement(const cli_global *g, const char *url, const char *provider,
-                          const char *token, bool capable)
+cli_host_report_placement(const cli_global *g, const cli_report *r, vpmu_conn **conn, bool capable)
 {
     _cleanup_(json_decrefp) json_t *rep = NULL;
     vpmu_error *err = NULL;
     const char *action;
+    const char *provider, *name;
     json_int_t gen, others, conflicts;
 
-    if (cli_host_placement_json(url, provider, token, capable, &rep, &err) < 0)
+    if (cli_host_placement_json(g, r, conn, capable, &rep, &err) < 0)
         return cli_fail(err);
     if (g->output == CLI_OUTPUT_JSON)
         return cli_print_json(json_pack("{s:O}", "placement", rep));
@@ -79,6 +150,11 @@ cli_host_report_placement(const cli_global *g, const char *url, const char *prov
     gen = json_integer_value(json_object_get(rep, "generation"));
     others = json_integer_value(json_object_get(rep, "other_traits"));
     conflicts = json_integer_value(json_object_get(rep, "conflicts"));
+    provider = json_string_value(json_object_get(rep, "provider"));
+    name = json_string_value(json_object_get(rep, "provider_name"));
+    if (name)
+        printf("placement: provider %s is '%s' at %s\n", provider, name,
+               json_string_value(json_object_get(rep, "url")));
     if (json_is_true(json_object_get(rep, "trait_created")))
         printf("placement: created the trait %s\n", VPMU_TRAIT);
     if (STREQ(action, "unchanged"))

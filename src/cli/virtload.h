@@ -28,6 +28,7 @@
     X(vpmu_conn_get_uri)                                                                           \
     X(vpmu_conn_get_versions)                                                                      \
     X(vpmu_conn_get_driver)                                                                        \
+    X(vpmu_conn_get_hostname)                                                                      \
     X(vpmu_conn_get_host_arch)                                                                     \
     X(vpmu_conn_default_virt_type)                                                                 \
     X(vpmu_conn_get_emulator)                                                                      \
@@ -42,6 +43,14 @@
 /* Owned by the placement module (cmd-host.c, cmd-schedule.c). */
 #define VPMU_VIRT_SYMBOLS_PLACEMENT(X)                                                             \
     X(vpmu_placement_new)                                                                          \
+    X(vpmu_placement_get_url)                                                                      \
+    X(vpmu_placement_new_cloud)                                                                    \
+    X(vpmu_placement_get_renewals)                                                                 \
+    X(vpmu_placement_find_provider)                                                                \
+    X(vpmu_cloud_configured)                                                                       \
+    X(vpmu_cloud_open)                                                                             \
+    X(vpmu_cloud_free)                                                                             \
+    X(vpmu_cloud_get_token_count)                                                                  \
     X(vpmu_placement_free)                                                                         \
     X(vpmu_placement_ensure_trait)                                                                 \
     X(vpmu_placement_set_provider_trait)                                                           \

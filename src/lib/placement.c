@@ -39,8 +39,11 @@
 
 #include "util.h"
 #include "placement-private.h"
+#include "vpmu/cloud.h"
 #include "vpmu/placement.h"
+
 struct vpmu_placement {
+    vpmu_cloud *cloud; /* borrowed: requests go through the Keystone session */
     CURL *curl;
     char *url; /* no trailing '/' */
     char *token;
@@ -49,6 +52,7 @@ struct vpmu_placement {
     unsigned max_attempts;
     vpmu_placement_observer observer;
     void *observer_data;
+    unsigned renewals; /* tokens the session renewed for this handle's requests */
     char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -150,6 +154,31 @@ vpmu_placement_free(vpmu_placement *pl)
     free(pl);
 }
 
+vpmu_placement *
+vpmu_placement_new_cloud(vpmu_cloud *cloud, const char *url, vpmu_error **error)
+{
+    _cleanup_free_ char *endpoint = NULL;
+    vpmu_placement *pl;
+
+    if (!url) {
+        endpoint = vpmu_cloud_get_endpoint(cloud, "placement", NULL, NULL, error);
+        if (!endpoint)
+            return NULL;
+        url = endpoint;
+    }
+    pl = vpmu_placement_new(url, NULL, error);
+    if (!pl)
+        return NULL;
+    pl->cloud = cloud;
+    return pl;
+}
+
+unsigned
+vpmu_placement_get_renewals(const vpmu_placement *pl)
+{
+    return pl->renewals;
+}
+
 void
 vpmu_placement_set_timeouts(vpmu_placement *pl, long connect_ms, long total_ms)
 {
@@ -211,6 +240,50 @@ write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
 }
 
 /*
+ * One request through the Keystone session: the token is renewed when close
+ * to expiry and once on a 401 (vpmu_cloud_request()); any HTTP status comes
+ * back in @a, as from http_request().
+ */
+static int
+cloud_request(vpmu_placement *pl, const char *method, char *url, const char *payload,
+              http_answer *a, char **url_out, vpmu_error **error)
+{
+    static const char *const headers[] = {
+            "OpenStack-API-Version: placement " VPMU_PLACEMENT_MICROVERSION, NULL};
+    vpmu_cloud_request_opts opts = {
+            .method = method,
+            .url = url,
+            .service_type = "placement",
+            .body = payload,
+            .headers = headers,
+            .deadline_ms = pl->total_ms,
+            .flags = VPMU_CLOUD_REQUEST_ANY_STATUS,
+    };
+    vpmu_cloud_response resp = {0};
+
+    if (vpmu_cloud_request(pl->cloud, &opts, &resp, error) < 0) {
+        vpmu_cloud_response_clear(&resp);
+        return -1;
+    }
+    if (resp.len > VPMU_PLACEMENT_MAX_BODY) {
+        vpmu_error_set(error, VPMU_ERR_RUNTIME,
+                       "Placement's answer to %s '%s' is larger than %u bytes", method, url,
+                       VPMU_PLACEMENT_MAX_BODY);
+        vpmu_cloud_response_clear(&resp);
+        return -1;
+    }
+    a->status = resp.status;
+    a->body = TAKE_PTR(resp.body);
+    a->len = resp.len;
+    a->cap = resp.len + 1;
+    pl->renewals += resp.renewals;
+    if (url_out)
+        *url_out = xstrdup(url);
+    vpmu_cloud_response_clear(&resp);
+    return 0;
+}
+
+/*
  * One request.  Transport failures are errors here; any HTTP status is
  * returned in @a for the caller to judge.  @url_out (optional) receives the
  * full URL for messages.
@@ -226,6 +299,8 @@ http_request(vpmu_placement *pl, const char *method, const char *path, const cha
     CURLcode rc;
 
     memset(a, 0, sizeof(*a));
+    if (pl->cloud)
+        return cloud_request(pl, method, url, payload, a, url_out, error);
     curl_easy_reset(c); /* keeps the connection cache */
     pl->errbuf[0] = '\0';
 
@@ -330,7 +405,7 @@ set_http_error(vpmu_placement *pl, vpmu_error **error, const char *method, const
         _cleanup_free_ char *copy = xstrndup(a->body, a->len);
         detail = quote_for_message(strstrip(copy), 200);
     }
-    if (a->status == 401 && !pl->token) {
+    if (a->status == 401 && !pl->token && !pl->cloud) {
         vpmu_error_set(error, VPMU_ERR_RUNTIME,
                        "Placement answered %s '%s' with HTTP 401 Unauthorized: no token was sent",
                        method, url);
@@ -533,6 +608,71 @@ trait_exists(vpmu_placement *pl, const char *trait, bool *exists, vpmu_error **e
     }
     set_http_error(pl, error, "GET", url, &a);
     return -1;
+}
+
+/* ---- providers by name ------------------------------------------------------------------ */
+
+int
+vpmu_placement_find_provider(vpmu_placement *pl, const char *name, char **uuid, vpmu_error **error)
+{
+    _cleanup_answer_ http_answer a = {0};
+    _cleanup_free_ char *url = NULL, *path = NULL, *qname = NULL;
+    _cleanup_json_ json_t *root = NULL;
+    _cleanup_error_ vpmu_error *perr = NULL;
+    const json_t *rps, *rp;
+    char *esc;
+    size_t n;
+
+    qname = quote_for_message(name ? name : "", 200);
+    n = name ? strlen(name) : 0;
+    if (n == 0 || n > 200) {
+        vpmu_error_set(error, VPMU_ERR_USAGE,
+                       "'%s' is not a resource provider name; Placement takes 1 to 200 characters",
+                       qname);
+        return -1;
+    }
+    for (const char *p = name; *p; p++) {
+        if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+            vpmu_error_set(error, VPMU_ERR_USAGE,
+                           "'%s' is not a resource provider name: control characters", qname);
+            return -1;
+        }
+    }
+    esc = curl_easy_escape(pl->curl, name, (int)n);
+    if (!esc)
+        abort(); /* out of memory */
+    path = xasprintf("/resource_providers?name=%s", esc);
+    curl_free(esc);
+    if (http_request(pl, "GET", path, NULL, &a, &url, error) < 0)
+        return -1;
+    if (a.status != 200) {
+        set_http_error(pl, error, "GET", url, &a);
+        return -1;
+    }
+    root = placement_load_json(a.body, a.len, VPMU_ERR_RUNTIME, &perr);
+    rps = root ? json_object_get(root, "resource_providers") : NULL;
+    if (!json_is_array(rps)) {
+        vpmu_error_set(error, VPMU_ERR_RUNTIME, "unexpected answer from Placement to GET '%s': %s",
+                       url, perr ? vpmu_error_get_message(perr) : "no 'resource_providers' array");
+        return -1;
+    }
+    if (json_array_size(rps) == 0) {
+        vpmu_error_set(error, VPMU_ERR_RUNTIME,
+                       "Placement '%s' has no resource provider named '%s'", pl->url, qname);
+        return -1;
+    }
+    rp = json_array_get(rps, 0);
+    if (json_array_size(rps) > 1 || !json_is_string(json_object_get(rp, "uuid")) ||
+        !uuid_string_valid(json_string_value(json_object_get(rp, "uuid")))) {
+        vpmu_error_set(error, VPMU_ERR_RUNTIME, "unexpected answer from Placement to GET '%s': %s",
+                       url,
+                       json_array_size(rps) > 1 ? "several providers of one name"
+                                                : "a provider without a valid 'uuid'");
+        return -1;
+    }
+    if (uuid)
+        *uuid = xstrdup(json_string_value(json_object_get(rp, "uuid")));
+    return 0;
 }
 
 /* Names from GET /resource_providers. */

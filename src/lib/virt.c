@@ -329,6 +329,19 @@ vpmu_conn_get_versions(vpmu_conn *conn, unsigned long *libvirt_version, unsigned
     return 0;
 }
 
+char *
+vpmu_conn_get_hostname(vpmu_conn *conn, vpmu_error **error)
+{
+    char *h = virConnectGetHostname(conn->conn);
+
+    if (!h) {
+        vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot read the hostname of '%s': %s", conn->uri,
+                       last_error());
+        return NULL;
+    }
+    return h;
+}
+
 static bool
 is_test_driver(const vpmu_conn *conn)
 {
