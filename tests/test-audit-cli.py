@@ -21,6 +21,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 import xml.etree.ElementTree as ET
 
 VPMU = os.environ.get("VPMU_BIN", "vpmu")
@@ -34,12 +35,24 @@ NOVA_NS = "{http://openstack.org/xmlns/libvirt/nova/1.1}"
 # Exit status of vpmu audit (docs/audit.md).
 EXIT_OK, EXIT_NOTHING, EXIT_USAGE, EXIT_SKIPPED, EXIT_MATCHED, EXIT_BOTH = 0, 1, 2, 5, 6, 7
 
-DOMAIN_KEYS = ["uri", "name", "uuid", "state", "pmu", "effective", "effective_rule",
+DOMAIN_KEYS = ["uri", "name", "uuid", "state", "pmu", "pending", "pending_restart", "effective",
+               "effective_rule",
                "effective_reasons", "arch", "virt_type", "machine", "cpu_mode", "cpu_model",
                "nova_name", "nova_flavor"]
 MANIFEST_KEYS = ["name", "uuid", "state", "pmu", "arch", "virt_type", "cpu_mode", "cpu_model",
                  "nova_name", "nova_flavor"]
 EFFECTIVE = {"unknown", "on", "off", "partial", "refused"}
+# A TCP server that accepts and never speaks (prints its port, holds every connection).
+SILENT_LISTENER = """
+import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(16)
+print(s.getsockname()[1], flush=True)
+held = []
+while True:
+    held.append(s.accept()[0])
+"""
 
 results = []
 
@@ -227,6 +240,11 @@ def check_json_against_manifest(doc, uri, manifest):
         expect(isinstance(d["effective_rule"], str) and d["effective_rule"], "no rule")
         expect(isinstance(d["effective_reasons"], list) and d["effective_reasons"], "no reasons")
         expect(d["machine"], "no machine")
+        # Nothing changed the definitions behind the node: nothing pending.
+        expect(d["pending"] is None and d["pending_restart"] is False, "pending of %r" % m["name"])
+    # One connection: its rows in name order.
+    names = [d["name"] for d in doms]
+    expect(names == sorted(names), "domains not in name order")
     counts = {p: sum(1 for m in manifest if m["pmu"] == p) for p in ("on", "off", "unset")}
     hosts = doc["hosts"]
     expect(len(hosts) == 1, "hosts %r" % hosts)
@@ -243,8 +261,10 @@ def check_json_against_manifest(doc, uri, manifest):
     expect(h["error"] is None, "host error %r" % h["error"])
     expect(doc["skipped"] == [], "skipped %r" % doc["skipped"])
     t = doc["totals"]
-    expect(t == {"hosts": 1, "hosts_unreachable": 0, "hosts_dropped": 0,
-                 "domains": len(manifest), "skipped": 0, "fail_if_matched": 0}, "totals %r" % t)
+    expect(h["up"] is True and h["timed_out"] is False and h["pending_restart"] == 0, "host %r" % h)
+    expect(t == {"hosts": 1, "hosts_unreachable": 0, "hosts_dropped": 0, "hosts_timed_out": 0,
+                 "domains": len(manifest), "skipped": 0, "pending_restart": 0,
+                 "fail_if_matched": 0}, "totals %r" % t)
 
 
 def check_prom_against_manifest(samples, uri, manifest, json_doc):
@@ -263,6 +283,10 @@ def check_prom_against_manifest(samples, uri, manifest, json_doc):
                "effective of %r differs between JSON and Prometheus" % m["name"])
     for s in info:
         expect(s[2] == 1.0, "info value %r" % s[2])
+    pend = [s for s in samples if s[0] == "vpmu_domain_pending_restart"]
+    expect(len(pend) == len(manifest) and all(s[2] == 0.0 and s[1]["pending"] == "" for s in pend),
+           "pending series %r" % pend[:3])
+    expect([s[1]["name"] for s in info] == sorted(s[1]["name"] for s in info), "info not by name")
     counts = {p: sum(1 for m in manifest if m["pmu"] == p) for p in ("on", "off", "unset")}
     per_pmu = {s[1]["pmu"]: s[2] for s in samples if s[0] == "vpmu_host_domains"}
     expect(per_pmu == {k: float(v) for k, v in counts.items()}, "host totals %r" % per_pmu)
@@ -298,8 +322,10 @@ def main():
     big_m, small_m = load_manifest(big + ".jsonl"), load_manifest(small + ".jsonl")
 
     # The big node takes seconds to load per process: run the three readers at once.
-    p_json = vpmu("-o", "json", "audit", "-c", big_uri)
-    p_prom = vpmu("-o", "prometheus", "audit", "-c", big_uri)
+    # The test driver loads a 10,000-domain node file in about 20 s on one idle core,
+    # longer beside the other tests: beyond the 30 s default per-host deadline.
+    p_json = vpmu("-o", "json", "audit", "-c", big_uri, "--timeout", "900")
+    p_prom = vpmu("-o", "prometheus", "audit", "-c", big_uri, "--timeout", "900")
     picks = sorted({0, 1, 2, 5, 13, 17, 94, len(big_m) // 2, len(big_m) - 1} & set(range(len(big_m))))
     p_virsh = virsh_start(big_uri, [big_m[i]["uuid"] for i in picks])
     rc_j, out_j, err_j = finish(p_json)
@@ -401,20 +427,109 @@ def main():
         rc, out, err = run("audit", "-c", small_uri)
         expect(rc == EXIT_OK, "exit %d: %s" % (rc, err))
         lines = out.split("\n")
-        expect(lines[0].split()[:5] == ["NAME", "UUID", "STATE", "PMU", "EFFECTIVE"], lines[0])
+        expect(lines[0].split()[:6] == ["NAME", "UUID", "STATE", "PMU", "PENDING", "EFFECTIVE"],
+               lines[0])
         rows = [l for l in lines[1:] if l.startswith("inst-")]
         expect(len(rows) == SMALL, "%d rows" % len(rows))
         expect(("%s: domains %d " % (small_uri, SMALL)) in out, "summary line missing")
         row0 = next(r for r in rows if r.startswith("inst-00000 "))
         m0 = small_m[0]
-        expect(row0.split()[1:4] == [m0["uuid"], m0["state"], m0["pmu"]], row0)
+        expect(row0.split()[1:5] == [m0["uuid"], m0["state"], m0["pmu"], "-"], row0)
+        expect([r.split()[0] for r in rows] == sorted(r.split()[0] for r in rows), "row order")
         # Two connections: a URI column first.
         rc, out, err = run("audit", "-c", "test:///default", "-c", small_uri)
         expect(out.split("\n")[0].split()[:2] == ["URI", "NAME"], out.split("\n")[0])
     check("text table", text_table)
 
+    def host_order():
+        # Rows by connection in -c order, then by name, whatever finishes first: the
+        # 300-domain node takes longer than test:///default, and comes first.
+        for first, second in ((small_uri, "test:///default"), ("test:///default", small_uri)):
+            rc, out, err = run("-o", "json", "audit", "-c", first, "-c", second, "-j", "2")
+            expect(rc == EXIT_OK, "exit %d: %s" % (rc, err))
+            doc = json.loads(out)
+            keys = [(0 if d["uri"] == first else 1, d["name"]) for d in doc["domains"]]
+            expect(keys == sorted(keys), "JSON rows not by (-c order, name) for %s first" % first)
+            expect([h["uri"] for h in doc["hosts"]] == [first, second], "hosts order")
+            rc, out, err = run("-o", "prometheus", "audit", "-c", first, "-c", second)
+            samples = parse_prometheus(out)
+            for fam in ("vpmu_domain_info", "vpmu_domain_pending_restart"):
+                keys = [(0 if s[1]["uri"] == first else 1, s[1]["name"]) for s in samples
+                        if s[0] == fam]
+                expect(len(keys) == SMALL + 1 and keys == sorted(keys), "%s order" % fam)
+            rc, out, err = run("audit", "-c", first, "-c", second)
+            keys = [(0 if l.split()[0] == first else 1, l.split()[1]) for l in out.split("\n")[1:]
+                    if l.startswith("test://") and ": domains" not in l]
+            expect(len(keys) == SMALL + 1 and keys == sorted(keys), "text rows order")
+    check("rows by connection (-c order), then by name, in text, JSON and Prometheus", host_order)
+
+    def silent_host():
+        # A server that accepts and never speaks: virConnectOpen blocks in the handshake.
+        # With --timeout 2 it is reported down after ~2 s and test:///default still printed.
+        lst = subprocess.Popen([sys.executable, "-u", "-c", SILENT_LISTENER],
+                               stdout=subprocess.PIPE, text=True)
+        try:
+            port = int(lst.stdout.readline())
+            silent = "qemu+tcp://127.0.0.1:%d/system" % port
+            t0 = time.monotonic()
+            rc, out, err = run("-o", "json", "audit", "--timeout", "2", "-c", silent,
+                               "-c", "test:///default")
+            took = time.monotonic() - t0
+            expect(rc == EXIT_SKIPPED, "exit %d, want %d: %s" % (rc, EXIT_SKIPPED, err))
+            # Bounded (the deadline), not a timing goal: far below "for ever".
+            expect(took < 20, "audit took %.1f s with --timeout 2" % took)
+            doc = json.loads(out)
+            h = {x["uri"]: x for x in doc["hosts"]}
+            expect(h[silent]["up"] is False and h[silent]["timed_out"] is True and
+                   h[silent]["reachable"] is False and "no answer within 2 s" in h[silent]["error"],
+                   "silent host %r" % h[silent])
+            expect(h["test:///default"]["up"] is True, "test:///default %r" % h["test:///default"])
+            expect([d["name"] for d in doc["domains"]] == ["test"], "domains %r" % doc["domains"])
+            expect(doc["totals"]["hosts_timed_out"] == 1, "totals %r" % doc["totals"])
+            expect(silent in err and "no answer within 2 s" in err, "stderr %r" % err)
+            rc, out, err = run("-o", "prometheus", "audit", "--timeout", "2", "-c", silent,
+                               "-c", "test:///default")
+            up = {s[1]["uri"]: s[2] for s in parse_prometheus(out) if s[0] == "vpmu_host_up"}
+            expect(rc == EXIT_SKIPPED and up == {silent: 0.0, "test:///default": 1.0}, "up %r" % up)
+            rc, out, err = run("audit", "--timeout", "2", "-c", silent, "-c", "test:///default")
+            expect(rc == EXIT_SKIPPED and ("%s: down, no answer within 2 s" % silent) in out and
+                   "\ntest:///default " in out, "text %r" % out)
+            # Alone: nothing audited, exit 1.
+            rc, out, err = run("-o", "json", "audit", "--timeout", "1", "-c", silent)
+            expect(rc == EXIT_NOTHING, "alone: exit %d" % rc)
+        finally:
+            lst.kill()
+            lst.wait()
+    check("a host that accepts and never speaks is down at --timeout; the others print", silent_host)
+
+    def textfile():
+        path = os.path.join(tmp, "vpmu.prom")
+        rc, out, err = run("audit", "-c", "test:///default", "-c", UNREACHABLE, "--textfile", path)
+        expect(rc == EXIT_SKIPPED and out == "", "exit %d, stdout %r" % (rc, out))
+        samples = parse_prometheus(open(path).read())
+        up = {s[1]["uri"]: s[2] for s in samples if s[0] == "vpmu_host_up"}
+        expect(up == {UNREACHABLE: 0.0, "test:///default": 1.0}, "up %r" % up)
+        # Nothing reachable (exit 1): the file is still replaced, saying so; never left stale.
+        rc, out, err = run("audit", "-c", UNREACHABLE, "--textfile", path)
+        expect(rc == EXIT_NOTHING, "exit %d" % rc)
+        samples = parse_prometheus(open(path).read())
+        expect([(s[1]["uri"], s[2]) for s in samples if s[0] == "vpmu_host_up"] ==
+               [(UNREACHABLE, 0.0)], "stale textfile: %r" % samples)
+        expect(not any(s[0] == "vpmu_domain_info" for s in samples), "stale domains")
+        expect(sorted(os.listdir(tmp)).count("vpmu.prom") == 1 and
+               not [f for f in os.listdir(tmp) if f.startswith(".vpmu.prom")], "temporaries left")
+        rc, out, err = run("-o", "json", "audit", "--textfile", path)
+        expect(rc == EXIT_USAGE and "--textfile" in err, "-o json: %d %r" % (rc, err))
+        rc, out, err = run("audit", "-c", "test:///default", "--textfile",
+                           os.path.join(tmp, "no-such-dir", "x.prom"))
+        expect(rc == EXIT_NOTHING and "no-such-dir" in err, "bad dir: %d %r" % (rc, err))
+        os.unlink(path)
+    check("--textfile: atomic, always what was audited (a down host is vpmu_host_up 0)", textfile)
+
     def usage():
         for args in (["audit", "extra"], ["audit", "-j", "0"], ["audit", "--bogus"],
+                     ["audit", "--timeout", "0"], ["audit", "--timeout", "86401"],
+                     ["audit", "--timeout", "1.5"], ["audit", "--textfile", ""],
                      ["audit", "--host-root", "/", "--no-host-probe"]):
             rc, out, err = run(*args)
             expect(rc == EXIT_USAGE and out == "" and "Try 'vpmu audit --help'" in err,

@@ -13,7 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <cmocka.h>
 #include <libvirt/libvirt.h>
@@ -23,6 +28,7 @@
 #include "vpmu/audit.h"
 #include "vpmu/explain.h"
 #include "vpmu/hostcaps.h"
+#include "vpmu/virt.h"
 
 #define NOVA_NS "http://openstack.org/xmlns/libvirt/nova/1.1"
 #define TEST_NS "http://libvirt.org/schemas/domain/test/1.0"
@@ -105,11 +111,14 @@ typedef struct {
     char *nova_name, *nova_flavor, *rule;
     vpmu_pmu pmu;
     vpmu_effective effective;
+    bool pending_restart;
+    vpmu_pmu pending;
 } seen_domain;
 
 typedef struct {
     char *uri;
-    bool reachable, host_probed;
+    bool reachable, host_probed, up, timed_out;
+    size_t pending_restart;
     size_t domains, skipped;
     size_t pmu[VPMU_PMU_LAST];
     size_t effective[VPMU_EFFECTIVE_LAST];
@@ -166,6 +175,8 @@ collect(const vpmu_audit_event *ev, void *opaque)
         s->rule = dup_or_null(vpmu_explanation_get_rule(d->explanation));
         s->pmu = d->info->pmu;
         s->effective = d->effective;
+        s->pending_restart = d->pending_restart;
+        s->pending = d->pending;
         assert_int_equal(d->effective, vpmu_explanation_get_state(d->explanation));
         if (c->stop_after && (int)c->n_dom >= c->stop_after)
             ret = -1;
@@ -197,6 +208,9 @@ collect(const vpmu_audit_event *ev, void *opaque)
         seen_host *s = &c->host[c->n_host++];
         s->uri = xstrdup(h->uri);
         s->reachable = h->reachable;
+        s->up = h->up;
+        s->timed_out = h->timed_out;
+        s->pending_restart = h->pending_restart;
         s->host_probed = h->host_probed;
         s->domains = h->domains;
         s->skipped = h->skipped;
@@ -539,6 +553,148 @@ test_callback_stops(void **state)
     collector_clear(&c);
 }
 
+/* One connection: its domains come in name order (strcmp), whatever libvirt's order. */
+static void
+test_name_order(void **state)
+{
+    (void)state;
+    collector c = {0};
+    const char *uris[] = {node_uri};
+    static const char *const want[] = {"bare-arm", "off-custom", "on-hp", "unset-tcg"};
+
+    for (int per_domain = 0; per_domain < 2; per_domain++) {
+        vpmu_audit_options o = {.per_domain_state = per_domain};
+        assert_int_equal(vpmu_audit_run(uris, 1, &o, collect, &c, NULL, NULL), 0);
+        assert_int_equal(c.n_dom, ELEMENTSOF(want));
+        for (size_t i = 0; i < ELEMENTSOF(want); i++)
+            assert_string_equal(c.dom[i].name, want[i]);
+        collector_clear(&c);
+    }
+}
+
+/*
+ * apply on a running domain changes its persistent definition only: the
+ * audit reports the live pmu and the pending one.  test:///default is shared
+ * by the connections of one process, so the change made here is what the
+ * audit's own connection sees.
+ */
+static void
+test_pending_restart(void **state)
+{
+    (void)state;
+    collector c = {0};
+    vpmu_audit_totals t;
+    vpmu_error *err = NULL;
+    const char *uris[] = {"test:///default"};
+    vpmu_apply_result res;
+    vpmu_conn *conn = vpmu_conn_open("test:///default", &err);
+
+    assert_non_null(conn);
+    assert_int_equal(vpmu_domain_apply_pmu(conn, "test", VPMU_PMU_ON, &res, &err), 0);
+    assert_true(res.changed && res.active);
+    assert_int_equal(vpmu_audit_run(uris, 1, NULL, collect, &c, &t, &err), 0);
+    const seen_domain *d = find_dom(&c, "test:///default", "test");
+    assert_string_equal(d->state, "running");
+    assert_int_equal(d->pmu, VPMU_PMU_UNSET); /* the live XML */
+    assert_true(d->pending_restart);
+    assert_int_equal(d->pending, VPMU_PMU_ON); /* the persistent definition */
+    assert_int_equal(c.host[0].pending_restart, 1);
+    collector_clear(&c);
+
+    /* Back as it was: nothing pending any more. */
+    assert_int_equal(vpmu_domain_apply_pmu(conn, "test", VPMU_PMU_UNSET, &res, &err), 0);
+    assert_int_equal(vpmu_audit_run(uris, 1, NULL, collect, &c, &t, &err), 0);
+    d = find_dom(&c, "test:///default", "test");
+    assert_false(d->pending_restart);
+    assert_int_equal(d->pending, VPMU_PMU_UNSET);
+    assert_int_equal(c.host[0].pending_restart, 0);
+    collector_clear(&c);
+    vpmu_conn_close(conn);
+}
+
+static double
+mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * A server that accepts and never speaks: a listening socket that is never
+ * read (the kernel completes the TCP handshake from the backlog).
+ * virConnectOpen blocks in libvirt's handshake; the deadline reports the host
+ * down and the run returns, with the other connection audited in full.
+ * Closing the socket afterwards lets the abandoned thread finish on its own,
+ * after the run is over (the path ASan and valgrind must see clean).
+ */
+static void
+test_silent_host_deadline(void **state)
+{
+    (void)state;
+    collector c = {0};
+    vpmu_audit_totals t;
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof(sa);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    char silent[128];
+
+    assert_true(fd >= 0);
+    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    assert_int_equal(listen(fd, 8), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+    snprintf(silent, sizeof(silent), "qemu+tcp://127.0.0.1:%u/system", ntohs(sa.sin_port));
+
+    const char *uris[] = {silent, "test:///default", node_uri};
+    for (unsigned jobs = 1; jobs <= 2; jobs++) {
+        vpmu_audit_options o = {.timeout = 1, .jobs = jobs};
+        double t0 = mono_now();
+        assert_int_equal(vpmu_audit_run(uris, ELEMENTSOF(uris), &o, collect, &c, &t, NULL), 0);
+        double took = mono_now() - t0;
+        /* Bounded by the deadline, with a wide margin for a loaded machine. */
+        assert_true(took >= 0.9);
+        assert_true(took < 15);
+        assert_false(c.overlapped);
+        const seen_host *h = find_host(&c, silent);
+        assert_false(h->up);
+        assert_true(h->timed_out);
+        assert_false(h->reachable);
+        assert_non_null(strstr(h->error, "no answer within 1 s"));
+        assert_true(find_host(&c, "test:///default")->up);
+        assert_true(find_host(&c, node_uri)->up);
+        assert_false(find_host(&c, node_uri)->timed_out);
+        assert_int_equal(c.n_dom, 5); /* the others in full, with one job too */
+        check_node_fields(&c, NULL);
+        assert_int_equal(t.hosts, 3);
+        assert_int_equal(t.hosts_timed_out, 1);
+        assert_int_equal(t.hosts_unreachable, 1);
+        collector_clear(&c);
+    }
+    close(fd);
+    /* The abandoned workers' reads fail now; give them a moment to finish on their own. */
+    usleep(200000);
+}
+
+static void
+test_timeout_limits(void **state)
+{
+    (void)state;
+    collector c = {0};
+    vpmu_error *err = NULL;
+    const char *uris[] = {"test:///default"};
+    vpmu_audit_options o = {.timeout = VPMU_AUDIT_MAX_TIMEOUT + 1};
+
+    assert_int_equal(vpmu_audit_run(uris, 1, &o, collect, &c, NULL, &err), -1);
+    assert_int_equal(vpmu_error_get_code(err), VPMU_ERR_USAGE);
+    vpmu_error_free(err);
+    assert_int_equal(c.n_dom + c.n_host, 0);
+    /* 0 is the default (30 s), not "for ever". */
+    o.timeout = 0;
+    assert_int_equal(vpmu_audit_run(uris, 1, &o, collect, &c, NULL, NULL), 0);
+    assert_true(c.host[0].up);
+    collector_clear(&c);
+}
+
 int
 main(void)
 {
@@ -551,6 +707,10 @@ main(void)
             cmocka_unit_test(test_parallel_and_unreachable),
             cmocka_unit_test(test_vanishing_domains),
             cmocka_unit_test(test_callback_stops),
+            cmocka_unit_test(test_name_order),
+            cmocka_unit_test(test_pending_restart),
+            cmocka_unit_test(test_silent_host_deadline),
+            cmocka_unit_test(test_timeout_limits),
     };
     return cmocka_run_group_tests(tests, setup_node, teardown_node);
 }

@@ -4,9 +4,10 @@
  * (libvpmu-virt).
  *
  * Connections are audited in parallel, one thread per connection, at most
- * `jobs` at a time.  Within a connection the domains are streamed: for each
- * one the XML is fetched, parsed, reported through the callback and freed
- * before the next, so memory does not grow with the number of domains.
+ * `jobs` at a time, each within a deadline (`timeout`).  Within a connection
+ * the domains come in name order (strcmp) and are streamed: for each one the
+ * XML is fetched, parsed, reported through the callback and freed before the
+ * next, so memory does not grow with the number of domains.
  *
  * The callback is never called from two threads at once (the audit holds a
  * mutex around it), so it may write to a stream without locking.  Every
@@ -30,6 +31,10 @@ extern "C" {
 
 /* Connections audited at once when vpmu_audit_options.jobs is 0. */
 #define VPMU_AUDIT_DEFAULT_JOBS 8u
+/* Seconds each connection's audit may take when vpmu_audit_options.timeout is 0. */
+#define VPMU_AUDIT_DEFAULT_TIMEOUT 30u
+/* The longest timeout accepted (a day). */
+#define VPMU_AUDIT_MAX_TIMEOUT 86400u
 
 /* When the host probe (this machine's /proc and /sys) feeds the effective state. */
 typedef enum {
@@ -53,6 +58,20 @@ typedef struct {
      * virConnectGetAllDomainStats call; drivers without bulk stats get this anyway.
      */
     bool per_domain_state;
+    /*
+     * Seconds each connection's audit may take, from its start (opening
+     * included) to its last domain; 0: VPMU_AUDIT_DEFAULT_TIMEOUT.  There is
+     * no "for ever".  A connection past its deadline is reported down
+     * (up false, timed_out true) with what it had delivered, and no event of
+     * it follows.  Its thread, possibly blocked inside libvirt (a server that
+     * accepts and never answers blocks virConnectOpen itself), is left to
+     * finish on its own: it holds its own reference to the run's state, never
+     * calls the callback again and never reads the caller's memory, so
+     * vpmu_audit_run() returns on time.  Keepalive is asked on every
+     * connection (every timeout/4 s, 1 to 5 s; 3 unanswered probes close
+     * it): it needs a libvirt event loop in the process, see vpmu_virt_init().
+     */
+    unsigned int timeout;
 } vpmu_audit_options;
 
 /* One audited domain. */
@@ -62,18 +81,28 @@ typedef struct {
     const vpmu_domain_info *info;        /* name, uuid, pmu, arch, virt type, CPU, Nova names */
     vpmu_effective effective;            /* what the guest gets, by explain's rules */
     const vpmu_explanation *explanation; /* the rule and the reasons behind it */
+    /*
+     * The domain runs and its persistent definition has another pmu setting
+     * (vpmu apply changed it): that setting, in .pending, applies at the
+     * next cold start.  info->pmu is always the live one.
+     */
+    bool pending_restart;
+    vpmu_pmu pending; /* the persistent definition's setting; == info->pmu when not pending */
 } vpmu_audit_domain;
 
 /* One connection, when its audit is over. */
 typedef struct {
-    const char *uri;                       /* as the caller gave it */
-    bool reachable;                        /* the connection opened */
-    const char *driver;                    /* "QEMU", "Test", ...; NULL when unreachable */
-    unsigned long hv_version;              /* QEMU version (M*1000000+m*1000+u); 0 unknown */
-    bool host_probed;                      /* this machine's probe fed the effective state */
-    size_t domains;                        /* domains reported */
-    size_t skipped;                        /* domains listed but not reported */
-    size_t pmu[VPMU_PMU_LAST];             /* reported domains by setting */
+    const char *uri;           /* as the caller gave it */
+    bool reachable;            /* the connection opened */
+    bool up;                   /* opened and audited to the end: not dropped, not timed out */
+    bool timed_out;            /* the deadline (vpmu_audit_options.timeout) passed */
+    size_t pending_restart;    /* reported domains with pending_restart */
+    const char *driver;        /* "QEMU", "Test", ...; NULL when unreachable */
+    unsigned long hv_version;  /* QEMU version (M*1000000+m*1000+u); 0 unknown */
+    bool host_probed;          /* this machine's probe fed the effective state */
+    size_t domains;            /* domains reported */
+    size_t skipped;            /* domains listed but not reported */
+    size_t pmu[VPMU_PMU_LAST]; /* reported domains by setting */
     size_t effective[VPMU_EFFECTIVE_LAST]; /* reported domains by effective state */
     double seconds;                        /* wall time of this connection's audit */
     const vpmu_error *error;               /* unreachable, or the connection dropped; else NULL */
@@ -106,6 +135,8 @@ typedef struct {
     size_t hosts;             /* connections audited */
     size_t hosts_unreachable; /* connections that did not open */
     size_t hosts_dropped;     /* connections lost part way through */
+    size_t hosts_timed_out;   /* connections past their deadline (also in hosts_unreachable
+                                 when they had not opened) */
     size_t domains;           /* domains reported */
     size_t skipped;           /* domains listed but not reported */
 } vpmu_audit_totals;

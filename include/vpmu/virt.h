@@ -23,6 +23,22 @@ extern "C" {
 
 typedef struct vpmu_conn vpmu_conn;
 
+/* vpmu_virt_init() flags. */
+#define VPMU_VIRT_INIT_EVENT_LOOP (1u << 0)
+
+/*
+ * Process-wide libvirt set-up, for programs (not libraries) to call once,
+ * before any connection is opened and before threads use libvirt; later
+ * calls do nothing.  Always: libvirt's error printing is silenced (vpmu
+ * reports each error once) and virInitialize() is called; the adapter does
+ * this much by itself on first use anyway.  With VPMU_VIRT_INIT_EVENT_LOOP:
+ * libvirt's default event loop is registered (virEventRegisterDefaultImpl,
+ * process-wide) and run in a background thread for the rest of the process,
+ * which libvirt's keepalive needs; a program that runs its own libvirt event
+ * loop leaves the flag out.  Returns 0, or -1 when the loop cannot start.
+ */
+VPMU_EXPORT int vpmu_virt_init(unsigned int flags, vpmu_error **error);
+
 /* Open @uri (NULL: $LIBVIRT_DEFAULT_URI, else VPMU_DEFAULT_URI). */
 VPMU_EXPORT vpmu_conn *vpmu_conn_open(const char *uri, vpmu_error **error);
 /* Accepts NULL. */

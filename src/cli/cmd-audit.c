@@ -18,6 +18,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -39,23 +40,34 @@ enum {
     OPT_FAIL_IF = CLI_OPT_COMMAND_BASE,
     OPT_HOST_ROOT,
     OPT_NO_HOST_PROBE,
+    OPT_TIMEOUT,
+    OPT_TEXTFILE,
     OPT_CLOUD,
 };
 
 static void
 help(void)
 {
-    printf("Usage: vpmu audit [-c URI]... [-j N] [--cloud] [--fail-if on|off|unset|drift]...\n"
+    printf("Usage: vpmu audit [-c URI]... [-j N] [--timeout SECONDS] [--cloud]\n"
+           "                  [--fail-if on|off|unset|drift]... [--textfile PATH]\n"
            "\n"
            "List every domain (running and defined) on one or more libvirt connections\n"
            "with its vPMU setting (on, off or unset in its XML), arch, virt type, CPU\n"
            "mode and model, Nova instance and flavor names, and the effective state\n"
-           "explain's rules give.  Connections are audited in parallel.\n"
+           "explain's rules give, and the setting pending until the next cold start\n"
+           "when the persistent definition differs.  Connections are audited in\n"
+           "parallel; rows come by connection (in -c order), then by name.\n"
            "\n"
            "Options:\n"
            "  -c, --connect URI      a connection to audit (repeatable; the global -c,\n"
            "                         $LIBVIRT_DEFAULT_URI or %s when none is given)\n"
            "  -j, --jobs N           connections audited at once (default %u)\n"
+           "      --timeout SECONDS  the longest one connection's audit may take,\n"
+           "                         opening included (1 to %u, default %u); a\n"
+           "                         connection past it is reported down\n"
+           "      --textfile PATH    write the Prometheus format to PATH atomically\n"
+           "                         (temporary, fsync, rename), every run, with\n"
+           "                         whatever was audited; nothing on stdout\n"
            "      --cloud            compare each Nova guest with what its flavor and image\n"
            "                         decide now, read from Nova and Glance (--os-cloud or\n"
            "                         OS_*): drift, in sync, unknown or not managed by Nova\n"
@@ -72,17 +84,57 @@ help(void)
            "node_exporter textfile format).\n"
            "\n"
            "Exit status: 0 all audited; 1 no connection could be audited, or output\n"
-           "failed; 2 usage error; 5 a connection or domain was skipped; 6 --fail-if\n"
+           "failed; 2 usage error; 5 a connection or domain was skipped (a timed-out\n"
+           "connection too); 6 --fail-if\n"
            "matched; 7 both 5 and 6.\n",
-           VPMU_DEFAULT_URI, VPMU_AUDIT_DEFAULT_JOBS);
+           VPMU_DEFAULT_URI, VPMU_AUDIT_DEFAULT_JOBS, VPMU_AUDIT_MAX_TIMEOUT,
+           VPMU_AUDIT_DEFAULT_TIMEOUT);
 }
 
-/* A host summary, copied out of its event and printed at the end in -c order. */
+/* A growing in-memory stream (open_memstream). */
+typedef struct {
+    FILE *f;
+    char *data;
+    size_t len;
+} membuf;
+
+static FILE *
+membuf_open(membuf *m)
+{
+    if (!m->f) {
+        m->f = open_memstream(&m->data, &m->len);
+        if (!m->f)
+            abort(); /* out of memory, as xmalloc() */
+    }
+    return m->f;
+}
+
+/* Move what @m holds to @out (skipping its first @skip bytes); @m is then empty and closed. */
+static void
+membuf_drain(membuf *m, FILE *out, size_t skip)
+{
+    if (!m->f)
+        return;
+    fclose(m->f);
+    if (m->len > skip)
+        fwrite(m->data + skip, 1, m->len - skip, out);
+    free(m->data);
+    *m = (membuf){0};
+}
+
+/*
+ * A host summary, copied out of its event and printed at the end in -c order;
+ * and the rows of a connection that is not the one being printed yet (rows
+ * come in -c order, so later connections wait in memory for earlier ones).
+ */
 typedef struct {
     bool seen;
     vpmu_audit_host h; /* h.error is not kept: see error */
     char *driver;
     char *error;
+    membuf rows;    /* rows while an earlier connection is still going */
+    membuf pending; /* Prometheus: its vpmu_domain_pending_restart lines, likewise */
+    size_t n_rows;  /* rows in .rows */
 } host_rec;
 
 typedef struct {
@@ -99,6 +151,11 @@ typedef struct {
     host_rec *hosts; /* one per URI */
     json_t *skipped; /* JSON: up to MAX_SKIPPED_LISTED skipped domains */
     int uri_width;   /* text: the URI column (only with several connections) */
+    size_t cur;      /* the connection whose rows go straight out; earlier ones are done */
+    size_t rows_out; /* rows written to out (JSON: whether a separator is due) */
+    membuf pending;  /* Prometheus: vpmu_domain_pending_restart lines, printed after the info */
+    unsigned int timeout;
+    size_t pending_restart; /* domains with a pending setting */
 } audit_out;
 
 static const char *
@@ -151,12 +208,12 @@ print_text_header(audit_out *ao)
 {
     if (ao->n_uris > 1)
         fprintf(ao->out, "%-*s ", ao->uri_width, "URI");
-    fprintf(ao->out, "%-20s %-36s %-9s %-5s %-9s %-8s %-5s %-28s %s\n", "NAME", "UUID", "STATE",
-            "PMU", "EFFECTIVE", "ARCH", "VIRT", "CPU", "NOVA");
+    fprintf(ao->out, "%-20s %-36s %-9s %-5s %-7s %-9s %-8s %-5s %-28s %s\n", "NAME", "UUID",
+            "STATE", "PMU", "PENDING", "EFFECTIVE", "ARCH", "VIRT", "CPU", "NOVA");
 }
 
 static int
-on_domain_text(audit_out *ao, const vpmu_audit_domain *d)
+on_domain_text(audit_out *ao, FILE *out, const vpmu_audit_domain *d)
 {
     const vpmu_domain_info *in = d->info;
     _cleanup_free_ char *name = quote_for_message(dash(in->name), 256);
@@ -172,18 +229,23 @@ on_domain_text(audit_out *ao, const vpmu_audit_domain *d)
         _cleanup_free_ char *nf = quote_for_message(dash(in->nova_flavor), 128);
         nova = xasprintf("%s (%s)", nn, nf);
     }
-    if (ao->n_uris > 1)
-        fprintf(ao->out, "%-*s ", ao->uri_width, d->uri);
-    fprintf(ao->out, "%-20s %-36s %-9s %-5s %-9s %-8s %-5s %-28s %s\n", name, dash(in->uuid),
-            d->state, vpmu_pmu_to_string(in->pmu), dash(vpmu_effective_to_string(d->effective)),
-            dash(in->arch), dash(in->virt_type), cpu, dash(nova));
+    if (ao->n_uris > 1) {
+        _cleanup_free_ char *u = quote_for_message(d->uri, 256);
+        fprintf(out, "%-*s ", ao->uri_width, u);
+    }
+    fprintf(out, "%-20s %-36s %-9s %-5s %-7s %-9s %-8s %-5s %-28s %s\n", name, dash(in->uuid),
+            d->state, vpmu_pmu_to_string(in->pmu),
+            d->pending_restart ? vpmu_pmu_to_string(d->pending) : "-",
+            dash(vpmu_effective_to_string(d->effective)), dash(in->arch), dash(in->virt_type), cpu,
+            dash(nova));
     if (ao->drift)
-        cli_drift_print_text(ao->out, &ao->dres);
+        cli_drift_print_text(out, &ao->dres);
     return 0;
 }
 
+/* @sep: the row needs a separator before it (an earlier row exists or may be drained before). */
 static int
-on_domain_json(audit_out *ao, const vpmu_audit_domain *d)
+on_domain_json(audit_out *ao, FILE *out, bool sep, const vpmu_audit_domain *d)
 {
     const vpmu_domain_info *in = d->info;
     const char *const *reasons = vpmu_explanation_get_reasons(d->explanation, NULL);
@@ -198,6 +260,10 @@ on_domain_json(audit_out *ao, const vpmu_audit_domain *d)
     json_object_set_new(o, "uuid", jstr(in->uuid));
     json_object_set_new(o, "state", jstr(d->state));
     json_object_set_new(o, "pmu", json_string(vpmu_pmu_to_string(in->pmu)));
+    json_object_set_new(o, "pending",
+                        d->pending_restart ? json_string(vpmu_pmu_to_string(d->pending))
+                                           : json_null());
+    json_object_set_new(o, "pending_restart", json_boolean(d->pending_restart));
     json_object_set_new(o, "effective", jstr(vpmu_effective_to_string(d->effective)));
     json_object_set_new(o, "effective_rule", jstr(vpmu_explanation_get_rule(d->explanation)));
     json_object_set_new(o, "effective_reasons", rs);
@@ -215,12 +281,12 @@ on_domain_json(audit_out *ao, const vpmu_audit_domain *d)
     if (!s)
         return -1;
     /* One domain per line: the document stays valid JSON and greps well. */
-    fprintf(ao->out, "%s    %s", ao->n_domains_printed ? ",\n" : "", s);
+    fprintf(out, "%s    %s", sep ? ",\n" : "", s);
     return 0;
 }
 
 static int
-on_domain_prom(audit_out *ao, const vpmu_audit_domain *d)
+on_domain_prom(audit_out *ao, FILE *out, FILE *pending, const vpmu_audit_domain *d)
 {
     const vpmu_domain_info *in = d->info;
     const char *vals[] = {
@@ -244,12 +310,22 @@ on_domain_prom(audit_out *ao, const vpmu_audit_domain *d)
     };
     static_assert(ELEMENTSOF(vals) == ELEMENTSOF(keys), "one value per label");
 
-    fputs("vpmu_domain_info{", ao->out);
+    fputs("vpmu_domain_info{", out);
     for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
         _cleanup_free_ char *v = prom_escape(vals[i]);
-        fprintf(ao->out, "%s%s=\"%s\"", i ? "," : "", keys[i], v);
+        fprintf(out, "%s%s=\"%s\"", i ? "," : "", keys[i], v);
     }
-    fputs("} 1\n", ao->out);
+    fputs("} 1\n", out);
+
+    /* Every domain, 0 or 1, so that "== 1" and "== 0" both select. */
+    _cleanup_free_ char *u = prom_escape(d->uri);
+    _cleanup_free_ char *n = prom_escape(in->name);
+    _cleanup_free_ char *id = prom_escape(in->uuid);
+    fprintf(pending,
+            "vpmu_domain_pending_restart{uri=\"%s\",name=\"%s\",uuid=\"%s\",pmu=\"%s\","
+            "pending=\"%s\"} %d\n",
+            u, n, id, vpmu_pmu_to_string(in->pmu),
+            d->pending_restart ? vpmu_pmu_to_string(d->pending) : "", d->pending_restart ? 1 : 0);
     if (ao->drift)
         cli_drift_prom_add(ao->drift, d->uri, in, &ao->dres);
     return 0;
@@ -264,6 +340,31 @@ on_skipped(audit_out *ao, const vpmu_audit_event *ev)
                               json_pack("{s:o, s:o, s:o, s:o}", "uri", jstr(ev->uri), "name",
                                         jstr(ev->name), "uuid", jstr(ev->uuid), "reason",
                                         jstr(vpmu_error_get_message(ev->error))));
+}
+
+/* The index of the connection @uri (the very pointer passed in), or n_uris. */
+static size_t
+host_index(const audit_out *ao, const char *uri)
+{
+    for (size_t i = 0; i < ao->n_uris; i++)
+        if (ao->uris[i] == uri)
+            return i;
+    return ao->n_uris;
+}
+
+/* Connection @i is now printed directly: what it held in memory goes out first. */
+static void
+make_current(audit_out *ao, size_t i)
+{
+    host_rec *r = &ao->hosts[i];
+
+    /* JSON rows in memory start with a separator; the document's first row has none. */
+    membuf_drain(&r->rows, ao->out,
+                 ao->g->output == CLI_OUTPUT_JSON && ao->rows_out == 0 && r->n_rows ? 2 : 0);
+    ao->rows_out += r->n_rows;
+    r->n_rows = 0;
+    if (r->pending.f)
+        membuf_drain(&r->pending, membuf_open(&ao->pending), 0);
 }
 
 static void
@@ -284,8 +385,14 @@ on_host(audit_out *ao, const vpmu_audit_host *h)
             r->driver = h->driver ? xstrdup(h->driver) : NULL;
             r->error = err ? xstrdup(err) : NULL;
             r->h.driver = r->driver;
-            return;
+            break;
         }
+    }
+    /* Rows in -c order: once the current connection is done, the next one's rows follow. */
+    while (ao->cur < ao->n_uris && ao->hosts[ao->cur].seen) {
+        ao->cur++;
+        if (ao->cur < ao->n_uris)
+            make_current(ao, ao->cur);
     }
 }
 
@@ -298,17 +405,28 @@ on_event(const vpmu_audit_event *ev, void *opaque)
     switch (ev->kind) {
     case VPMU_AUDIT_EVENT_DOMAIN: {
         const vpmu_audit_domain *d = ev->domain;
+        size_t i = host_index(ao, d->uri);
+        bool direct = i == ao->cur;
+        host_rec *hr = i < ao->n_uris ? &ao->hosts[i] : NULL;
+        FILE *out = direct || !hr ? ao->out : membuf_open(&hr->rows);
+        FILE *pend = direct || !hr ? membuf_open(&ao->pending) : membuf_open(&hr->pending);
+
         if (ao->drift)
             cli_drift_domain(ao->drift, d->info, &ao->dres);
         if (((unsigned)d->info->pmu < VPMU_PMU_LAST && ao->fail_if[d->info->pmu]) ||
             (ao->drift && ao->fail_if_drift && ao->dres.drift.state == VPMU_DRIFT_DRIFT))
             ao->matched++;
+        ao->pending_restart += d->pending_restart;
         if (ao->g->output == CLI_OUTPUT_JSON)
-            r = on_domain_json(ao, d);
+            r = on_domain_json(ao, out, !direct || ao->rows_out > 0, d);
         else if (ao->g->output == CLI_OUTPUT_PROMETHEUS)
-            r = on_domain_prom(ao, d);
+            r = on_domain_prom(ao, out, pend, d);
         else
-            r = on_domain_text(ao, d);
+            r = on_domain_text(ao, out, d);
+        if (direct || !hr)
+            ao->rows_out++;
+        else
+            hr->n_rows++;
         ao->n_domains_printed++;
         if (ao->drift)
             cli_drift_result_clear(&ao->dres);
@@ -336,14 +454,16 @@ host_json(const host_rec *r)
     for (int e = 0; e < VPMU_EFFECTIVE_LAST; e++)
         json_object_set_new(eff, vpmu_effective_to_string((vpmu_effective)e),
                             json_integer((json_int_t)h->effective[e]));
-    return json_pack("{s:s, s:b, s:o, s:o, s:b, s:I, s:I, s:{s:I, s:I, s:I}, s:o, s:f, s:o}", "uri",
-                     h->uri, "reachable", h->reachable, "driver", jstr(r->driver),
-                     "hypervisor_version",
+    return json_pack("{s:s, s:b, s:b, s:b, s:o, s:o, s:b, s:I, s:I, s:{s:I, s:I, s:I}, s:o, s:I, "
+                     "s:f, s:o}",
+                     "uri", h->uri, "reachable", h->reachable, "up", h->up, "timed_out",
+                     h->timed_out, "driver", jstr(r->driver), "hypervisor_version",
                      h->hv_version ? json_integer((json_int_t)h->hv_version) : json_null(),
                      "host_probed", h->host_probed, "domains", (json_int_t)h->domains, "skipped",
                      (json_int_t)h->skipped, "pmu", "on", (json_int_t)h->pmu[VPMU_PMU_ON], "off",
                      (json_int_t)h->pmu[VPMU_PMU_OFF], "unset", (json_int_t)h->pmu[VPMU_PMU_UNSET],
-                     "effective", eff, "seconds", h->seconds, "error", jstr(r->error));
+                     "effective", eff, "pending_restart", (json_int_t)h->pending_restart, "seconds",
+                     h->seconds, "error", jstr(r->error));
 }
 
 /* "  KEY: [" then one compact value per line, like the domains. */
@@ -366,11 +486,12 @@ static void
 print_tail_json(audit_out *ao, const vpmu_audit_totals *t)
 {
     json_t *hosts = json_array();
-    json_t *tj =
-            json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "hosts", (json_int_t)t->hosts,
-                      "hosts_unreachable", (json_int_t)t->hosts_unreachable, "hosts_dropped",
-                      (json_int_t)t->hosts_dropped, "domains", (json_int_t)t->domains, "skipped",
-                      (json_int_t)t->skipped, "fail_if_matched", (json_int_t)ao->matched);
+    json_t *tj = json_pack(
+            "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "hosts", (json_int_t)t->hosts,
+            "hosts_unreachable", (json_int_t)t->hosts_unreachable, "hosts_dropped",
+            (json_int_t)t->hosts_dropped, "hosts_timed_out", (json_int_t)t->hosts_timed_out,
+            "domains", (json_int_t)t->domains, "skipped", (json_int_t)t->skipped, "pending_restart",
+            (json_int_t)ao->pending_restart, "fail_if_matched", (json_int_t)ao->matched);
     _cleanup_free_ char *totals = NULL;
 
     if (ao->drift)
@@ -394,6 +515,7 @@ typedef enum {
     FAM_DOMAINS,
     FAM_EFFECTIVE,
     FAM_SKIPPED,
+    FAM_PENDING,
     FAM_SECONDS,
     FAM_LAST
 } prom_family;
@@ -402,13 +524,16 @@ static const struct {
     const char *name;
     const char *help;
 } prom_families[] = {
-        [FAM_UP] = {"vpmu_host_up", "Whether vpmu audit could open the libvirt connection."},
+        [FAM_UP] = {"vpmu_host_up", "Whether vpmu audit opened the libvirt connection and audited "
+                                    "it to the end within its timeout."},
         [FAM_DOMAINS] = {"vpmu_host_domains",
                          "Domains audited on the connection, by the pmu setting in their XML."},
         [FAM_EFFECTIVE] = {"vpmu_host_domains_effective",
                            "Domains audited on the connection, by the effective vPMU state."},
         [FAM_SKIPPED] = {"vpmu_host_skipped_domains",
                          "Domains listed but not audited: they disappeared or could not be read."},
+        [FAM_PENDING] = {"vpmu_host_domains_pending_restart",
+                         "Running domains whose persistent definition has another pmu setting."},
         [FAM_SECONDS] = {"vpmu_host_audit_duration_seconds",
                          "Wall time of the audit of the connection."},
 };
@@ -421,7 +546,7 @@ print_prom_family(audit_out *ao, prom_family f, const char *u, const vpmu_audit_
 
     switch (f) {
     case FAM_UP:
-        fprintf(ao->out, "%s{uri=\"%s\"} %d\n", name, u, h->reachable ? 1 : 0);
+        fprintf(ao->out, "%s{uri=\"%s\"} %d\n", name, u, h->up ? 1 : 0);
         break;
     case FAM_DOMAINS:
         for (int p = 0; p < VPMU_PMU_LAST; p++)
@@ -436,6 +561,9 @@ print_prom_family(audit_out *ao, prom_family f, const char *u, const vpmu_audit_
     case FAM_SKIPPED:
         fprintf(ao->out, "%s{uri=\"%s\"} %zu\n", name, u, h->skipped);
         break;
+    case FAM_PENDING:
+        fprintf(ao->out, "%s{uri=\"%s\"} %zu\n", name, u, h->pending_restart);
+        break;
     default:
         fprintf(ao->out, "%s{uri=\"%s\"} %.6f\n", name, u, h->seconds);
         break;
@@ -445,6 +573,11 @@ print_prom_family(audit_out *ao, prom_family f, const char *u, const vpmu_audit_
 static void
 print_tail_prom(audit_out *ao)
 {
+    fputs("# HELP vpmu_domain_pending_restart 1 when the domain runs and its persistent "
+          "definition has another pmu setting (label pending), which applies at its next cold "
+          "start; else 0.\n# TYPE vpmu_domain_pending_restart gauge\n",
+          ao->out);
+    membuf_drain(&ao->pending, ao->out, 0);
     for (int f = 0; f < FAM_LAST; f++) {
         fprintf(ao->out, "# HELP %s %s\n# TYPE %s gauge\n", prom_families[f].name,
                 prom_families[f].help, prom_families[f].name);
@@ -467,13 +600,20 @@ print_tail_text(audit_out *ao)
         const vpmu_audit_host *h = &ao->hosts[i].h;
         if (!ao->hosts[i].seen)
             continue;
+        _cleanup_free_ char *u = quote_for_message(h->uri, 256);
         if (!h->reachable) {
-            fprintf(ao->out, "%s: unreachable, skipped\n", h->uri);
+            if (h->timed_out)
+                fprintf(ao->out, "%s: down, no answer within %u s, skipped\n", u, ao->timeout);
+            else
+                fprintf(ao->out, "%s: unreachable, skipped\n", u);
             continue;
         }
-        fprintf(ao->out, "%s: domains %zu (pmu on %zu, off %zu, unset %zu), skipped %zu, %.2f s\n",
-                h->uri, h->domains, h->pmu[VPMU_PMU_ON], h->pmu[VPMU_PMU_OFF],
-                h->pmu[VPMU_PMU_UNSET], h->skipped, h->seconds);
+        fprintf(ao->out,
+                "%s: %sdomains %zu (pmu on %zu, off %zu, unset %zu; pending restart %zu), skipped "
+                "%zu, %.2f s\n",
+                u, h->timed_out ? "down, timed out; " : "", h->domains, h->pmu[VPMU_PMU_ON],
+                h->pmu[VPMU_PMU_OFF], h->pmu[VPMU_PMU_UNSET], h->pending_restart, h->skipped,
+                h->seconds);
     }
     if (ao->drift)
         cli_drift_print_tail_text(ao->out, ao->drift);
@@ -520,7 +660,10 @@ audit_out_clear(audit_out *ao)
     for (size_t i = 0; ao->hosts && i < ao->n_uris; i++) {
         free(ao->hosts[i].driver);
         free(ao->hosts[i].error);
+        membuf_drain(&ao->hosts[i].rows, NULL, SIZE_MAX);
+        membuf_drain(&ao->hosts[i].pending, NULL, SIZE_MAX);
     }
+    membuf_drain(&ao->pending, NULL, SIZE_MAX);
     free(ao->hosts);
     json_decref(ao->skipped);
 }
@@ -544,6 +687,8 @@ cmd_audit(cli_global *g, int argc, char **argv)
             {"fail-if", required_argument, NULL, OPT_FAIL_IF},
             {"host-root", required_argument, NULL, OPT_HOST_ROOT},
             {"no-host-probe", no_argument, NULL, OPT_NO_HOST_PROBE},
+            {"timeout", required_argument, NULL, OPT_TIMEOUT},
+            {"textfile", required_argument, NULL, OPT_TEXTFILE},
             {"cloud", no_argument, NULL, OPT_CLOUD},
             {NULL, 0, NULL, 0},
     };
@@ -561,7 +706,9 @@ cmd_audit(cli_global *g, int argc, char **argv)
     bool cloud = false;
     vpmu_error *err = NULL;
     size_t n = 0;
-    unsigned long long jobs;
+    unsigned long long jobs, timeout;
+    const char *textfile = NULL;
+    membuf file = {0};
     int c, r, pmu;
 
     /* The global -c comes first; every -c after the command name adds one. */
@@ -601,6 +748,17 @@ cmd_audit(cli_global *g, int argc, char **argv)
         case OPT_NO_HOST_PROBE:
             opts.probe = VPMU_AUDIT_PROBE_NEVER;
             break;
+        case OPT_TIMEOUT:
+            if (parse_ull(optarg, &timeout) < 0 || timeout < 1 || timeout > VPMU_AUDIT_MAX_TIMEOUT)
+                return cli_usage("audit", "invalid --timeout '%s'; use 1 to %u seconds", optarg,
+                                 VPMU_AUDIT_MAX_TIMEOUT);
+            opts.timeout = (unsigned)timeout;
+            break;
+        case OPT_TEXTFILE:
+            if (!*optarg)
+                return cli_usage("audit", "--textfile needs a file name");
+            textfile = optarg;
+            break;
         }
     }
     if (c == CLI_OPTS_EXIT)
@@ -609,6 +767,12 @@ cmd_audit(cli_global *g, int argc, char **argv)
         return cli_usage("audit", "--host-root and --no-host-probe exclude each other");
     if (ao.fail_if_drift && !cloud)
         return cli_usage("audit", "--fail-if drift needs --cloud");
+    if (textfile && g->output_set && g->output != CLI_OUTPUT_PROMETHEUS)
+        return cli_usage("audit", "--textfile writes the Prometheus format; leave out -o or use "
+                                  "-o prometheus");
+    if (!opts.timeout)
+        opts.timeout = VPMU_AUDIT_DEFAULT_TIMEOUT;
+    ao.timeout = opts.timeout;
     if (n == 0)
         uris[n++] = cli_uri(g);
     ao.n_uris = n;
@@ -618,11 +782,22 @@ cmd_audit(cli_global *g, int argc, char **argv)
 
     if (cli_virt_load(&err) < 0)
         return cli_fail(err);
+    /* libvirt's event loop, for keepalive; without it the deadline alone bounds each host. */
+    if (VIRT(vpmu_virt_init)(VPMU_VIRT_INIT_EVENT_LOOP, &err) < 0) {
+        cli_warn(g, "%s; connections get no keepalive", vpmu_error_get_message(err));
+        vpmu_error_free(err);
+        err = NULL;
+    }
     /* The session first: a cloud that cannot be reached fails before any output. */
     if (cloud) {
         if (cli_drift_open(&drift, g->os_cloud, &err) < 0)
             return cli_fail(err);
         ao.drift = &drift;
+    }
+    if (textfile) {
+        /* The whole exposition in memory, then one atomic replacement of the file. */
+        g->output = CLI_OUTPUT_PROMETHEUS;
+        ao.out = membuf_open(&file);
     }
     ao.uris = uris;
     ao.hosts = xcalloc(n, sizeof(*ao.hosts));
@@ -640,7 +815,21 @@ cmd_audit(cli_global *g, int argc, char **argv)
         return cli_fail(err);
     }
     print_tail(&ao, &totals);
-    if (fflush(ao.out) != 0 || ferror(ao.out)) {
+    if (textfile) {
+        int bad = fflush(file.f) != 0 || ferror(file.f);
+        /* Closing a memory stream finalizes data/len. */
+        fclose(file.f);
+        file.f = NULL;
+        if (bad) {
+            free(file.data);
+            fprintf(stderr, "vpmu: cannot build the Prometheus text for '%s'\n", textfile);
+            return CLI_EXIT_RUNTIME;
+        }
+        r = vpmu_write_file_atomic(textfile, file.data, file.len, &err);
+        free(file.data);
+        if (r < 0)
+            return cli_fail(err);
+    } else if (fflush(ao.out) != 0 || ferror(ao.out)) {
         fprintf(stderr, "vpmu: cannot write to standard output: %s\n", strerror(errno));
         return CLI_EXIT_RUNTIME;
     }
@@ -649,7 +838,7 @@ cmd_audit(cli_global *g, int argc, char **argv)
         return CLI_EXIT_RUNTIME;
     /* A flavor or image that could not be asked for leaves its guests unjudged: a skip. */
     bool skipped = totals.skipped || totals.hosts_unreachable || totals.hosts_dropped ||
-                   (ao.drift && ao.drift->failed);
+                   totals.hosts_timed_out || (ao.drift && ao.drift->failed);
     if (skipped && ao.matched)
         return AUDIT_EXIT_BOTH;
     if (ao.matched)

@@ -66,7 +66,7 @@
     X(vpmu_placement_candidates_traits)                                                            \
     X(vpmu_placement_candidates_resource)
 /* Owned by the audit module (cmd-audit.c). */
-#define VPMU_VIRT_SYMBOLS_AUDIT(X) X(vpmu_audit_run)
+#define VPMU_VIRT_SYMBOLS_AUDIT(X) X(vpmu_audit_run) X(vpmu_virt_init)
 /* Owned by the notification module (AMQP publishing). */
 #define VPMU_VIRT_SYMBOLS_AMQP(X) X(vpmu_notification_publish_amqp)
 

@@ -64,35 +64,84 @@ vpmu_audit_uri_is_local(const char *uri)
     return *auth == '/' || *auth == '\0' || *auth == '?';
 }
 
+/*
+ * One connection's audit.  Its worker thread owns the libvirt side; the
+ * fields marked (lock) are shared with the scheduler, under run->lock.
+ */
 typedef struct {
-    const char *const *uris;
+    const char *ev_uri; /* the caller's pointer, for events only (valid until the run returns) */
+    char *uri;          /* a copy, for everything else (an abandoned worker outlives the run) */
+    pthread_t thread;
+    double deadline; /* monotonic seconds */
+    double started;
+    bool running;       /* (lock) a worker is on it */
+    bool finished;      /* (lock) the worker is done: join it */
+    bool abandoned;     /* (lock) the deadline passed: the worker delivers nothing more */
+    bool opened;        /* (lock) the connection opened */
+    char *driver;       /* (lock) copy of the connection's driver name */
+    vpmu_audit_host hs; /* (lock) counters so far; .uri, .driver, .error set at delivery */
+} audit_job;
+
+/*
+ * The run context.  Reference-counted: the caller's vpmu_audit_run() holds
+ * one reference and every worker thread one, so that a worker abandoned at
+ * its deadline (stuck in a libvirt call) can finish later without touching
+ * freed memory.  Once the run has returned (run->returned), nothing calls
+ * the callback or reads the caller's memory.
+ */
+typedef struct {
     size_t n_uris;
     vpmu_audit_options opts;
+    char *host_root; /* copy of opts.host_root */
     vpmu_audit_cb cb;
     void *opaque;
+    audit_job *jobs;
+    atomic_int refs;
 
-    pthread_mutex_t lock; /* everything below, and every callback call */
-    size_t next;          /* next URI to audit */
+    pthread_mutex_t lock; /* everything below, the (lock) fields of jobs, every callback call */
+    pthread_cond_t cond;  /* a job finished */
     vpmu_audit_totals totals;
     bool probe_done;
     vpmu_hostcaps *host; /* lazily probed; NULL when the probe failed */
+    bool returned;       /* vpmu_audit_run() has returned */
     atomic_bool stopped; /* the callback asked to stop */
 } audit_run;
 
-/* Deliver one event, serialized; false when the audit must stop. */
-static bool
-deliver(audit_run *run, const vpmu_audit_event *ev)
+static void
+run_unref(audit_run *run)
 {
-    int r;
+    if (atomic_fetch_sub(&run->refs, 1) != 1)
+        return;
+    for (size_t i = 0; i < run->n_uris; i++) {
+        free(run->jobs[i].uri);
+        free(run->jobs[i].driver);
+    }
+    free(run->jobs);
+    free(run->host_root);
+    vpmu_hostcaps_free(run->host);
+    pthread_cond_destroy(&run->cond);
+    pthread_mutex_destroy(&run->lock);
+    free(run);
+}
 
-    if (atomic_load(&run->stopped))
+/* Whether @job may still deliver: under the lock. */
+static bool
+job_live(const audit_run *run, const audit_job *job)
+{
+    return !job->abandoned && !run->returned && !atomic_load(&run->stopped);
+}
+
+/* Call the callback, under the lock; false when the audit must stop. */
+static bool
+deliver_locked(audit_run *run, const vpmu_audit_event *ev)
+{
+    if (atomic_load(&run->stopped) || run->returned)
         return false;
-    pthread_mutex_lock(&run->lock);
-    r = atomic_load(&run->stopped) ? -1 : run->cb(ev, run->opaque);
-    if (r < 0)
+    if (run->cb(ev, run->opaque) < 0) {
         atomic_store(&run->stopped, true);
-    pthread_mutex_unlock(&run->lock);
-    return r >= 0;
+        return false;
+    }
+    return true;
 }
 
 /* The host probe, once per run, under the lock.  Borrowed; NULL when unavailable. */
@@ -104,7 +153,7 @@ run_host(audit_run *run)
     pthread_mutex_lock(&run->lock);
     if (!run->probe_done) {
         /* A root that cannot be read leaves the host unknown, as for a remote one. */
-        run->host = vpmu_hostcaps_probe(run->opts.host_root, NULL);
+        run->host = vpmu_hostcaps_probe(run->host_root, NULL);
         run->probe_done = true;
     }
     h = run->host;
@@ -122,24 +171,90 @@ typedef enum {
     DOM_REPORTED,
     DOM_SKIPPED,
     DOM_CONN_LOST,
+    DOM_STOP, /* abandoned or stopped: no more events for this connection */
 } dom_result;
 
-/* Report one skipped domain. */
-static void
-skip(audit_run *run, const char *uri, const char *name, const char *uuid, vpmu_error *err,
-     vpmu_audit_host *hs)
+/* Report one skipped domain; takes @err. */
+static dom_result
+skip(audit_run *run, audit_job *job, const char *name, const char *uuid, vpmu_error *err)
 {
-    vpmu_audit_event ev = {
-            .kind = VPMU_AUDIT_EVENT_SKIPPED, .uri = uri, .name = name, .uuid = uuid, .error = err};
-    hs->skipped++;
-    deliver(run, &ev);
+    vpmu_audit_event ev = {.kind = VPMU_AUDIT_EVENT_SKIPPED,
+                           .uri = job->ev_uri,
+                           .name = name,
+                           .uuid = uuid,
+                           .error = err};
+    bool live;
+
+    pthread_mutex_lock(&run->lock);
+    live = job_live(run, job);
+    if (live) {
+        job->hs.skipped++;
+        deliver_locked(run, &ev);
+    }
+    pthread_mutex_unlock(&run->lock);
     vpmu_error_free(err);
+    return live ? DOM_SKIPPED : DOM_STOP;
+}
+
+/* A failed libvirt call on a domain: skipped, or the connection is lost. */
+static dom_result
+dom_failed(audit_run *run, audit_job *job, vpmu_conn *conn, const char *name, const char *uuid,
+           bool persistent, char **lost_why)
+{
+    _cleanup_free_ char *why = NULL;
+    vpmu_error *err = NULL;
+
+    switch (vpmu_virt_last_fault(conn, &why)) {
+    case VPMU_VIRT_FAULT_NO_DOMAIN:
+        vpmu_error_set(&err, VPMU_ERR_RUNTIME, "domain '%s' on '%s' disappeared during the audit",
+                       name, job->uri);
+        break;
+    case VPMU_VIRT_FAULT_CONN_LOST:
+        *lost_why = TAKE_PTR(why);
+        return DOM_CONN_LOST;
+    default:
+        if (persistent)
+            vpmu_error_set(&err, VPMU_ERR_RUNTIME,
+                           "cannot read the persistent definition of domain '%s' on '%s': %s", name,
+                           job->uri, why);
+        else
+            vpmu_error_set(&err, VPMU_ERR_RUNTIME, "cannot read domain '%s' on '%s': %s", name,
+                           job->uri, why);
+        break;
+    }
+    return skip(run, job, name, uuid, err);
+}
+
+/*
+ * The pmu setting of the persistent definition of a running domain, which
+ * apply changes and which takes effect at the next start.  Transient domains
+ * have none, and libvirt then gives the live definition: not pending.
+ */
+static dom_result
+pending_pmu(audit_run *run, audit_job *job, vpmu_conn *conn, vpmu_dom *dom, vpmu_pmu *out,
+            char **lost_why)
+{
+    const char *name = vpmu_dom_get_name(dom);
+    _cleanup_free_ char *xml = vpmu_dom_get_xml(dom, true);
+    vpmu_domxml *doc;
+    vpmu_error *err = NULL;
+
+    if (!xml)
+        return dom_failed(run, job, conn, name, vpmu_dom_get_uuid(dom), true, lost_why);
+    doc = vpmu_domxml_parse(xml, strlen(xml), name, &err);
+    if (!doc) {
+        vpmu_error_prefix(&err, "the persistent definition of domain '%s' on '%s'", name, job->uri);
+        return skip(run, job, name, vpmu_dom_get_uuid(dom), err);
+    }
+    *out = vpmu_domxml_get_pmu(doc);
+    vpmu_domxml_free(doc);
+    return DOM_REPORTED;
 }
 
 /* Fetch, parse, report, free one domain. */
 static dom_result
-audit_domain(audit_run *run, vpmu_conn *conn, vpmu_dom *dom, const char *uri, const host_facts *hf,
-             vpmu_audit_host *hs, char **lost_why)
+audit_domain(audit_run *run, audit_job *job, vpmu_conn *conn, vpmu_dom *dom, const host_facts *hf,
+             char **lost_why)
 {
     _cleanup_free_ char *xml = NULL;
     _cleanup_(vpmu_domxml_freep) vpmu_domxml *doc = NULL;
@@ -148,33 +263,18 @@ audit_domain(audit_run *run, vpmu_conn *conn, vpmu_dom *dom, const char *uri, co
     const char *name = vpmu_dom_get_name(dom);
     const char *uuid = vpmu_dom_get_uuid(dom);
     const char *state;
+    vpmu_pmu pending;
+    dom_result r;
 
-    if (!(state = vpmu_dom_get_state(dom)) || !(xml = vpmu_dom_get_xml(dom, false))) {
-        _cleanup_free_ char *why = NULL;
-        switch (vpmu_virt_last_fault(conn, &why)) {
-        case VPMU_VIRT_FAULT_NO_DOMAIN:
-            vpmu_error_set(&err, VPMU_ERR_RUNTIME,
-                           "domain '%s' on '%s' disappeared during the audit", name, uri);
-            break;
-        case VPMU_VIRT_FAULT_CONN_LOST:
-            *lost_why = TAKE_PTR(why);
-            return DOM_CONN_LOST;
-        default:
-            vpmu_error_set(&err, VPMU_ERR_RUNTIME, "cannot read domain '%s' on '%s': %s", name, uri,
-                           why);
-            break;
-        }
-        skip(run, uri, name, uuid, err, hs);
-        return DOM_SKIPPED;
-    }
+    if (!(state = vpmu_dom_get_state(dom)) || !(xml = vpmu_dom_get_xml(dom, false)))
+        return dom_failed(run, job, conn, name, uuid, false, lost_why);
 
     doc = vpmu_domxml_parse(xml, strlen(xml), name, &err);
     free(TAKE_PTR(xml)); /* the tree is all we need from here */
     if (!doc || vpmu_domxml_get_info(doc, &info, &err) < 0) {
-        vpmu_error_prefix(&err, "domain '%s' on '%s'", name, uri);
-        skip(run, uri, name, uuid, err, hs);
+        vpmu_error_prefix(&err, "domain '%s' on '%s'", name, job->uri);
         vpmu_domain_info_clear(&info);
-        return DOM_SKIPPED;
+        return skip(run, job, name, uuid, err);
     }
     vpmu_domxml_free(TAKE_PTR(doc));
     /* The handle knows the name and UUID even when the XML is odd. */
@@ -182,6 +282,14 @@ audit_domain(audit_run *run, vpmu_conn *conn, vpmu_dom *dom, const char *uri, co
         info.name = xstrdup(name);
     if (!info.uuid && uuid)
         info.uuid = xstrdup(uuid);
+
+    /* A shut-off domain's live XML is its persistent definition: nothing pending. */
+    pending = info.pmu;
+    if (vpmu_dom_is_active(dom) &&
+        (r = pending_pmu(run, job, conn, dom, &pending, lost_why)) != DOM_REPORTED) {
+        vpmu_domain_info_clear(&info);
+        return r;
+    }
 
     /* The setting in the XML plays the decision's part: it is what libvirt was told. */
     vpmu_explain_input in = {
@@ -195,22 +303,31 @@ audit_domain(audit_run *run, vpmu_conn *conn, vpmu_dom *dom, const char *uri, co
     };
     _cleanup_(vpmu_explanation_freep) vpmu_explanation *ex = vpmu_explain(&in);
     vpmu_audit_domain d = {
-            .uri = uri,
+            .uri = job->ev_uri,
             .state = state,
             .info = &info,
             .effective = vpmu_explanation_get_state(ex),
             .explanation = ex,
+            .pending_restart = pending != info.pmu,
+            .pending = pending,
     };
-    vpmu_audit_event ev = {.kind = VPMU_AUDIT_EVENT_DOMAIN, .uri = uri, .domain = &d};
+    vpmu_audit_event ev = {.kind = VPMU_AUDIT_EVENT_DOMAIN, .uri = job->ev_uri, .domain = &d};
 
-    hs->domains++;
-    if ((unsigned)info.pmu < VPMU_PMU_LAST)
-        hs->pmu[info.pmu]++;
-    if ((unsigned)d.effective < VPMU_EFFECTIVE_LAST)
-        hs->effective[d.effective]++;
-    deliver(run, &ev);
+    pthread_mutex_lock(&run->lock);
+    r = job_live(run, job) ? DOM_REPORTED : DOM_STOP;
+    if (r == DOM_REPORTED) {
+        vpmu_audit_host *hs = &job->hs;
+        hs->domains++;
+        if ((unsigned)info.pmu < VPMU_PMU_LAST)
+            hs->pmu[info.pmu]++;
+        if ((unsigned)d.effective < VPMU_EFFECTIVE_LAST)
+            hs->effective[d.effective]++;
+        hs->pending_restart += d.pending_restart;
+        deliver_locked(run, &ev);
+    }
+    pthread_mutex_unlock(&run->lock);
     vpmu_domain_info_clear(&info);
-    return DOM_REPORTED;
+    return r;
 }
 
 static bool
@@ -226,98 +343,279 @@ want_probe(const audit_run *run, const char *uri)
     }
 }
 
+static int
+cmp_dom_name(const void *a, const void *b)
+{
+    return strcmp(vpmu_dom_get_name(*(vpmu_dom *const *)a),
+                  vpmu_dom_get_name(*(vpmu_dom *const *)b));
+}
+
+/*
+ * Keepalive probes, so that a peer that stops answering closes the
+ * connection (and unblocks the call in hand) within the deadline: every
+ * timeout/4 seconds (1 to 5), the connection given up after 3 unanswered.
+ */
 static void
-audit_host(audit_run *run, const char *uri)
+start_keepalive(vpmu_conn *conn, unsigned int timeout)
+{
+    int interval = (int)(timeout / 4);
+
+    if (interval < 1)
+        interval = 1;
+    if (interval > 5)
+        interval = 5;
+    (void)vpmu_conn_set_keepalive(conn, interval, 3);
+}
+
+/* The totals and the host event, under the lock, unless the job was abandoned. */
+static void
+finish_host_locked(audit_run *run, audit_job *job, vpmu_error *herr, bool dropped)
+{
+    vpmu_audit_host hs = job->hs;
+
+    job->finished = true;
+    pthread_cond_broadcast(&run->cond);
+    if (job->abandoned || run->returned)
+        return; /* the scheduler reported it at its deadline */
+    hs.uri = job->ev_uri;
+    hs.reachable = job->opened;
+    hs.up = job->opened && !dropped;
+    hs.driver = job->driver;
+    hs.seconds = now_seconds() - job->started;
+    hs.error = herr;
+    run->totals.hosts++;
+    run->totals.hosts_unreachable += !job->opened;
+    run->totals.hosts_dropped += job->opened && dropped;
+    run->totals.domains += hs.domains;
+    run->totals.skipped += hs.skipped;
+    vpmu_audit_event ev = {.kind = VPMU_AUDIT_EVENT_HOST, .uri = job->ev_uri, .host = &hs};
+    deliver_locked(run, &ev);
+}
+
+static void
+audit_host(audit_run *run, audit_job *job)
 {
     _cleanup_(vpmu_conn_closep) vpmu_conn *conn = NULL;
-    vpmu_dom **doms = NULL;
+    _cleanup_free_ vpmu_dom **doms = NULL;
     vpmu_error *herr = NULL;
-    vpmu_audit_host hs = {.uri = uri};
     host_facts hf = {0};
-    double t0 = now_seconds();
-    int n;
-    bool dropped = false;
+    unsigned long hv = 0;
+    int n = 0, i = 0;
+    bool dropped = false, live;
 
-    conn = vpmu_conn_open_read_only(uri, &herr);
-    if (!conn)
+    /* The call that can block in the handshake for ever: the scheduler's deadline bounds it. */
+    conn = vpmu_conn_open_read_only(job->uri, &herr);
+    if (conn) {
+        start_keepalive(conn, run->opts.timeout);
+        /* Only the QEMU driver's version is a QEMU version (the test driver says 0.0.2). */
+        if (STREQ(vpmu_conn_get_driver(conn), "QEMU"))
+            hv = vpmu_conn_get_hv_version(conn);
+    }
+    pthread_mutex_lock(&run->lock);
+    live = job_live(run, job);
+    if (conn) {
+        job->opened = true;
+        job->driver = xstrdup(vpmu_conn_get_driver(conn));
+        job->hs.hv_version = hv;
+    }
+    pthread_mutex_unlock(&run->lock);
+    if (!conn || !live)
         goto done;
-    hs.reachable = true;
-    hs.driver = vpmu_conn_get_driver(conn);
-    /* Only the QEMU driver's version is a QEMU version (the test driver says 0.0.2). */
-    if (STREQ(hs.driver, "QEMU"))
-        hs.hv_version = vpmu_conn_get_hv_version(conn);
-    hf.qemu_version = hs.hv_version;
-    if (want_probe(run, uri)) {
+    hf.qemu_version = hv;
+    if (want_probe(run, job->uri)) {
         hf.host = run_host(run);
-        hs.host_probed = hf.host != NULL;
+        pthread_mutex_lock(&run->lock);
+        job->hs.host_probed = hf.host != NULL;
+        pthread_mutex_unlock(&run->lock);
     }
 
     n = vpmu_conn_list_domains(conn, !run->opts.per_domain_state, &doms);
     if (n < 0) {
-        vpmu_error_set(&herr, VPMU_ERR_RUNTIME, "cannot list the domains of '%s': %s", uri,
+        vpmu_error_set(&herr, VPMU_ERR_RUNTIME, "cannot list the domains of '%s': %s", job->uri,
                        vpmu_virt_last_error());
         dropped = true;
+        n = 0;
         goto done;
     }
-    for (int i = 0; i < n; i++) {
-        _cleanup_(vpmu_dom_freep) vpmu_dom *dom = TAKE_PTR(doms[i]);
+    /* A stable order: by name (libvirt lists running domains first, by ID). */
+    qsort(doms, (size_t)n, sizeof(*doms), cmp_dom_name);
+    for (; i < n; i++) {
         _cleanup_free_ char *why = NULL;
+        dom_result r = audit_domain(run, job, conn, doms[i], &hf, &why);
 
-        if (dropped || atomic_load(&run->stopped)) {
-            hs.skipped += dropped;
-            continue;
-        }
-        if (audit_domain(run, conn, dom, uri, &hf, &hs, &why) == DOM_CONN_LOST) {
+        if (r == DOM_STOP)
+            break;
+        if (r == DOM_CONN_LOST) {
+            pthread_mutex_lock(&run->lock);
             vpmu_error_set(&herr, VPMU_ERR_RUNTIME,
-                           "lost the connection to '%s' after %zu of %d domains: %s", uri,
-                           hs.domains + hs.skipped, n, why);
+                           "lost the connection to '%s' after %zu of %d domains: %s", job->uri,
+                           job->hs.domains + job->hs.skipped, n, why);
+            /* This one and the rest are not reported. */
+            job->hs.skipped += (size_t)(n - i);
+            pthread_mutex_unlock(&run->lock);
             dropped = true;
-            hs.skipped++;
+            break;
         }
     }
-    free(doms);
 
 done:
-    hs.seconds = now_seconds() - t0;
-    hs.error = herr;
+    for (int j = 0; j < n; j++)
+        vpmu_dom_free(doms[j]);
     pthread_mutex_lock(&run->lock);
-    run->totals.hosts++;
-    run->totals.hosts_unreachable += !hs.reachable;
-    run->totals.hosts_dropped += hs.reachable && dropped;
-    run->totals.domains += hs.domains;
-    run->totals.skipped += hs.skipped;
+    finish_host_locked(run, job, herr, dropped);
     pthread_mutex_unlock(&run->lock);
-    vpmu_audit_event ev = {.kind = VPMU_AUDIT_EVENT_HOST, .uri = uri, .host = &hs};
-    deliver(run, &ev);
     vpmu_error_free(herr);
-    /* hs.driver is the connection's: it is closed (cleanup) only after the event. */
+    /* The connection closes (cleanup) after the event, whose driver name is a copy anyway. */
 }
+
+typedef struct {
+    audit_run *run;
+    audit_job *job;
+} worker_arg;
 
 static void *
 worker(void *arg)
 {
-    audit_run *run = arg;
+    worker_arg *wa = arg;
+    audit_run *run = wa->run;
+    audit_job *job = wa->job;
 
-    for (;;) {
-        size_t i;
-
-        pthread_mutex_lock(&run->lock);
-        i = run->next++;
-        pthread_mutex_unlock(&run->lock);
-        if (i >= run->n_uris || atomic_load(&run->stopped))
-            break;
-        audit_host(run, run->uris[i]);
-    }
+    free(wa);
+    audit_host(run, job);
+    run_unref(run);
     return NULL;
+}
+
+/* At its deadline: report the connection down, with what it had delivered. Under the lock. */
+static void
+abandon_locked(audit_run *run, audit_job *job)
+{
+    vpmu_audit_host hs = job->hs;
+    vpmu_error *err = NULL;
+
+    job->abandoned = true;
+    job->running = false;
+    if (job->opened)
+        vpmu_error_set(&err, VPMU_ERR_RUNTIME,
+                       "'%s' did not finish within the %u s timeout, after %zu domains", job->uri,
+                       run->opts.timeout, hs.domains + hs.skipped);
+    else
+        vpmu_error_set(&err, VPMU_ERR_RUNTIME, "cannot connect to '%s': no answer within %u s",
+                       job->uri, run->opts.timeout);
+    hs.uri = job->ev_uri;
+    hs.reachable = job->opened;
+    hs.up = false;
+    hs.timed_out = true;
+    hs.driver = job->driver;
+    hs.seconds = now_seconds() - job->started;
+    hs.error = err;
+    run->totals.hosts++;
+    run->totals.hosts_unreachable += !job->opened;
+    run->totals.hosts_timed_out++;
+    run->totals.domains += hs.domains;
+    run->totals.skipped += hs.skipped;
+    vpmu_audit_event ev = {.kind = VPMU_AUDIT_EVENT_HOST, .uri = job->ev_uri, .host = &hs};
+    deliver_locked(run, &ev);
+    vpmu_error_free(err);
+    /* It finishes (or not) on its own, holding its reference; nobody joins it. */
+    pthread_detach(job->thread);
+}
+
+static struct timespec
+to_timespec(double t)
+{
+    struct timespec ts = {.tv_sec = (time_t)t};
+    ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
+    if (ts.tv_nsec >= 1000000000L)
+        ts.tv_sec++, ts.tv_nsec -= 1000000000L;
+    return ts;
+}
+
+/* Start a worker on @job; false when no thread could be made (the job is then reported down). */
+static bool
+start_job_locked(audit_run *run, audit_job *job)
+{
+    worker_arg *wa = xmalloc(sizeof(*wa));
+
+    wa->run = run;
+    wa->job = job;
+    job->started = now_seconds();
+    job->deadline = job->started + (double)run->opts.timeout;
+    job->running = true;
+    atomic_fetch_add(&run->refs, 1);
+    if (pthread_create(&job->thread, NULL, worker, wa) != 0) {
+        vpmu_error *err = NULL;
+        vpmu_audit_host hs = {.uri = job->ev_uri};
+        atomic_fetch_sub(&run->refs, 1);
+        free(wa);
+        job->running = false;
+        job->finished = true;
+        vpmu_error_set(&err, VPMU_ERR_RUNTIME, "cannot audit '%s': no thread could be started",
+                       job->uri);
+        hs.error = err;
+        run->totals.hosts++;
+        run->totals.hosts_unreachable++;
+        vpmu_audit_event ev = {.kind = VPMU_AUDIT_EVENT_HOST, .uri = job->ev_uri, .host = &hs};
+        deliver_locked(run, &ev);
+        vpmu_error_free(err);
+        return false;
+    }
+    return true;
+}
+
+/*
+ * The scheduler: at most opts.jobs workers at once, each with its deadline.
+ * A finished worker is joined; one past its deadline is abandoned (reported
+ * down, detached) and its slot given to the next connection.
+ */
+static void
+schedule(audit_run *run)
+{
+    size_t next = 0, running = 0, jobs = run->opts.jobs;
+
+    pthread_mutex_lock(&run->lock);
+    for (;;) {
+        double now = now_seconds(), earliest = 0;
+
+        for (size_t i = 0; i < run->n_uris; i++) {
+            audit_job *job = &run->jobs[i];
+            if (!job->running)
+                continue;
+            if (job->finished) {
+                job->running = false;
+                running--;
+                pthread_mutex_unlock(&run->lock);
+                pthread_join(job->thread, NULL);
+                pthread_mutex_lock(&run->lock);
+            } else if (now >= job->deadline) {
+                abandon_locked(run, job);
+                running--;
+            }
+        }
+        while (running < jobs && next < run->n_uris && !atomic_load(&run->stopped))
+            running += start_job_locked(run, &run->jobs[next++]);
+        if (running == 0 && (next == run->n_uris || atomic_load(&run->stopped)))
+            break;
+        for (size_t i = 0; i < run->n_uris; i++) {
+            const audit_job *job = &run->jobs[i];
+            if (job->running && !job->finished && (earliest == 0 || job->deadline < earliest))
+                earliest = job->deadline;
+        }
+        if (earliest > 0) {
+            struct timespec ts = to_timespec(earliest);
+            pthread_cond_timedwait(&run->cond, &run->lock, &ts);
+        }
+    }
+    run->returned = true;
+    pthread_mutex_unlock(&run->lock);
 }
 
 int
 vpmu_audit_run(const char *const *uris, size_t n_uris, const vpmu_audit_options *opts,
                vpmu_audit_cb cb, void *opaque, vpmu_audit_totals *totals, vpmu_error **error)
 {
-    audit_run run = {.uris = uris, .n_uris = n_uris, .cb = cb, .opaque = opaque};
-    _cleanup_free_ pthread_t *threads = NULL;
-    size_t n_threads, started = 0;
+    audit_run *run;
+    pthread_condattr_t ca;
     int ret = 0;
 
     if (totals)
@@ -333,35 +631,48 @@ vpmu_audit_run(const char *const *uris, size_t n_uris, const vpmu_audit_options 
             return -1;
         }
     }
-    if (opts)
-        run.opts = *opts;
-    pthread_mutex_init(&run.lock, NULL);
-    atomic_init(&run.stopped, false);
-
-    n_threads = run.opts.jobs ? run.opts.jobs : VPMU_AUDIT_DEFAULT_JOBS;
-    if (n_threads > n_uris)
-        n_threads = n_uris;
-    if (n_threads == 1) {
-        /* One connection (the common case): no thread at all. */
-        worker(&run);
-    } else {
-        threads = xcalloc(n_threads, sizeof(*threads));
-        for (; started < n_threads; started++)
-            if (pthread_create(&threads[started], NULL, worker, &run) != 0)
-                break;
-        if (started == 0)
-            worker(&run); /* no thread could start: do the work here */
-        for (size_t i = 0; i < started; i++)
-            pthread_join(threads[i], NULL);
+    if (opts && opts->timeout > VPMU_AUDIT_MAX_TIMEOUT) {
+        vpmu_error_set(error, VPMU_ERR_USAGE, "an audit timeout of %u s is over the %u s maximum",
+                       opts->timeout, VPMU_AUDIT_MAX_TIMEOUT);
+        return -1;
     }
 
-    if (atomic_load(&run.stopped)) {
+    run = xcalloc(1, sizeof(*run));
+    if (opts)
+        run->opts = *opts;
+    if (!run->opts.jobs)
+        run->opts.jobs = VPMU_AUDIT_DEFAULT_JOBS;
+    if (!run->opts.timeout)
+        run->opts.timeout = VPMU_AUDIT_DEFAULT_TIMEOUT;
+    run->host_root = run->opts.host_root ? xstrdup(run->opts.host_root) : NULL;
+    run->opts.host_root = NULL; /* the caller's: read through the copy only */
+    run->n_uris = n_uris;
+    run->cb = cb;
+    run->opaque = opaque;
+    run->jobs = xcalloc(n_uris, sizeof(*run->jobs));
+    for (size_t i = 0; i < n_uris; i++) {
+        run->jobs[i].ev_uri = uris[i];
+        run->jobs[i].uri = xstrdup(uris[i]);
+    }
+    atomic_init(&run->refs, 1);
+    atomic_init(&run->stopped, false);
+    pthread_mutex_init(&run->lock, NULL);
+    /* Deadlines are monotonic: a clock step neither shortens nor stretches them. */
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&run->cond, &ca);
+    pthread_condattr_destroy(&ca);
+
+    schedule(run);
+
+    if (atomic_load(&run->stopped)) {
         vpmu_error_set(error, VPMU_ERR_RUNTIME, "the audit was stopped by its output");
         ret = -1;
     }
+    pthread_mutex_lock(&run->lock);
     if (totals)
-        *totals = run.totals;
-    vpmu_hostcaps_free(run.host);
-    pthread_mutex_destroy(&run.lock);
+        *totals = run->totals;
+    pthread_mutex_unlock(&run->lock);
+    run_unref(run);
     return ret;
 }

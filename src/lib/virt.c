@@ -52,6 +52,52 @@ init_libvirt(void)
     (void)virInitialize();
 }
 
+static pthread_once_t loop_once = PTHREAD_ONCE_INIT;
+static int loop_started = -1; /* 0 when the event loop runs */
+
+static void *
+event_loop(void *arg)
+{
+    (void)arg;
+    /* -1 only when poll() itself fails: then the loop is over (keepalive stops working). */
+    while (virEventRunDefaultImpl() == 0)
+        ;
+    return NULL;
+}
+
+static void
+start_event_loop(void)
+{
+    pthread_attr_t attr;
+    pthread_t t;
+
+    if (virEventRegisterDefaultImpl() < 0)
+        return;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    if (pthread_create(&t, &attr, event_loop, NULL) == 0)
+        loop_started = 0;
+    pthread_attr_destroy(&attr);
+}
+
+int
+vpmu_virt_init(unsigned int flags, vpmu_error **error)
+{
+    if (flags & ~VPMU_VIRT_INIT_EVENT_LOOP) {
+        vpmu_error_set(error, VPMU_ERR_USAGE, "unknown vpmu_virt_init() flags 0x%x", flags);
+        return -1;
+    }
+    pthread_once(&init_once, init_libvirt);
+    if (!(flags & VPMU_VIRT_INIT_EVENT_LOOP))
+        return 0;
+    pthread_once(&loop_once, start_event_loop);
+    if (loop_started < 0) {
+        vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot start the libvirt event loop");
+        return -1;
+    }
+    return 0;
+}
+
 static const char *
 last_error(void)
 {
