@@ -29,6 +29,7 @@ VPMU="${1:-${VPMU_BIN:-}}"
 export LC_ALL=C.UTF-8
 
 . "$here/lib/libvirtd.sh"
+. "$here/lib/keystone.sh"
 . "$here/lib/openstack.sh"
 
 [[ -n "$VPMU" && -x "$VPMU" ]] || it_fail "vpmu binary '$VPMU' is not executable (VPMU_BIN)"

@@ -4,8 +4,9 @@
 # openstack.sh: a real Keystone, Nova API and Glance API on 127.0.0.1, for
 # the tests of `--flavor-id`, `--image-id` and `audit --cloud`.
 #
-#   os_start DIR      start all three with their state under DIR (sqlite,
-#                     fernet keys, Glance's file store); sets OS_* for the
+#   os_start DIR      start all three (Keystone through keystone.sh) with
+#                     their state under DIR (sqlite, fernet keys, Glance's
+#                     file store); sets OS_* for the
 #                     bootstrap admin (password auth), OS_KS_URL, OS_NOVA_URL,
 #                     OS_GLANCE_URL, and OS_SKIP_REASON + returns 77 when a
 #                     component is not installed, 1 when one fails to start
@@ -15,21 +16,20 @@
 #   os_nova METHOD PATH [JSON]    Nova API call (microversion 2.61), body on stdout
 #   os_glance METHOD PATH [JSON]  Glance API call, body on stdout
 #
-# Keystone (Debian keystone 22): sqlite, fernet tokens, `keystone-manage
-# bootstrap` without catalog URLs, and a templated catalog that names
-# Keystone, Nova ("compute") and Glance ("image"): the catalog never needs a
-# write through the API, which sqlite may refuse with "database is locked".
+# Keystone is tests/integration/lib/keystone.sh's (sqlite, fernet tokens,
+# bootstrap without catalog URLs, a templated catalog, which here names Nova
+# as "compute" and Glance as "image" too); source keystone.sh first.
 # Nova (nova-api 26): `nova-manage api_db sync` and `db sync` (the API checks
 # the services table), then nova-api-wsgi with OS_NOVA_CONFIG_DIR holding
 # nova.conf and a copy of api-paste.ini; flavors and their extra specs live in
 # the API database, so neither conductor nor compute is needed.
 # Glance (glance-api 25): `glance-manage db_sync`, the fs store, paste flavor
 # keystone, glance-wsgi-api with OS_GLANCE_CONFIG_DIR.
-# Ports: OS_KS_PORT (default 18500), OS_NOVA_PORT (18774), OS_GLANCE_PORT (18292).
+# Ports: VPMU_KEYSTONE_PORT (keystone.sh's, default 15357), OS_NOVA_PORT (18774),
+# OS_GLANCE_PORT (18292).
 
 OS_PY=/usr/bin/python3
 OS_PIDS=()
-OS_PASSWORD_ADMIN="vpmu-test-admin-$$"
 
 _os_wait_http() { # URL PID SECONDS: wait until URL answers at all (any status)
     local url=$1 pid=$2 secs=$3 i
@@ -41,97 +41,32 @@ _os_wait_http() { # URL PID SECONDS: wait until URL answers at all (any status)
     return 1
 }
 
-_os_authtoken() { # the [keystone_authtoken] section the services use
-    cat <<EOF
-[keystone_authtoken]
-www_authenticate_uri = $OS_KS_URL/v3
-auth_url = $OS_KS_URL/v3
-auth_type = password
-username = admin
-password = $OS_PASSWORD_ADMIN
-project_name = admin
-user_domain_name = Default
-project_domain_name = Default
-service_token_roles_required = false
-EOF
-}
-
 os_start() {
     local dir=$1 p
     OS_DIR=$dir
     OS_SKIP_REASON=""
     OS_FAIL_REASON=""
-    OS_KS_PORT=${OS_KS_PORT:-18500}
     OS_NOVA_PORT=${OS_NOVA_PORT:-18774}
     OS_GLANCE_PORT=${OS_GLANCE_PORT:-18292}
-    OS_KS_URL="http://127.0.0.1:$OS_KS_PORT"
     OS_NOVA_URL="http://127.0.0.1:$OS_NOVA_PORT/v2.1"
     OS_GLANCE_URL="http://127.0.0.1:$OS_GLANCE_PORT"
 
-    for p in keystone-manage keystone-wsgi-public nova-manage nova-api-wsgi glance-manage \
-        glance-wsgi-api curl; do
+    for p in nova-manage nova-api-wsgi glance-manage glance-wsgi-api curl; do
         command -v "$p" >/dev/null || {
             OS_SKIP_REASON="$p is not installed (apt-get install keystone nova-api glance-api curl)"
             return 77
         }
     done
-    for p in $OS_KS_PORT $OS_NOVA_PORT $OS_GLANCE_PORT; do
+    for p in $OS_NOVA_PORT $OS_GLANCE_PORT; do
         if curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$p/"; then
-            OS_FAIL_REASON="something already listens on 127.0.0.1:$p (set OS_KS_PORT, OS_NOVA_PORT, OS_GLANCE_PORT)"
+            OS_FAIL_REASON="something already listens on 127.0.0.1:$p (set OS_NOVA_PORT, OS_GLANCE_PORT)"
             return 1
         fi
     done
-    mkdir -p "$dir/keystone" "$dir/nova" "$dir/glance/images"
-
-    # ---- Keystone ------------------------------------------------------------------------------
-    cat >"$dir/keystone/catalog.templates" <<EOF
-catalog.RegionOne.identity.publicURL = $OS_KS_URL/v3
-catalog.RegionOne.identity.internalURL = $OS_KS_URL/v3
-catalog.RegionOne.identity.adminURL = $OS_KS_URL/v3
-catalog.RegionOne.identity.name = Identity Service
-catalog.RegionOne.compute.publicURL = $OS_NOVA_URL
-catalog.RegionOne.compute.internalURL = $OS_NOVA_URL
-catalog.RegionOne.compute.name = Compute Service
-catalog.RegionOne.image.publicURL = $OS_GLANCE_URL
-catalog.RegionOne.image.internalURL = $OS_GLANCE_URL
-catalog.RegionOne.image.name = Image Service
-EOF
-    cat >"$dir/keystone/keystone.conf" <<EOF
-[DEFAULT]
-log_file = $dir/keystone/keystone.log
-[database]
-connection = sqlite:///$dir/keystone/keystone.sqlite
-[token]
-provider = fernet
-[fernet_tokens]
-key_repository = $dir/keystone/fernet-keys
-[fernet_receipts]
-key_repository = $dir/keystone/fernet-receipts
-[credential]
-key_repository = $dir/keystone/credential-keys
-[catalog]
-driver = templated
-template_file = $dir/keystone/catalog.templates
-EOF
-    local kconf="--config-file $dir/keystone/keystone.conf" u g
-    u=$(id -un)
-    g=$(id -gn)
-    # shellcheck disable=SC2086 # kconf is two words
-    {
-        keystone-manage $kconf db_sync &&
-            keystone-manage $kconf fernet_setup --keystone-user "$u" --keystone-group "$g" &&
-            keystone-manage $kconf credential_setup --keystone-user "$u" --keystone-group "$g" &&
-            keystone-manage $kconf bootstrap --bootstrap-password "$OS_PASSWORD_ADMIN" \
-                --bootstrap-username admin --bootstrap-project-name admin \
-                --bootstrap-role-name admin --bootstrap-region-id RegionOne
-    } >"$dir/keystone/setup.log" 2>&1 || {
-        OS_FAIL_REASON="keystone-manage failed: $(tail -n 3 "$dir/keystone/setup.log" | tr '\n' ' ')"
-        return 1
-    }
-    OS_KEYSTONE_CONFIG_DIR="$dir/keystone" keystone-wsgi-public --host 127.0.0.1 \
-        --port "$OS_KS_PORT" >"$dir/keystone/server.log" 2>&1 &
-    OS_PIDS+=($!)
-    local ks_pid=$!
+    mkdir -p "$dir/nova" "$dir/glance/images"
+    ks_init "$dir"
+    ks_catalog compute "$OS_NOVA_URL"
+    ks_catalog image "$OS_GLANCE_URL"
 
     # ---- Nova API ------------------------------------------------------------------------------
     cp /etc/nova/api-paste.ini "$dir/nova/api-paste.ini"
@@ -155,7 +90,7 @@ lock_path = $dir/nova/lock
 enforce_new_defaults = false
 enforce_scope = false
 EOF
-        _os_authtoken
+        ks_service_conf keystone_authtoken
     } >"$dir/nova/nova.conf"
     {
         nova-manage --config-file "$dir/nova/nova.conf" api_db sync &&
@@ -187,7 +122,7 @@ flavor = keystone
 enforce_new_defaults = false
 enforce_scope = false
 EOF
-        _os_authtoken
+        ks_service_conf keystone_authtoken
     } >"$dir/glance/glance-api.conf"
     cp /etc/glance/glance-api-paste.ini "$dir/glance/"
     glance-manage --config-file "$dir/glance/glance-api.conf" db_sync >"$dir/glance/setup.log" 2>&1 || {
@@ -205,8 +140,8 @@ EOF
     OS_PIDS+=($!)
     local glance_pid=$!
 
-    _os_wait_http "$OS_KS_URL/v3" "$ks_pid" 120 || {
-        OS_FAIL_REASON="Keystone did not answer on $OS_KS_URL: $(tail -n 3 "$dir/keystone/server.log" | tr '\n' ' ')"
+    ks_start || {
+        OS_FAIL_REASON="Keystone: $KS_ERROR"
         return 1
     }
     _os_wait_http "$OS_NOVA_URL/" "$nova_pid" 120 || {
@@ -218,8 +153,9 @@ EOF
         return 1
     }
 
-    export OS_AUTH_URL="$OS_KS_URL/v3" OS_USERNAME=admin OS_PASSWORD="$OS_PASSWORD_ADMIN"
-    export OS_PROJECT_NAME=admin OS_USER_DOMAIN_NAME=Default OS_PROJECT_DOMAIN_NAME=Default
+    OS_KS_URL=${KS_URL%/v3}
+    export OS_AUTH_URL="$KS_URL" OS_USERNAME="$KS_ADMIN_USER" OS_PASSWORD="$KS_ADMIN_PASSWORD"
+    export OS_PROJECT_NAME="$KS_ADMIN_PROJECT" OS_USER_DOMAIN_NAME=Default OS_PROJECT_DOMAIN_NAME=Default
     export OS_IDENTITY_API_VERSION=3 OS_REGION_NAME=RegionOne OS_INTERFACE=public
     unset OS_CLOUD OS_TOKEN
     return 0
@@ -239,6 +175,7 @@ os_stop() {
         wait "$pid" 2>/dev/null
     done
     OS_PIDS=()
+    ks_stop_all
 }
 
 os_token() {
@@ -250,6 +187,7 @@ os_token() {
     body=$(jq -n --arg p "$OS_PASSWORD" '{auth: {identity: {methods: ["password"],
         password: {user: {name: "admin", domain: {name: "Default"}, password: $p}}},
         scope: {project: {name: "admin", domain: {name: "Default"}}}}}')
+    # (the bootstrap admin of keystone.sh)
     _OS_TOKEN=$(curl -s --max-time 30 -D - -o /dev/null -H 'Content-Type: application/json' \
         -d "$body" "$OS_KS_URL/v3/auth/tokens" | sed -n 's/^[Xx]-[Ss]ubject-[Tt]oken: *\([^\r]*\).*/\1/p')
     [[ -n "$_OS_TOKEN" ]] || return 1
