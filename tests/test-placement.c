@@ -793,6 +793,44 @@ test_http_errors(void **state)
     strv_clear(&s.requests);
 }
 
+/*
+ * The overall deadline: a server that accepts and never answers gets the
+ * first request for its full per-request timeout (1 s), the second for what
+ * is left of the 1.5 s deadline, and no third request at all.
+ */
+static void
+test_http_overall_deadline(void **state)
+{
+    (void)state;
+    static const reply script[] = {{0, NULL}, {0, NULL}, {0, NULL}};
+    fake_server s;
+    vpmu_placement *pl;
+    vpmu_error *err = NULL;
+
+    fake_start(&s, script, ELEMENTSOF(script));
+    pl = fake_client(&s, NULL);
+    vpmu_placement_set_timeouts(pl, 1000, 1000);
+    vpmu_placement_set_deadline(pl, 1500);
+    assert_int_equal(vpmu_placement_get_provider_traits(pl, UUID_A, NULL, NULL, &err), -1);
+    assert_error(err, VPMU_ERR_RUNTIME, "cannot reach Placement: GET");
+    assert_int_equal(vpmu_placement_get_provider_traits(pl, UUID_A, NULL, NULL, &err), -1);
+    assert_error(err, VPMU_ERR_RUNTIME, "cannot reach Placement: GET");
+    assert_int_equal(vpmu_placement_get_provider_traits(pl, UUID_A, NULL, NULL, &err), -1);
+    assert_error(err, VPMU_ERR_RUNTIME, "the overall Placement deadline passed before GET '");
+    /* A retry loop stops at the deadline too, without sending. */
+    assert_int_equal(vpmu_placement_set_provider_trait(pl, UUID_A, VPMU_TRAIT, true, NULL, &err),
+                     -1);
+    assert_error(err, VPMU_ERR_RUNTIME, "the overall Placement deadline passed before GET '");
+    /* A new deadline opens a new budget. */
+    vpmu_placement_set_deadline(pl, 300);
+    assert_int_equal(vpmu_placement_get_provider_traits(pl, UUID_A, NULL, NULL, &err), -1);
+    assert_error(err, VPMU_ERR_RUNTIME, "cannot reach Placement: GET");
+    vpmu_placement_free(pl);
+    fake_stop(&s);
+    assert_int_equal(s.requests.n, 3);
+    strv_clear(&s.requests);
+}
+
 /* Candidates over HTTP: names from GET /resource_providers; an unknown trait means none fit. */
 static void
 test_http_candidates(void **state)
@@ -841,14 +879,15 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_traits_parse),        cmocka_unit_test(test_traits_empty),
-            cmocka_unit_test(test_traits_errors),       cmocka_unit_test(test_error_bodies),
-            cmocka_unit_test(test_error_bodies_odd),    cmocka_unit_test(test_candidates_flat),
-            cmocka_unit_test(test_candidates_nested),   cmocka_unit_test(test_candidates_none),
-            cmocka_unit_test(test_candidates_errors),   cmocka_unit_test(test_resources),
-            cmocka_unit_test(test_new_and_arguments),   cmocka_unit_test(test_http_retry_once),
-            cmocka_unit_test(test_http_retry_gives_up), cmocka_unit_test(test_http_unchanged),
-            cmocka_unit_test(test_http_errors),         cmocka_unit_test(test_http_candidates),
+            cmocka_unit_test(test_traits_parse),          cmocka_unit_test(test_traits_empty),
+            cmocka_unit_test(test_traits_errors),         cmocka_unit_test(test_error_bodies),
+            cmocka_unit_test(test_error_bodies_odd),      cmocka_unit_test(test_candidates_flat),
+            cmocka_unit_test(test_candidates_nested),     cmocka_unit_test(test_candidates_none),
+            cmocka_unit_test(test_candidates_errors),     cmocka_unit_test(test_resources),
+            cmocka_unit_test(test_new_and_arguments),     cmocka_unit_test(test_http_retry_once),
+            cmocka_unit_test(test_http_retry_gives_up),   cmocka_unit_test(test_http_unchanged),
+            cmocka_unit_test(test_http_errors),           cmocka_unit_test(test_http_candidates),
+            cmocka_unit_test(test_http_overall_deadline),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -36,6 +36,9 @@ extern "C" {
 #define VPMU_PLACEMENT_CONNECT_TIMEOUT_MS 5000L
 #define VPMU_PLACEMENT_TIMEOUT_MS 30000L
 #define VPMU_PLACEMENT_MAX_ATTEMPTS 5u
+/* Default overall deadline of a handle: every request it makes ends within this from its creation.
+ */
+#define VPMU_PLACEMENT_DEADLINE_MS 120000L
 
 /* Largest response body accepted. */
 #define VPMU_PLACEMENT_MAX_BODY (32u * 1024u * 1024u)
@@ -75,6 +78,15 @@ VPMU_EXPORT int vpmu_placement_find_provider(vpmu_placement *pl, const char *nam
 /* Override the timeouts (milliseconds, > 0) and the number of PUT attempts (>= 1). */
 VPMU_EXPORT void vpmu_placement_set_timeouts(vpmu_placement *pl, long connect_ms, long total_ms);
 VPMU_EXPORT void vpmu_placement_set_max_attempts(vpmu_placement *pl, unsigned attempts);
+/*
+ * The overall deadline: every request of @pl, retries and backoff included,
+ * must end within @total_ms (> 0) from now.  Each request's own timeouts are
+ * cut to what is left, and a request due after the deadline is not sent
+ * (VPMU_ERR_RUNTIME).  A new handle starts with VPMU_PLACEMENT_DEADLINE_MS
+ * from its creation (a handle is made for one command's work); a program
+ * that keeps a handle sets a new deadline before each operation.
+ */
+VPMU_EXPORT void vpmu_placement_set_deadline(vpmu_placement *pl, long total_ms);
 
 /* The endpoint, without a trailing '/'.  Borrowed. */
 VPMU_EXPORT const char *vpmu_placement_get_url(const vpmu_placement *pl);

@@ -50,6 +50,7 @@ struct vpmu_placement {
     long connect_ms;
     long total_ms;
     unsigned max_attempts;
+    double deadline; /* monotonic seconds: no request ends after it */
     vpmu_placement_observer observer;
     void *observer_data;
     unsigned renewals; /* tokens the session renewed for this handle's requests */
@@ -138,6 +139,7 @@ vpmu_placement_new(const char *url, const char *token, vpmu_error **error)
     pl->connect_ms = VPMU_PLACEMENT_CONNECT_TIMEOUT_MS;
     pl->total_ms = VPMU_PLACEMENT_TIMEOUT_MS;
     pl->max_attempts = VPMU_PLACEMENT_MAX_ATTEMPTS;
+    vpmu_placement_set_deadline(pl, VPMU_PLACEMENT_DEADLINE_MS);
     return pl;
 }
 
@@ -186,6 +188,39 @@ vpmu_placement_set_timeouts(vpmu_placement *pl, long connect_ms, long total_ms)
         pl->connect_ms = connect_ms;
     if (total_ms > 0)
         pl->total_ms = total_ms;
+}
+
+static double
+mono_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void
+vpmu_placement_set_deadline(vpmu_placement *pl, long total_ms)
+{
+    if (total_ms > 0)
+        pl->deadline = mono_seconds() + (double)total_ms / 1000.0;
+}
+
+/*
+ * The time a request may take: its own total timeout, cut to what is left
+ * of the overall deadline.  0 with an error when nothing is left.
+ */
+static long
+request_budget_ms(const vpmu_placement *pl, const char *method, const char *url, vpmu_error **error)
+{
+    double left = (pl->deadline - mono_seconds()) * 1000.0;
+
+    if (left < 1.0) {
+        vpmu_error_set(error, VPMU_ERR_RUNTIME,
+                       "the overall Placement deadline passed before %s '%s' could be sent", method,
+                       url);
+        return 0;
+    }
+    return left < (double)pl->total_ms ? (long)left : pl->total_ms;
 }
 
 void
@@ -261,6 +296,8 @@ cloud_request(vpmu_placement *pl, const char *method, char *url, const char *pay
     };
     vpmu_cloud_response resp = {0};
 
+    if (!(opts.deadline_ms = request_budget_ms(pl, method, url, error)))
+        return -1;
     if (vpmu_cloud_request(pl->cloud, &opts, &resp, error) < 0) {
         vpmu_cloud_response_clear(&resp);
         return -1;
@@ -297,10 +334,13 @@ http_request(vpmu_placement *pl, const char *method, const char *path, const cha
     _cleanup_free_ char *auth = NULL;
     CURL *c = pl->curl;
     CURLcode rc;
+    long budget;
 
     memset(a, 0, sizeof(*a));
     if (pl->cloud)
         return cloud_request(pl, method, url, payload, a, url_out, error);
+    if (!(budget = request_budget_ms(pl, method, url, error)))
+        return -1;
     curl_easy_reset(c); /* keeps the connection cache */
     pl->errbuf[0] = '\0';
 
@@ -318,8 +358,9 @@ http_request(vpmu_placement *pl, const char *method, const char *path, const cha
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, pl->errbuf);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, pl->connect_ms);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, pl->total_ms);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+                     pl->connect_ms < budget ? pl->connect_ms : budget);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, budget);
 #if LIBCURL_VERSION_NUM >= 0x075500
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 #else
