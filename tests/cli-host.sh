@@ -136,7 +136,8 @@ grep -q '^verdict: yes$' "$tmp/out" && check ok "placement unreachable: report p
 [ -s "$tmp/err" ] && check ok "placement unreachable: message" || check fail "placement unreachable: message"
 
 # explain through the CLI: each state once, end to end.
-ex() { $wrap "$bin" -o json explain "$@" >"$tmp/out" 2>"$tmp/err"; echo "$?"; }
+# No connection named (explain honours $LIBVIRT_DEFAULT_URI): the fixture host decides.
+ex() { env -u LIBVIRT_DEFAULT_URI $wrap "$bin" -o json explain "$@" >"$tmp/out" 2>"$tmp/err"; echo "$?"; }
 expect_eq "explain on, enable_pmu=N: exit 0" \
     "$(ex --flavor-spec hw:pmu=true --host-root "$hosts/enable-pmu-n" --cpu-mode host-passthrough)" 0
 expect_eq "explain on, enable_pmu=N: off" "$(jq -r .effective "$tmp/out")" off

@@ -11,6 +11,7 @@
  *   stdout.json      optional, expected stdout compared as JSON (jansson json_equal)
  *   stdout-contains  optional, lines that must each appear in stdout
  *   stderr-contains  optional, lines that must each appear in stderr
+ *   stdout-lacks, stderr-lacks  optional, lines that must not appear
  *   stderr           optional, the exact expected standard error
  *   files/           optional, copied into @TMP@ before the run
  *   tmp-expect/      optional, files that @TMP@ must hold, byte for byte, after it
@@ -175,6 +176,21 @@ run(char **argv, const char *stdin_path, const char *tmpdir, const char *envfile
 }
 
 static void
+check_lacks(const char *what, const char *haystack, const char *list, const char *tmpdir)
+{
+    _cleanup_free_ char *copy = xstrdup(list);
+    char *save = NULL;
+
+    for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+        _cleanup_free_ char *bad = subst(l, tmpdir);
+        if (*bad && strstr(haystack, bad)) {
+            print_error("%s holds: %s\n--- actual %s ---\n%s\n", what, bad, what, haystack);
+            fail();
+        }
+    }
+}
+
+static void
 check_contains(const char *what, const char *haystack, const char *list, const char *tmpdir)
 {
     _cleanup_free_ char *copy = xstrdup(list);
@@ -324,6 +340,18 @@ test_case(void **state)
         _cleanup_free_ char *want = slurp(p);
         if (want)
             check_contains("stderr", r.err, want, tmpdir);
+    }
+    {
+        _cleanup_free_ char *p = xasprintf("%s/stdout-lacks", dir);
+        _cleanup_free_ char *bad = slurp(p);
+        if (bad)
+            check_lacks("stdout", r.out, bad, tmpdir);
+    }
+    {
+        _cleanup_free_ char *p = xasprintf("%s/stderr-lacks", dir);
+        _cleanup_free_ char *bad = slurp(p);
+        if (bad)
+            check_lacks("stderr", r.err, bad, tmpdir);
     }
     {
         _cleanup_free_ char *p = xasprintf("%s/stderr", dir);

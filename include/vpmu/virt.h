@@ -18,9 +18,6 @@
 extern "C" {
 #endif
 
-/* The URI used when neither -c nor $LIBVIRT_DEFAULT_URI is given. */
-#define VPMU_DEFAULT_URI "test:///default"
-
 typedef struct vpmu_conn vpmu_conn;
 
 /* vpmu_virt_init() flags. */
@@ -39,7 +36,11 @@ typedef struct vpmu_conn vpmu_conn;
  */
 VPMU_EXPORT int vpmu_virt_init(unsigned int flags, vpmu_error **error);
 
-/* Open @uri (NULL: $LIBVIRT_DEFAULT_URI, else VPMU_DEFAULT_URI). */
+/*
+ * Open @uri.  NULL lets libvirt choose, as virsh does: $LIBVIRT_DEFAULT_URI,
+ * then uri_default in libvirt.conf, then its probing of the local drivers.
+ * Never the test driver unless it is named.
+ */
 VPMU_EXPORT vpmu_conn *vpmu_conn_open(const char *uri, vpmu_error **error);
 /* Accepts NULL. */
 VPMU_EXPORT void vpmu_conn_close(vpmu_conn *conn);

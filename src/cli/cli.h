@@ -115,6 +115,8 @@ int cli_stdout_check(void);
  * NULL gives NULL.  cli_e_release() frees the ring (at exit).
  */
 const char *cli_e(const char *s);
+/* The same for a URL or URI: uri_for_message(), its password never shown. */
+const char *cli_e_uri(const char *uri);
 void cli_e_release(void);
 
 typedef struct {
@@ -153,6 +155,17 @@ int cli_print_json(json_t *v);
  * choose as virsh does ($LIBVIRT_DEFAULT_URI, then its own configuration).
  */
 const char *cli_uri(const cli_global *g);
+/*
+ * The URI libvirt's default connection has (opened once to ask it), for a
+ * command that must name its connection, e.g. an audit row.  Free it.
+ */
+char *cli_default_uri(vpmu_error **error);
+/*
+ * The connection the user named: -c, else a non-empty $LIBVIRT_DEFAULT_URI,
+ * else NULL.  For commands that connect only when one was named (explain,
+ * host's versions).
+ */
+const char *cli_uri_named(const cli_global *g);
 
 /*
  * Policy inputs, accepted by every command that decides.  Add

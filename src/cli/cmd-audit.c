@@ -59,8 +59,8 @@ help(void)
            "parallel; rows come by connection (in -c order), then by name.\n"
            "\n"
            "Options:\n"
-           "  -c, --connect URI      a connection to audit (repeatable; the global -c,\n"
-           "                         $LIBVIRT_DEFAULT_URI or %s when none is given)\n"
+           "  -c, --connect URI      a connection to audit (repeatable; when none is given,\n"
+           "                         the global -c, else libvirt's default connection)\n"
            "  -j, --jobs N           connections audited at once (default %u)\n"
            "      --timeout SECONDS  the longest one connection's audit may take,\n"
            "                         opening included (1 to %u, default %u); a\n"
@@ -87,8 +87,7 @@ help(void)
            "failed; 2 usage error; 5 a connection or domain was skipped (a timed-out\n"
            "connection too); 6 --fail-if\n"
            "matched; 7 both 5 and 6.\n",
-           VPMU_DEFAULT_URI, VPMU_AUDIT_DEFAULT_JOBS, VPMU_AUDIT_MAX_TIMEOUT,
-           VPMU_AUDIT_DEFAULT_TIMEOUT);
+           VPMU_AUDIT_DEFAULT_JOBS, VPMU_AUDIT_MAX_TIMEOUT, VPMU_AUDIT_DEFAULT_TIMEOUT);
 }
 
 /* A growing in-memory stream (open_memstream). */
@@ -700,6 +699,7 @@ cmd_audit(cli_global *g, int argc, char **argv)
                                                  .prometheus_ok = true};
     _cleanup_(audit_out_clear) audit_out ao = {.g = g, .out = stdout};
     _cleanup_free_ const char **uris = NULL;
+    _cleanup_free_ char *default_uri = NULL;
     vpmu_audit_options opts = {0};
     vpmu_audit_totals totals = {0};
     _cleanup_(cli_drift_close) cli_drift drift = {0};
@@ -773,8 +773,13 @@ cmd_audit(cli_global *g, int argc, char **argv)
     if (!opts.timeout)
         opts.timeout = VPMU_AUDIT_DEFAULT_TIMEOUT;
     ao.timeout = opts.timeout;
-    if (n == 0)
-        uris[n++] = cli_uri(g);
+    if (n == 0) {
+        /* libvirt's own default, named by its canonical URI in the rows. */
+        default_uri = cli_default_uri(&err);
+        if (!default_uri)
+            return cli_fail(err);
+        uris[n++] = default_uri;
+    }
     ao.n_uris = n;
     for (size_t i = 0; i < n; i++)
         if (strlen(uris[i]) > (size_t)ao.uri_width)

@@ -160,6 +160,7 @@ cmd_explain(cli_global *g, int argc, char **argv)
     const char *root = NULL, *qemu = NULL, *domain = NULL;
     const char *arch, *virt_type, *cpu_mode, *cpu_model;
     const char *decision_from;
+    const char *named = cli_uri_named(g); /* -c or $LIBVIRT_DEFAULT_URI */
     char vbuf[32];
     vpmu_explain_input in = {0};
     vpmu_error *err = NULL;
@@ -199,7 +200,7 @@ cmd_explain(cli_global *g, int argc, char **argv)
     decision_from = from_policy ? vpmu_source_to_string(p.decision.source) : "the domain's <pmu>";
 
     /* The host: --host-root, else / unless the connection is another machine. */
-    if (root || !(g->uri && cli_uri_is_remote(g->uri))) {
+    if (root || !(named && cli_uri_is_remote(named))) {
         host = vpmu_hostcaps_probe(root, &err);
         if (!host)
             return cli_fail(err);
@@ -207,7 +208,7 @@ cmd_explain(cli_global *g, int argc, char **argv)
         strv_pushf(&x.notes,
                    "host: unknown (the connection '%s' is another machine; use "
                    "--host-root to give its tree)",
-                   g->uri);
+                   cli_e_uri(named));
     }
 
     /* The guest. */
@@ -220,7 +221,7 @@ cmd_explain(cli_global *g, int argc, char **argv)
         arch = vpmu_hostcaps_get_arch(host);
         strv_pushf(&x.notes, "arch: %s (the host's)", arch);
     }
-    if (!arch && g->uri) {
+    if (!arch && named) {
         if (cli_virt_connect(cli_uri(g), &x.conn, &err) < 0)
             return cli_fail(err);
         arch = keep(&x, VIRT(vpmu_conn_get_host_arch)(x.conn, &err));
@@ -230,7 +231,7 @@ cmd_explain(cli_global *g, int argc, char **argv)
     }
 
     virt_type = gopt.virt_type ? gopt.virt_type : x.info.virt_type;
-    if (!virt_type && arch && g->uri) {
+    if (!virt_type && arch && named) {
         if (cli_virt_connect(cli_uri(g), &x.conn, &err) < 0)
             return cli_fail(err);
         virt_type = keep(&x, VIRT(vpmu_conn_default_virt_type)(x.conn, arch, &err));
@@ -261,7 +262,7 @@ cmd_explain(cli_global *g, int argc, char **argv)
     }
 
     /* The QEMU version: given, else from a connection that is open anyway or was named. */
-    if (!qemu && (g->uri || x.conn)) {
+    if (!qemu && (named || x.conn)) {
         unsigned long hv = 0;
         const char *driver;
         if (cli_virt_connect(cli_uri(g), &x.conn, &err) < 0)

@@ -132,18 +132,25 @@ cli_print_json(json_t *v)
 static char *e_ring[16];
 static size_t e_next;
 
-const char *
-cli_e(const char *s)
+static const char *
+ring_keep(char *q)
 {
-    char *q;
-
-    if (!s)
-        return NULL;
-    q = quote_for_message(s, SIZE_MAX);
     free(e_ring[e_next]);
     e_ring[e_next] = q;
     e_next = (e_next + 1) % ELEMENTSOF(e_ring);
     return q;
+}
+
+const char *
+cli_e(const char *s)
+{
+    return s ? ring_keep(quote_for_message(s, SIZE_MAX)) : NULL;
+}
+
+const char *
+cli_e_uri(const char *uri)
+{
+    return uri ? ring_keep(uri_for_message(uri)) : NULL;
 }
 
 void
@@ -158,14 +165,33 @@ cli_e_release(void)
 const char *
 cli_uri(const cli_global *g)
 {
-    const char *env;
+    return g->uri;
+}
+
+const char *
+cli_uri_named(const cli_global *g)
+{
+    const char *env = getenv("LIBVIRT_DEFAULT_URI");
 
     if (g->uri)
         return g->uri;
-    env = getenv("LIBVIRT_DEFAULT_URI");
-    if (env && *env)
-        return env;
-    return VPMU_DEFAULT_URI;
+    return env && *env ? env : NULL;
+}
+
+char *
+cli_default_uri(vpmu_error **error)
+{
+    vpmu_conn *conn;
+    char *uri;
+
+    if (cli_virt_load(error) < 0)
+        return NULL;
+    conn = VIRT(vpmu_conn_open)(NULL, error);
+    if (!conn)
+        return NULL;
+    uri = xstrdup(VIRT(vpmu_conn_get_uri)(conn));
+    VIRT(vpmu_conn_close)(conn);
+    return uri;
 }
 
 int

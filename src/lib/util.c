@@ -290,3 +290,29 @@ quote_for_message(const char *s, size_t max)
     *o = '\0';
     return out;
 }
+
+char *
+uri_for_message(const char *uri)
+{
+    _cleanup_free_ char *masked = NULL;
+    const char *sep, *auth, *end, *at = NULL, *colon;
+
+    if (!uri)
+        return xstrdup("");
+    sep = strstr(uri, "://");
+    if (!sep)
+        return quote_for_message(uri, 200);
+    auth = sep + 3;
+    end = auth + strcspn(auth, "/?#");
+    /* The user information ends at the last '@' of the authority. */
+    for (const char *p = auth; p < end; p++)
+        if (*p == '@')
+            at = p;
+    if (!at)
+        return quote_for_message(uri, 200);
+    colon = memchr(auth, ':', (size_t)(at - auth));
+    if (!colon)
+        return quote_for_message(uri, 200);
+    masked = xasprintf("%.*s***%s", (int)(colon + 1 - uri), uri, at);
+    return quote_for_message(masked, 200);
+}

@@ -170,4 +170,11 @@ char *strstrip(char *s);
  */
 char *quote_for_message(const char *s, size_t max);
 
+/*
+ * A URL or libvirt URI for messages: the password of its user information
+ * (scheme://USER:PASSWORD@HOST/..., any scheme and case) replaced by "***",
+ * then quote_for_message() with at most 200 bytes shown.  The caller frees it.
+ */
+char *uri_for_message(const char *uri);
+
 #endif /* VPMU_UTIL_H */

@@ -120,7 +120,7 @@ conn_wrap(virConnectPtr vc, const char *want)
 
     c->conn = vc;
     canon = virConnectGetURI(vc);
-    c->uri = xstrdup(canon ? canon : want);
+    c->uri = xstrdup(canon ? canon : want ? want : "(libvirt's default)");
     free(canon);
     /* Owned by the connection (remote drivers free it on close): keep a copy. */
     type = virConnectGetType(vc);
@@ -128,20 +128,34 @@ conn_wrap(virConnectPtr vc, const char *want)
     return c;
 }
 
+/* The URI is shown without its password, quoted; NULL is libvirt's default. */
+static void
+conn_open_failed(const char *uri, vpmu_error **error)
+{
+    _cleanup_free_ char *shown = NULL;
+
+    if (!uri) {
+        vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot connect to libvirt's default URI: %s",
+                       last_error());
+        return;
+    }
+    shown = uri_for_message(uri);
+    vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot connect to '%s': %s", shown, last_error());
+}
+
 vpmu_conn *
 vpmu_conn_open(const char *uri, vpmu_error **error)
 {
     virConnectPtr vc;
-    const char *env = getenv("LIBVIRT_DEFAULT_URI");
-    const char *want = uri ? uri : (env && *env ? env : VPMU_DEFAULT_URI);
 
+    /* NULL: libvirt chooses, as virsh does ($LIBVIRT_DEFAULT_URI, its config, probing). */
     pthread_once(&init_once, init_libvirt);
-    vc = virConnectOpen(want);
+    vc = virConnectOpen(uri);
     if (!vc) {
-        vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot connect to '%s': %s", want, last_error());
+        conn_open_failed(uri, error);
         return NULL;
     }
-    return conn_wrap(vc, want);
+    return conn_wrap(vc, uri);
 }
 
 /* libxml2's generic handler, for the calls into libvirt that parse files. */
@@ -171,7 +185,7 @@ vpmu_conn_open_read_only(const char *uri, vpmu_error **error)
     vc = virConnectOpenReadOnly(uri);
     xmlSetGenericErrorFunc(saved_ctx, saved);
     if (!vc) {
-        vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot connect to '%s': %s", uri, last_error());
+        conn_open_failed(uri, error);
         return NULL;
     }
     return conn_wrap(vc, uri);
