@@ -16,7 +16,8 @@
 #   - --no-host-probe turns the probe off; the unreachable URI exits 5;
 #   - Prometheus output parses and carries the tracked guests.
 #
-# Exit: 0 pass, 1 fail, 77 skip (the hypervisor cannot be started here).
+# Exit: 0 pass, 1 fail (also when the hypervisor cannot be started here:
+# that is a failure, not a skip).
 
 set -uo pipefail
 
@@ -27,7 +28,7 @@ VPMU="${1:-${VPMU_BIN:-}}"
 . "$here/lib/libvirtd.sh"
 
 [[ -n "$VPMU" && -x "$VPMU" ]] || it_fail "vpmu binary '$VPMU' is not executable (VPMU_BIN)"
-command -v python3 >/dev/null || it_skip "python3 is missing"
+command -v python3 >/dev/null || it_unavailable "python3 is missing"
 it_libvirtd_up
 
 work=$(mktemp -d)
@@ -44,7 +45,7 @@ check() { # check DESCRIPTION STATUS [DETAIL]
 
 x86_emu=$(command -v qemu-system-x86_64 || true)
 arm_emu=$(command -v qemu-system-aarch64 || true)
-[[ -n "$x86_emu" ]] || it_skip "qemu-system-x86_64 is missing"
+[[ -n "$x86_emu" ]] || it_unavailable "qemu-system-x86_64 is missing"
 
 # guest NAME TYPE ARCH MACHINE EMULATOR PMU-XML CPU-XML
 guest() {

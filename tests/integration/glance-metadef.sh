@@ -12,7 +12,7 @@
 # on export: "properties_target": null, "objects": [] and "tags": [].  No
 # Glance service is started.
 #
-# Exit 77 (skip) only when glance-manage is not installed.
+# Exit 1 (a failure, not a skip) also when glance-manage is not installed.
 set -u
 
 SRCDIR=${VPMU_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -21,7 +21,7 @@ OURS="$SRCDIR/data/metadefs/compute-vpmu.json"
 UPSTREAM=/etc/glance/metadefs/compute-libvirt-image.json
 
 command -v glance-manage >/dev/null 2>&1 || [ -x /usr/bin/glance-manage ] ||
-    { echo "SKIP: glance-manage is not installed (Debian glance-common)" >&2; exit 77; }
+    { echo "FAIL: cannot run: glance-manage is not installed (Debian glance-common)" >&2; exit 1; }
 [ -f "$OURS" ] || { echo "FAIL: $OURS is missing" >&2; exit 1; }
 
 T=$(mktemp -d /tmp/vpmu-it-glance.XXXXXX)

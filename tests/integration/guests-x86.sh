@@ -11,7 +11,8 @@
 # this needs.  (x86 TCG emulates no PMU, so the guest's own view is not
 # tested here; the aarch64 test does that.)
 #
-# Exit: 0 pass, 1 fail, 77 skip (the hypervisor cannot be started here).
+# Exit: 0 pass, 1 fail (also when the hypervisor cannot be started here:
+# that is a failure, not a skip).
 
 set -uo pipefail
 

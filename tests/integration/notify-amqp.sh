@@ -22,8 +22,8 @@
 #   notify-amqp.sh [VPMU_BIN]
 #
 # Stops everything it started, by PID (rabbitmqctl stop on its own node
-# first).  Exit 77 (skip) only when RabbitMQ, epmd or oslo.messaging is not
-# installed.
+# first).  Exit 1 (a failure, not a skip) also when RabbitMQ, epmd or
+# oslo.messaging is not installed.
 set -u
 
 VPMU=${1:-${VPMU_BIN:-}}
@@ -38,14 +38,15 @@ EPMD_PORT=34369
 URL_AMQP="amqp://guest:guest@127.0.0.1:$AMQP_PORT/"
 URL_OSLO="rabbit://guest:guest@127.0.0.1:$AMQP_PORT/"
 
-skip() { echo "SKIP: $*" >&2; exit 77; }
+# A RabbitMQ that cannot start (or is not installed) on CI is a failure.
+cannot_run() { echo "FAIL: cannot run: $*" >&2; exit 1; }
 [ -n "$VPMU" ] && [ -x "$VPMU" ] || { echo "FAIL: no vpmu binary (argument or \$VPMU_BIN)" >&2; exit 1; }
-[ -x "$RMQ_BIN/rabbitmq-server" ] || skip "RabbitMQ is not installed (Debian rabbitmq-server)"
-[ -x "$EPMD" ] || skip "epmd is not installed (Debian erlang-base)"
+[ -x "$RMQ_BIN/rabbitmq-server" ] || cannot_run "RabbitMQ is not installed (Debian rabbitmq-server)"
+[ -x "$EPMD" ] || cannot_run "epmd is not installed (Debian erlang-base)"
 "$PY" -c 'import oslo_messaging' 2>/dev/null ||
-    skip "oslo.messaging is not installed for /usr/bin/python3 (Debian python3-oslo.messaging)"
+    cannot_run "oslo.messaging is not installed for /usr/bin/python3 (Debian python3-oslo.messaging)"
 "$PY" -c 'import jsonschema' 2>/dev/null ||
-    skip "jsonschema is not installed for /usr/bin/python3 (Debian python3-jsonschema)"
+    cannot_run "jsonschema is not installed for /usr/bin/python3 (Debian python3-jsonschema)"
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 for p in $AMQP_PORT $DIST_PORT $EPMD_PORT; do

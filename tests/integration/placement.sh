@@ -21,7 +21,8 @@
 #     with a clear message.
 # Stops Placement by PID at exit.  The package's own service is left alone.
 #
-# Prints TAP.  Exit: 0 pass, 1 fail, 77 skip (Placement cannot run here).
+# Prints TAP.  Exit: 0 pass, 1 fail (also when Placement cannot run here:
+# that is a failure, not a skip).
 
 set -uo pipefail
 
@@ -34,10 +35,13 @@ URL="http://127.0.0.1:$PORT"
 export OS_TOKEN=admin # noauth2: the token names the (admin) user
 export LC_ALL=C.UTF-8
 
-skip() {
-    echo "1..0 # SKIP $*"
-    echo "placement.sh: skipped: $*" >&2
-    exit 77
+# cannot_run REASON: Placement cannot run here.  That fails the test: a Placement
+# that cannot start on CI is a failure, not a skip.
+cannot_run() {
+    echo "not ok 1 - Placement runs here: $*"
+    echo "1..1"
+    echo "placement.sh: FAIL: cannot run: $*" >&2
+    exit 1
 }
 
 # ---- TAP ---------------------------------------------------------------------------------------
@@ -76,16 +80,16 @@ check() { # check DESCRIPTION COMMAND... (passes when the command succeeds)
     echo "placement.sh: placement-race binary '${RACE}' is not executable (pass it as \$2)" >&2
     exit 1
 }
-command -v curl >/dev/null || skip "curl is not installed (apt-get install curl)"
+command -v curl >/dev/null || cannot_run "curl is not installed (apt-get install curl)"
 # Debian's interpreter: Placement's modules are installed for it, not for
 # whatever python3 comes first on PATH (pyenv and the like).
 PY=/usr/bin/python3
-[[ -x "$PY" ]] || skip "$PY is not installed"
+[[ -x "$PY" ]] || cannot_run "$PY is not installed"
 command -v placement-manage >/dev/null && [[ -r /usr/bin/placement-api ]] ||
-    skip "Debian's placement-api is not installed (apt-get install placement-api)"
-"$PY" -c 'import placement.wsgi' 2>/dev/null || skip "$PY cannot import placement.wsgi"
+    cannot_run "Debian's placement-api is not installed (apt-get install placement-api)"
+"$PY" -c 'import placement.wsgi' 2>/dev/null || cannot_run "$PY cannot import placement.wsgi"
 if curl -s -o /dev/null --max-time 2 "$URL/"; then
-    skip "something already listens on 127.0.0.1:$PORT; set VPMU_PLACEMENT_PORT"
+    cannot_run "something already listens on 127.0.0.1:$PORT; set VPMU_PLACEMENT_PORT"
 fi
 for f in intel-pmu arm64-pmuv3 novpmu-vm enable-pmu-n; do
     [[ -d "$HOSTS/$f" ]] || {
@@ -127,7 +131,7 @@ connection = sqlite:///$tmp/placement.sqlite
 EOF
 export OS_PLACEMENT_CONFIG_DIR="$tmp"
 "$PY" "$(command -v placement-manage)" --config-file "$tmp/placement.conf" db sync >"$tmp/db-sync.log" 2>&1 ||
-    skip "placement-manage db sync failed: $(tail -n 3 "$tmp/db-sync.log" | tr '\n' ' ')"
+    cannot_run "placement-manage db sync failed: $(tail -n 3 "$tmp/db-sync.log" | tr '\n' ' ')"
 
 if command -v uwsgi >/dev/null && [[ -e /usr/lib/uwsgi/plugins/python3_plugin.so ]]; then
     server=uwsgi
@@ -148,7 +152,7 @@ for _ in $(seq 600); do
     if ! kill -0 "$pid" 2>/dev/null; then
         wait "$pid" 2>/dev/null
         pid=""
-        skip "$server exited at start-up: $(tail -n 3 "$tmp/server.log" | tr '\n' ' ')"
+        cannot_run "$server exited at start-up: $(tail -n 3 "$tmp/server.log" | tr '\n' ' ')"
     fi
     if curl -s --max-time 2 "$URL/" 2>/dev/null | grep -q '"max_version"'; then
         up=yes
@@ -156,7 +160,7 @@ for _ in $(seq 600); do
     fi
     sleep 0.1
 done
-[[ -n "$up" ]] || skip "$server did not answer on $URL within 60 s"
+[[ -n "$up" ]] || cannot_run "$server did not answer on $URL within 60 s"
 note "Placement ($server, pid $pid) answers on $URL: $(curl -s "$URL/")"
 
 # ---- Placement API helpers (independent of vpmu) -------------------------------------------------

@@ -18,8 +18,9 @@
 # On exit (an EXIT trap it installs) it destroys and undefines the guests
 # that were tracked, then stops only the daemons it started, by PID.
 #
-# When the hypervisor cannot be had, the calling test exits 77 (skip) with
-# the reason on stderr: it never passes silently.
+# When the hypervisor cannot be had, the calling test fails (exit 1) with
+# the reason on stderr: a libvirtd that cannot start on CI is a failure, not
+# a skip, and never a silent pass.
 
 IT_URI="qemu:///system"
 IT_PREFIX="${IT_PREFIX:-vpmu-it-}"
@@ -31,10 +32,14 @@ IT_GUESTS=()         # guest names to destroy + undefine at exit
 IT_CLEANUPS=()       # extra commands to run at exit (eval'd), e.g. rm -rf of a work dir
 
 it_log() { printf '%s: %s\n' "${IT_NAME:-integration}" "$*" >&2; }
-it_skip() {
-    printf '%s: SKIP: %s\n' "${IT_NAME:-integration}" "$*" >&2
-    exit 77
+# it_unavailable REASON: what the test needs cannot be had here: fail.
+it_unavailable() {
+    printf '%s: FAIL: cannot run: %s\n' "${IT_NAME:-integration}" "$*" >&2
+    exit 1
 }
+# Older name of it_unavailable, kept for scripts that still call it: it
+# fails too (it used to exit 77, a skip that a run counted as not failed).
+it_skip() { it_unavailable "$@"; }
 it_fail() {
     printf '%s: FAIL: %s\n' "${IT_NAME:-integration}" "$*" >&2
     exit 1
@@ -46,17 +51,17 @@ it_pkg_installed() {
     [[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" == "install ok installed" ]]
 }
 
-# it_pkg_ensure PKG...: apt-get install -y the missing ones; skip when that fails.
+# it_pkg_ensure PKG...: apt-get install -y the missing ones; fail when that fails.
 it_pkg_ensure() {
     local missing=() p
     for p in "$@"; do
         it_pkg_installed "$p" || missing+=("$p")
     done
     ((${#missing[@]})) || return 0
-    [[ $(id -u) -eq 0 ]] || it_skip "packages missing (${missing[*]}) and not root to install them"
+    [[ $(id -u) -eq 0 ]] || it_unavailable "packages missing (${missing[*]}) and not root to install them"
     it_log "installing: ${missing[*]}"
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=300 "${missing[@]}" >&2 ||
-        it_skip "apt-get install ${missing[*]} failed"
+        it_unavailable "apt-get install ${missing[*]} failed"
 }
 
 # The QEMU driver runs guests as libvirt-qemu; Debian's libvirt-daemon-system
@@ -64,19 +69,19 @@ it_pkg_ensure() {
 it_accounts_ensure() {
     if ! getent group kvm >/dev/null; then
         it_log "creating group 'kvm'"
-        groupadd --system kvm || it_skip "cannot create group 'kvm'"
+        groupadd --system kvm || it_unavailable "cannot create group 'kvm'"
     fi
     # Debian's QEMU driver is built with user and group 'libvirt-qemu': without
     # the group, libvirtd fails "Failed to parse group 'libvirt-qemu'".
     if ! getent group libvirt-qemu >/dev/null; then
         it_log "creating group 'libvirt-qemu'"
-        groupadd --system libvirt-qemu || it_skip "cannot create group 'libvirt-qemu'"
+        groupadd --system libvirt-qemu || it_unavailable "cannot create group 'libvirt-qemu'"
     fi
     if ! getent passwd libvirt-qemu >/dev/null; then
         it_log "creating user 'libvirt-qemu'"
         useradd --system --gid libvirt-qemu --groups kvm --no-create-home \
             --home-dir /var/lib/libvirt --shell /usr/sbin/nologin libvirt-qemu ||
-            it_skip "cannot create user 'libvirt-qemu'"
+            it_unavailable "cannot create user 'libvirt-qemu'"
     fi
 }
 
@@ -100,9 +105,9 @@ it_daemon_start() {
         it_log "$name already running (pid $(cat "$pidfile")); leaving it alone"
         return 0
     fi
-    [[ -x "/usr/sbin/$name" ]] || it_skip "/usr/sbin/$name is missing"
+    [[ -x "/usr/sbin/$name" ]] || it_unavailable "/usr/sbin/$name is missing"
     rm -f "$pidfile"
-    "/usr/sbin/$name" -d -p "$pidfile" || it_skip "'/usr/sbin/$name -d' failed to start"
+    "/usr/sbin/$name" -d -p "$pidfile" || it_unavailable "'/usr/sbin/$name -d' failed to start"
     for ((i = 0; i < 50; i++)); do
         pid=$(cat "$pidfile" 2>/dev/null || true)
         if it_pid_alive "$pid" "$name"; then
@@ -112,7 +117,7 @@ it_daemon_start() {
         fi
         sleep 0.1
     done
-    it_skip "$name did not come up (no live pid in $pidfile)"
+    it_unavailable "$name did not come up (no live pid in $pidfile)"
 }
 
 # it_daemon_stop NAME PID: SIGTERM, wait up to 10 s, then SIGKILL.
@@ -172,11 +177,11 @@ it_libvirtd_up() {
     trap 'exit 130' INT
     trap 'exit 143' TERM
 
-    command -v dpkg-query >/dev/null || it_skip "not a Debian host (no dpkg-query)"
+    command -v dpkg-query >/dev/null || it_unavailable "not a Debian host (no dpkg-query)"
     it_pkg_ensure "${IT_PACKAGES[@]}"
     [[ $(id -u) -eq 0 ]] || {
         it_virsh version >/dev/null 2>&1 ||
-            it_skip "not root and $IT_URI does not answer; cannot start libvirtd"
+            it_unavailable "not root and $IT_URI does not answer; cannot start libvirtd"
         it_log "not root; using the running $IT_URI"
         return 0
     }
@@ -191,7 +196,7 @@ it_libvirtd_up() {
         fi
         sleep 0.2
     done
-    it_skip "$IT_URI did not answer within ${IT_WAIT_SECONDS}s: $(it_virsh version 2>&1 | tail -n1)"
+    it_unavailable "$IT_URI did not answer within ${IT_WAIT_SECONDS}s: $(it_virsh version 2>&1 | tail -n1)"
 }
 
 # it_domstate NAME: the state word ("running", "shut off", ...), or "absent".
