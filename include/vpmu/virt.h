@@ -66,8 +66,6 @@ VPMU_EXPORT char *vpmu_conn_get_host_arch(vpmu_conn *conn, vpmu_error **error);
  */
 VPMU_EXPORT char *vpmu_conn_default_virt_type(vpmu_conn *conn, const char *arch,
                                               vpmu_error **error);
-/* The emulator binary the connection lists for @arch, or NULL (no error). */
-VPMU_EXPORT char *vpmu_conn_get_emulator(vpmu_conn *conn, const char *arch, const char *virt_type);
 
 /*
  * Define a guest from XML and, when @start, start it.  On a failed start the

@@ -31,7 +31,6 @@
     X(vpmu_conn_get_hostname)                                                                      \
     X(vpmu_conn_get_host_arch)                                                                     \
     X(vpmu_conn_default_virt_type)                                                                 \
-    X(vpmu_conn_get_emulator)                                                                      \
     X(vpmu_guest_define)                                                                           \
     X(vpmu_domain_get_xml)                                                                         \
     X(vpmu_domain_apply_pmu)                                                                       \

@@ -59,7 +59,9 @@ struct vpmu_domxml {
     /* The parser, kept for the self-check: making one (and its dictionary,
      * which the document shares) costs more than parsing the skeleton. */
     xmlParserCtxt *ctxt;
+#ifdef VPMU_TEST_HOOKS
     bool sabotage; /* vpmu_domxml_test_sabotage_splice() */
+#endif
 };
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(xmlDoc *, xmlFreeDoc)

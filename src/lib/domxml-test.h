@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * domxml-test.h: a hook for tests/test-domxml.c only; not part of the API
- * (exported so that the test, linked against the shared library, reaches it).
+ * domxml-test.h: a hook for tests/test-domxml.c only; not part of the API.  It
+ * exists only in the static test build of the library (libvpmu-testhooks,
+ * compiled with -DVPMU_TEST_HOOKS, see src/lib/meson.build), never in the
+ * shipped libvpmu.so.
  *
  * vpmu_domxml_test_sabotage_splice: from now on, vpmu_domxml_format of @d
  * puts one copied element one byte off, as a bug in the splice's
@@ -13,6 +15,6 @@
 
 #include "vpmu/domxml.h"
 
-VPMU_EXPORT void vpmu_domxml_test_sabotage_splice(vpmu_domxml *d);
+void vpmu_domxml_test_sabotage_splice(vpmu_domxml *d);
 
 #endif

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * explain-rules.h: explain.c's rule table, for tests/test-explain.c only;
- * not part of the API (exported so that the test, linked against the shared
- * library, reaches it).
+ * not part of the API and not exported: the test links the static test build
+ * of the library (libvpmu-testhooks, src/lib/meson.build).
  *
  * vpmu_explain_rules: every rule name vpmu_explain() can give, in table
  * order; *@n is set to their number.  The array is static (do not free).
@@ -14,6 +14,6 @@
 
 #include "vpmu/common.h"
 
-VPMU_EXPORT const char *const *vpmu_explain_rules(size_t *n);
+const char *const *vpmu_explain_rules(size_t *n);
 
 #endif

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * hostcaps-test.h: a hook for tests/test-hostcaps.c only; not part of the API
- * (exported so that the test, linked against the shared library, reaches it).
+ * hostcaps-test.h: a hook for tests/test-hostcaps.c only; not part of the API.  It
+ * exists only in the static test build of the library (libvpmu-testhooks,
+ * compiled with -DVPMU_TEST_HOOKS, see src/lib/meson.build), never in the
+ * shipped libvpmu.so.
  *
  * vpmu_hostcaps_test_force_walk: while on, every read under the host root
  * resolves its path with the fallback walk instead of openat2(2)
@@ -13,6 +15,6 @@
 
 #include "vpmu/hostcaps.h"
 
-VPMU_EXPORT void vpmu_hostcaps_test_force_walk(bool on);
+void vpmu_hostcaps_test_force_walk(bool on);
 
 #endif

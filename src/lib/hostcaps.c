@@ -321,6 +321,7 @@ vpmu_hostcaps_parse_param_bool(const char *buf, size_t len, vpmu_host_param *out
  * missing (ENOSYS, or EPERM from a seccomp filter) walk_in_root() does the
  * same one component at a time.
  */
+#ifdef VPMU_TEST_HOOKS
 static bool force_walk;
 
 void
@@ -328,6 +329,9 @@ vpmu_hostcaps_test_force_walk(bool on)
 {
     force_walk = on;
 }
+#else
+static const bool force_walk = false;
+#endif
 
 static int
 openat2_in_root(int rootfd, const char *rel, int flags)

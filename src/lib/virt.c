@@ -505,27 +505,6 @@ vpmu_conn_default_virt_type(vpmu_conn *conn, const char *arch, vpmu_error **erro
     return xstrdup(kvm ? "kvm" : "qemu");
 }
 
-char *
-vpmu_conn_get_emulator(vpmu_conn *conn, const char *arch, const char *virt_type)
-{
-    _cleanup_free_ char *expr = NULL;
-    char *emu;
-
-    if (!valid_token(arch) || (virt_type && !valid_token(virt_type)))
-        return NULL;
-    if (virt_type) {
-        expr = xasprintf("string(/capabilities/guest[arch/@name='%s']/arch/domain[@type='%s']/"
-                         "emulator)",
-                         arch, virt_type);
-        emu = caps_xpath_string(conn, expr, NULL);
-        if (emu)
-            return emu;
-        free(expr);
-    }
-    expr = xasprintf("string(/capabilities/guest[arch/@name='%s']/arch/emulator)", arch);
-    return caps_xpath_string(conn, expr, NULL);
-}
-
 static virDomainPtr
 lookup(vpmu_conn *conn, const char *name, vpmu_error **error)
 {
