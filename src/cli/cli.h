@@ -108,6 +108,14 @@ void cli_parser_clear(cli_parser *ps);
 int cli_stdout_check(void);
 
 /*
+ * Print the unified diff (diff -u, three lines of context) from @a to @b on
+ * @out, under the headers "--- A_LABEL" and "+++ B_LABEL" (diff.c).
+ * Prints nothing and returns false when the texts are equal.
+ */
+bool cli_unified_diff(FILE *out, const char *a_label, const char *a, size_t alen,
+                      const char *b_label, const char *b, size_t blen);
+
+/*
  * A user value made safe for one line of text output: quote_for_message()
  * (util.c, the one quoting function: \n, \t, \xNN for C0, DEL, C1 and
  * invalid UTF-8) without a length limit.  The string is owned by a small ring
@@ -134,7 +142,12 @@ int cmd_host(cli_global *g, int argc, char **argv);
 int cmd_schedule(cli_global *g, int argc, char **argv);
 int cmd_audit(cli_global *g, int argc, char **argv);
 
-/* Print "vpmu: MESSAGE" for @err, free it, return its exit status. */
+/* The command being run (main.c sets it), for the "Try" line of usage errors. */
+extern const char *cli_command_name;
+/*
+ * Print "vpmu: MESSAGE" for @err (and, for a usage error, "Try 'vpmu CMD
+ * --help'."), free it, return its exit status.
+ */
 int cli_fail(vpmu_error *err);
 /* Print "vpmu: MESSAGE" plus "Try 'vpmu [CMD ]--help'." and return CLI_EXIT_USAGE. */
 int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -246,6 +259,8 @@ struct cli_policy {
 
 /* Returns 1 if @opt was a policy option (and stores it), 0 if not, -1 on a usage error. */
 int cli_policy_opt(cli_policy *p, const char *cmd, int opt, const char *arg);
+/* Whether any policy option was given (a file, an inline spec, a name or an id). */
+bool cli_policy_given(const cli_policy *p);
 /* Load the JSON, apply inline specs/names, decide.  Error codes as the library's. */
 int cli_policy_resolve(cli_policy *p, vpmu_error **error);
 void cli_policy_clear(cli_policy *p);
@@ -281,6 +296,16 @@ int cli_guest_check(const cli_guest *gopt, const char *cmd);
  * prints that the guest WAS configured but the notification was not sent and
  * returns CLI_EXIT_RUNTIME; nothing is rolled back.
  */
+/*
+ * Check a --notify TARGET before anything is defined, started or redefined
+ * (notify-cli.c): "-"; an amqp:// URL with a host and, if given, a port
+ * 1-65535; or a file name whose file is a regular file, or does not exist in
+ * a directory that does.  Anything that looks like a URL (SCHEME:...) is
+ * never taken as a file name: write ./NAME for a file with a ':' in its
+ * name.  Returns CLI_EXIT_OK, or prints the usage error and returns
+ * CLI_EXIT_USAGE.  Extend it here when a new kind of target is added.
+ */
+int cli_notify_check(const char *cmd, const char *target);
 int cli_notify(const cli_global *g, const char *target, const char *exchange, const cli_policy *p,
                const char *domain_name, const char *domain_uuid, const char *effective);
 

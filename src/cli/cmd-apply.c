@@ -43,21 +43,74 @@ explain_applied(cli_global *g, vpmu_conn *conn, const char *domain, vpmu_pmu pmu
     return ex;
 }
 
+/*
+ * --dry-run: the persistent definition as it is and as apply would write it,
+ * as a unified diff (text) or {"name","uri","dry_run","changed","pmu",
+ * "decision","diff"} (JSON).  The XML is read without secrets.
+ */
+static int
+dry_run_diff(const cli_global *g, vpmu_conn *conn, const char *domain, const cli_policy *p)
+{
+    _cleanup_free_ char *xml = NULL, *edited = NULL, *diff = NULL, *a = NULL, *b = NULL;
+    _cleanup_(vpmu_domxml_freep) vpmu_domxml *doc = NULL;
+    vpmu_error *err = NULL;
+    size_t len = 0, dlen = 0;
+    bool changed;
+    FILE *f;
+
+    xml = VIRT(vpmu_domain_get_xml)(conn, domain, true, &err);
+    if (!xml)
+        return cli_fail(err);
+    doc = vpmu_domxml_parse(xml, strlen(xml), domain, &err);
+    if (!doc || vpmu_domxml_set_pmu(doc, p->decision.pmu, &err) < 0 ||
+        vpmu_domxml_format(doc, &edited, &len, &err) < 0)
+        return cli_fail(err);
+    a = xasprintf("%s (persistent definition)", cli_e(domain));
+    b = xasprintf("%s (with pmu %s)", cli_e(domain), vpmu_pmu_to_string(p->decision.pmu));
+    f = open_memstream(&diff, &dlen);
+    if (!f)
+        abort(); /* out of memory, as xmalloc() */
+    changed = cli_unified_diff(f, a, xml, strlen(xml), b, edited, len);
+    fclose(f);
+
+    if (g->output == CLI_OUTPUT_JSON)
+        return cli_print_json(
+                json_pack("{s:s, s:s, s:b, s:b, s:s, s:o, s:o}", "name", domain, "uri",
+                          cli_e_uri(VIRT(vpmu_conn_get_uri)(conn)), "dry_run", 1, "changed",
+                          changed, "pmu", vpmu_pmu_to_string(p->decision.pmu), "decision",
+                          cli_decision_json(p), "diff", changed ? json_string(diff) : json_null()));
+    if (changed)
+        fwrite(diff, 1, dlen, stdout);
+    else
+        printf("%s: pmu already %s; nothing to change\n", cli_e(domain),
+               vpmu_pmu_to_string(p->decision.pmu));
+    return CLI_EXIT_OK;
+}
+
 enum {
     OPT_NOTIFY = CLI_OPT_COMMAND_BASE,
     OPT_NOTIFY_EXCHANGE,
+    OPT_UNSET,
+    OPT_DRY_RUN,
 };
 
 static void
 help(void)
 {
-    printf("Usage: vpmu [-c URI] apply DOMAIN [POLICY OPTIONS] [--notify TARGET]\n"
+    printf("Usage: vpmu [-c URI] apply DOMAIN {POLICY OPTIONS | --unset} [--dry-run]\n"
+           "                 [--notify TARGET]\n"
            "\n"
            "Redefine DOMAIN (a name or UUID) with the decision applied: only\n"
            "<features><pmu/></features> changes.  Nothing is written when the domain\n"
            "already carries the decision.  A running guest keeps its current vPMU until it\n"
            "is next started.  On any error the domain keeps its definition.\n"
+           "Without any policy input, apply is refused unless --unset says to remove the\n"
+           "<pmu> element.\n"
            "\n"
+           "  --unset                remove <pmu> (the hypervisor's default applies); given\n"
+           "                         instead of policy inputs\n"
+           "  --dry-run              print the unified diff of the persistent definition\n"
+           "                         and change nothing\n"
            "  --notify TARGET        emit a versioned notification: '-', a FILE (JSON lines)\n"
            "                         or amqp://USER:PASS@HOST:PORT/VHOST\n"
            "  --notify-exchange NAME AMQP exchange (default: nova)\n"
@@ -73,6 +126,8 @@ cmd_apply(cli_global *g, int argc, char **argv)
     static const struct option longopts[] = {
             {"notify", required_argument, NULL, OPT_NOTIFY},
             {"notify-exchange", required_argument, NULL, OPT_NOTIFY_EXCHANGE},
+            {"unset", no_argument, NULL, OPT_UNSET},
+            {"dry-run", no_argument, NULL, OPT_DRY_RUN},
             {NULL, 0, NULL, 0},
     };
     _cleanup_(cli_policy_clear) cli_policy p = {0};
@@ -86,6 +141,7 @@ cmd_apply(cli_global *g, int argc, char **argv)
     _cleanup_(vpmu_explanation_freep) vpmu_explanation *ex = NULL;
     vpmu_conn *conn = NULL;
     const char *domain, *notify = NULL, *exchange = NULL;
+    bool unset = false, dry_run = false;
     vpmu_error *err = NULL;
     int c, r, rc = CLI_EXIT_OK;
 
@@ -97,6 +153,12 @@ cmd_apply(cli_global *g, int argc, char **argv)
         case OPT_NOTIFY_EXCHANGE:
             exchange = optarg;
             break;
+        case OPT_UNSET:
+            unset = true;
+            break;
+        case OPT_DRY_RUN:
+            dry_run = true;
+            break;
         }
     }
     if (c == CLI_OPTS_EXIT)
@@ -106,6 +168,17 @@ cmd_apply(cli_global *g, int argc, char **argv)
     domain = argv[optind];
     if (exchange && !notify)
         return cli_usage("apply", "--notify-exchange needs --notify");
+    if (!unset && !cli_policy_given(&p))
+        return cli_usage("apply",
+                         "no flavor or image input: give --flavor, --image, --flavor-spec, "
+                         "--image-prop, --flavor-id or --image-id, or --unset to remove <pmu>");
+    if (unset && cli_policy_given(&p))
+        return cli_usage("apply", "--unset goes without flavor or image inputs");
+    if (dry_run && notify)
+        return cli_usage("apply", "--dry-run changes nothing, so it sends no --notify");
+    /* Every input is checked before the domain is touched. */
+    if ((r = cli_notify_check("apply", notify)) != CLI_EXIT_OK)
+        return r;
 
     if (cli_policy_resolve(&p, &err) < 0)
         return cli_fail(err);
@@ -114,6 +187,11 @@ cmd_apply(cli_global *g, int argc, char **argv)
     conn = VIRT(vpmu_conn_open)(cli_uri(g), &err);
     if (!conn)
         return cli_fail(err);
+    if (dry_run) {
+        rc = dry_run_diff(g, conn, domain, &p);
+        VIRT(vpmu_conn_close)(conn);
+        return rc;
+    }
     if (VIRT(vpmu_domain_apply_pmu)(conn, domain, p.decision.pmu, &res, &err) < 0) {
         VIRT(vpmu_conn_close)(conn);
         return cli_fail(err);
@@ -124,23 +202,24 @@ cmd_apply(cli_global *g, int argc, char **argv)
     if (g->output == CLI_OUTPUT_JSON) {
         rc = cli_print_json(json_pack(
                 "{s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:o, s:o}", "name", domain, "uuid", res.uuid,
-                "uri", VIRT(vpmu_conn_get_uri)(conn), "previous", vpmu_pmu_to_string(res.previous),
-                "pmu", vpmu_pmu_to_string(p.decision.pmu), "changed", res.changed, "active",
-                res.active, "decision", cli_decision_json(&p), "effective",
-                ex ? cli_explanation_json(ex) : json_null()));
+                "uri", cli_e_uri(VIRT(vpmu_conn_get_uri)(conn)), "previous",
+                vpmu_pmu_to_string(res.previous), "pmu", vpmu_pmu_to_string(p.decision.pmu),
+                "changed", res.changed, "active", res.active, "decision", cli_decision_json(&p),
+                "effective", ex ? cli_explanation_json(ex) : json_null()));
     } else {
         if (res.changed)
-            printf("%s: pmu %s -> %s (source: %s)\n", domain, vpmu_pmu_to_string(res.previous),
-                   vpmu_pmu_to_string(p.decision.pmu), vpmu_source_to_string(p.decision.source));
+            printf("%s: pmu %s -> %s (source: %s)\n", cli_e(domain),
+                   vpmu_pmu_to_string(res.previous), vpmu_pmu_to_string(p.decision.pmu),
+                   vpmu_source_to_string(p.decision.source));
         else
-            printf("%s: pmu already %s; nothing to change\n", domain,
+            printf("%s: pmu already %s; nothing to change\n", cli_e(domain),
                    vpmu_pmu_to_string(p.decision.pmu));
         if (ex)
             printf("effective: %s\n", vpmu_effective_to_string(vpmu_explanation_get_state(ex)));
         fflush(stdout);
     }
     if (res.changed && res.active)
-        cli_warn(g, "'%s' is running: its vPMU changes when it is next started", domain);
+        cli_warn(g, "'%s' is running: its vPMU changes when it is next started", cli_e(domain));
     if (notify) {
         r = cli_notify(g, notify, exchange, &p, domain, res.uuid,
                        ex ? vpmu_effective_to_string(vpmu_explanation_get_state(ex)) : NULL);

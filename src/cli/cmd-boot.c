@@ -92,6 +92,9 @@ cmd_boot(cli_global *g, int argc, char **argv)
         return r;
     if (exchange && !notify)
         return cli_usage("boot", "--notify-exchange needs --notify");
+    /* Every input is checked before anything is defined or started. */
+    if ((r = cli_notify_check("boot", notify)) != CLI_EXIT_OK)
+        return r;
 
     /* The decision first: a conflict exits 4 before any connection is made. */
     if (cli_policy_resolve(&p, &err) < 0)
@@ -114,7 +117,7 @@ cmd_boot(cli_global *g, int argc, char **argv)
 
     if (g->output == CLI_OUTPUT_JSON) {
         json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:o}", "name", plan.spec.name, "uuid", uuid,
-                              "uri", VIRT(vpmu_conn_get_uri)(conn), "state",
+                              "uri", cli_e_uri(VIRT(vpmu_conn_get_uri)(conn)), "state",
                               start ? "running" : "defined", "decision", cli_decision_json(&p));
         json_t *notes = json_array();
         for (size_t i = 0; i < plan.notes.n; i++)
@@ -123,15 +126,15 @@ cmd_boot(cli_global *g, int argc, char **argv)
         json_object_set_new(o, "effective", ex ? cli_explanation_json(ex) : json_null());
         rc = cli_print_json(o);
     } else {
-        printf("name: %s\n", plan.spec.name);
+        printf("name: %s\n", cli_e(plan.spec.name));
         printf("uuid: %s\n", uuid);
-        printf("uri: %s\n", VIRT(vpmu_conn_get_uri)(conn));
+        printf("uri: %s\n", cli_e_uri(VIRT(vpmu_conn_get_uri)(conn)));
         printf("state: %s\n", start ? "running" : "defined");
         cli_decision_print_text(&p, stdout);
         if (ex)
             printf("effective: %s\n", vpmu_effective_to_string(vpmu_explanation_get_state(ex)));
         for (size_t i = 0; i < plan.notes.n; i++)
-            printf("default: %s\n", plan.notes.v[i]);
+            printf("default: %s\n", cli_e(plan.notes.v[i]));
         fflush(stdout);
     }
     if (notify) {

@@ -64,12 +64,6 @@ help(void)
 }
 
 static bool
-policy_given(const cli_policy *p)
-{
-    return p->flavor_path || p->image_path || p->flavor_specs.n || p->image_props.n;
-}
-
-static bool
 same_arch_family(const char *a, const char *b)
 {
     static const char *const x86[] = {"x86_64", "i686", "i386"};
@@ -191,7 +185,7 @@ cmd_explain(cli_global *g, int argc, char **argv)
                          gopt.cpu_mode);
 
     /* The decision. */
-    from_policy = !domain || policy_given(&p);
+    from_policy = !domain || cli_policy_given(&p);
     if (from_policy && cli_policy_resolve(&p, &err) < 0)
         return cli_fail(err);
     if (domain && load_domain(g, &x, domain, &err) < 0)

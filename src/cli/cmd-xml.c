@@ -16,6 +16,7 @@ enum {
     OPT_DOMAIN = CLI_OPT_COMMAND_BASE,
     OPT_IN_PLACE,
     OPT_BREAK_HARDLINKS,
+    OPT_DRY_RUN,
     OPT_NAME,
     OPT_NO_REBOOT,
 };
@@ -23,7 +24,8 @@ enum {
 static void
 help(void)
 {
-    printf("Usage: vpmu xml [--domain FILE|- [--in-place [--break-hardlinks]]] [POLICY OPTIONS]\n"
+    printf("Usage: vpmu xml [--domain FILE|- [--in-place [--dry-run] [--break-hardlinks]]]\n"
+           "                [POLICY OPTIONS]\n"
            "                [GUEST OPTIONS]\n"
            "\n"
            "With --domain, print that libvirt domain XML with the decision applied: only\n"
@@ -33,7 +35,10 @@ help(void)
            "  --domain FILE|-        edit this domain XML ('-' reads stdin)\n"
            "  --in-place             rewrite FILE atomically instead of printing it, keeping\n"
            "                         its owner, group and mode; refused when someone else\n"
-           "                         changed FILE meanwhile\n"
+           "                         changed FILE meanwhile; a FILE whose bytes would not\n"
+           "                         change is left alone ('FILE: unchanged')\n"
+           "  --dry-run              with --in-place, print the unified diff of FILE\n"
+           "                         instead of rewriting it; nothing changes\n"
            "  --break-hardlinks      with --in-place, rewrite a FILE that has other hard\n"
            "                         links (they keep the old content)\n"
            "  --name NAME            the new guest's name (default: vpmu-guest)\n"
@@ -56,7 +61,7 @@ write_out(const char *buf, size_t len)
 }
 
 static int
-edit(const char *path, bool in_place, unsigned replace_flags, vpmu_pmu pmu)
+edit(const char *path, bool in_place, bool dry_run, unsigned replace_flags, vpmu_pmu pmu)
 {
     _cleanup_(vpmu_domxml_freep) vpmu_domxml *doc = NULL;
     _cleanup_(vpmu_file_snapshot_clear) vpmu_file_snapshot was = {0};
@@ -74,6 +79,15 @@ edit(const char *path, bool in_place, unsigned replace_flags, vpmu_pmu pmu)
         return cli_fail(err);
     if (vpmu_domxml_set_pmu(doc, pmu, &err) < 0 || vpmu_domxml_format(doc, &out, &len, &err) < 0)
         return cli_fail(err);
+    if (in_place && len == was.len && memcmp(out, was.bytes, len) == 0) {
+        /* Nothing to write: the file, its inode and its mtime stay as they are. */
+        printf("%s: unchanged\n", cli_e(path));
+        return CLI_EXIT_OK;
+    }
+    if (in_place && dry_run) {
+        cli_unified_diff(stdout, cli_e(path), was.bytes, was.len, cli_e(path), out, len);
+        return CLI_EXIT_OK;
+    }
     if (in_place) {
         if (vpmu_replace_file(path, out, len, &was, replace_flags, &err) < 0)
             return cli_fail(err);
@@ -89,6 +103,7 @@ cmd_xml(cli_global *g, int argc, char **argv)
             {"domain", required_argument, NULL, OPT_DOMAIN},
             {"in-place", no_argument, NULL, OPT_IN_PLACE},
             {"break-hardlinks", no_argument, NULL, OPT_BREAK_HARDLINKS},
+            {"dry-run", no_argument, NULL, OPT_DRY_RUN},
             {"name", required_argument, NULL, OPT_NAME},
             {"no-reboot", no_argument, NULL, OPT_NO_REBOOT},
             {NULL, 0, NULL, 0},
@@ -102,7 +117,7 @@ cmd_xml(cli_global *g, int argc, char **argv)
     _cleanup_free_ char *out = NULL;
     vpmu_conn *conn = NULL;
     const char *domain = NULL, *name = NULL;
-    bool in_place = false, no_reboot = false;
+    bool in_place = false, no_reboot = false, dry_run = false;
     unsigned replace_flags = 0;
     vpmu_error *err = NULL;
     size_t len = 0;
@@ -119,6 +134,9 @@ cmd_xml(cli_global *g, int argc, char **argv)
         case OPT_BREAK_HARDLINKS:
             replace_flags |= VPMU_REPLACE_BREAK_HARDLINKS;
             break;
+        case OPT_DRY_RUN:
+            dry_run = true;
+            break;
         case OPT_NAME:
             name = optarg;
             break;
@@ -131,6 +149,8 @@ cmd_xml(cli_global *g, int argc, char **argv)
         return ps.status;
     if (in_place && (!domain || STREQ(domain, "-")))
         return cli_usage("xml", "--in-place needs --domain FILE (not stdin)");
+    if (dry_run && !in_place)
+        return cli_usage("xml", "--dry-run goes with --in-place (without it, xml changes nothing)");
     if (replace_flags && !in_place)
         return cli_usage("xml", "--break-hardlinks goes only with --in-place");
     if (domain && (ps.guest_given || name || no_reboot))
@@ -148,7 +168,7 @@ cmd_xml(cli_global *g, int argc, char **argv)
     if (cli_policy_resolve(&p, &err) < 0)
         return cli_fail(err);
     if (domain)
-        return edit(domain, in_place, replace_flags, p.decision.pmu);
+        return edit(domain, in_place, dry_run, replace_flags, p.decision.pmu);
 
     if (cli_guest_plan_make(g, &gopt, &p, name, no_reboot, &conn, &plan, &err) < 0)
         goto fail;

@@ -38,6 +38,8 @@ const char cli_guest_help[] =
         "  --serial-log FILE      write the serial console to FILE\n"
         "  --emulator PATH        the QEMU binary (default: the connection's for the arch)\n";
 
+const char *cli_command_name;
+
 int
 cli_fail(vpmu_error *err)
 {
@@ -45,6 +47,13 @@ cli_fail(vpmu_error *err)
 
     fprintf(stderr, "vpmu: %s\n", vpmu_error_get_message(err));
     vpmu_error_free(err);
+    /* Every usage error, the library's too, ends with the same hint. */
+    if (code == CLI_EXIT_USAGE) {
+        if (cli_command_name)
+            fprintf(stderr, "Try 'vpmu %s --help'.\n", cli_command_name);
+        else
+            fputs("Try 'vpmu --help'.\n", stderr);
+    }
     if (code < CLI_EXIT_RUNTIME || code > CLI_EXIT_CONFLICT)
         code = CLI_EXIT_RUNTIME;
     return code;
@@ -194,6 +203,13 @@ cli_default_uri(vpmu_error **error)
     return uri;
 }
 
+bool
+cli_policy_given(const cli_policy *p)
+{
+    return p->flavor_path || p->image_path || p->flavor_specs.n || p->image_props.n ||
+           p->flavor_id || p->image_id || p->flavor_name || p->image_name;
+}
+
 int
 cli_policy_opt(cli_policy *p, const char *cmd, int opt, const char *arg)
 {
@@ -339,10 +355,10 @@ cli_decision_print_text(const cli_policy *p, FILE *out)
 
     fprintf(out, "pmu: %s\n", vpmu_pmu_to_string(d->pmu));
     fprintf(out, "source: %s\n", vpmu_source_to_string(d->source));
-    fprintf(out, "flavor: %s (hw:pmu=%s)\n", or_dash(vpmu_flavor_get_name(p->flavor)),
-            fv ? fv : "unset");
-    fprintf(out, "image: %s (hw_pmu=%s)\n", or_dash(vpmu_image_get_name(p->image)),
-            iv ? iv : "unset");
+    fprintf(out, "flavor: %s (hw:pmu=%s)\n", cli_e(or_dash(vpmu_flavor_get_name(p->flavor))),
+            fv ? cli_e(fv) : "unset");
+    fprintf(out, "image: %s (hw_pmu=%s)\n", cli_e(or_dash(vpmu_image_get_name(p->image))),
+            iv ? cli_e(iv) : "unset");
     switch (d->pmu) {
     case VPMU_PMU_ON:
         fprintf(out, "libvirt: <pmu state='on'/>\n");

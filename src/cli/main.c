@@ -140,6 +140,7 @@ run_command(cli_global *g, const cli_command *cmd, int argc, char **argv)
 {
     /* The command sees argv[0] == its own name and parses from 1. */
     optind = 0; /* full getopt reset (GNU) */
+    cli_command_name = cmd->name;
     return cmd->run(g, argc, argv);
 }
 
