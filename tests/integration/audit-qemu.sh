@@ -14,7 +14,11 @@
 #     version) and the effective state equals `vpmu explain`-style rules
 #     spot-checked here: x86 TCG is off whatever the setting;
 #   - --no-host-probe turns the probe off; the unreachable URI exits 5;
-#   - Prometheus output parses and carries the tracked guests.
+#   - Prometheus output parses and carries the tracked guests;
+#   - apply on the running guest: audit shows pmu (live) and pending (the
+#     persistent definition) until a cold start, in JSON, Prometheus and text;
+#   - a server that accepts and never speaks is down at --timeout, and
+#     qemu:///system is still printed.
 #
 # Exit: 0 pass, 1 fail (also when the hypervisor cannot be started here:
 # that is a failure, not a skip).
@@ -152,6 +156,86 @@ check "Prometheus: vpmu_host_up is 1" $?
 rc=0
 "$VPMU" -q audit -c "$IT_URI" --fail-if on >/dev/null 2>&1 || rc=$?
 check "--fail-if on matches the pmu=on guest (exit 6, or 7 with a skip)" $((rc != 6 && rc != 7)) "exit $rc"
+
+# --- pending restart (issue 10 item 10) -----------------------------------------------------
+# apply on the running guest changes its persistent definition only: audit shows the live
+# pmu (off) and the pending one (on), in JSON, Prometheus and text, and virsh agrees.
+run="${p}x86-run"
+"$VPMU" -c "$IT_URI" apply "$run" --flavor-spec hw:pmu=true >"$work/apply.out" 2>&1
+check "apply hw:pmu=true on the running guest" $? "$(cat "$work/apply.out")"
+live=$(it_virsh dumpxml "$run" | grep -c "<pmu state='off'/>")
+inactive=$(it_virsh dumpxml --inactive "$run" | grep -c "<pmu state='on'/>")
+check "virsh: live XML still off, persistent definition on" $((live != 1 || inactive != 1)) "live $live inactive $inactive"
+rc=0
+"$VPMU" -o json audit -c "$IT_URI" >"$work/pending.json" 2>"$work/pending.err" || rc=$?
+python3 - "$work/pending.json" "$run" "$p" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+run, prefix = sys.argv[2], sys.argv[3]
+d = {x["name"]: x for x in doc["domains"]}
+r = d.get(run)
+ok = r is not None and r["pmu"] == "off" and r["pending"] == "on" and r["pending_restart"] is True \
+    and r["state"] == "running"
+# Shut-off guests have nothing pending.
+ok = ok and all(x["pending_restart"] is False and x["pending"] is None
+                for n, x in d.items() if n.startswith(prefix) and n != run)
+h = doc["hosts"][0]
+ok = ok and h["pending_restart"] >= 1 and doc["totals"]["pending_restart"] == h["pending_restart"]
+# Rows by name (one connection).
+names = [x["name"] for x in doc["domains"]]
+ok = ok and names == sorted(names)
+if not ok:
+    print("not ok - pending JSON: %r" % r)
+sys.exit(0 if ok else 1)
+PY
+check "JSON: the running guest is pmu off, pending on; the others pending nothing; rows by name" $? "exit $rc"
+"$VPMU" -o prometheus audit -c "$IT_URI" >"$work/pending.prom" 2>/dev/null
+grep -q "^vpmu_domain_pending_restart{uri=\"qemu:///system\",name=\"$run\",uuid=\"[0-9a-f-]*\",pmu=\"off\",pending=\"on\"} 1$" "$work/pending.prom"
+check "Prometheus: vpmu_domain_pending_restart 1 with pmu=off pending=on" $?
+grep -q "^vpmu_domain_pending_restart{uri=\"qemu:///system\",name=\"${p}x86-on\",.*,pending=\"\"} 0$" "$work/pending.prom"
+check "Prometheus: a shut-off guest is vpmu_domain_pending_restart 0" $?
+"$VPMU" audit -c "$IT_URI" >"$work/pending.txt" 2>/dev/null
+awk -v n="$run" '$1 == n { exit !($4 == "off" && $5 == "on") }' "$work/pending.txt"
+check "text: PMU off, PENDING on" $? "$(grep -- "$run" "$work/pending.txt")"
+# A cold start applies it: nothing pending any more, the live XML is on.
+it_virsh destroy "$run" >/dev/null 2>&1 && it_virsh start "$run" >/dev/null 2>&1
+check "cold restart of the guest" $?
+"$VPMU" -o json audit -c "$IT_URI" >"$work/after.json" 2>/dev/null
+python3 -c '
+import json, sys
+d = {x["name"]: x for x in json.load(open(sys.argv[1]))["domains"]}[sys.argv[2]]
+sys.exit(0 if d["pmu"] == "on" and d["pending"] is None and not d["pending_restart"] else 1)' "$work/after.json" "$run"
+check "after the cold start: pmu on, nothing pending" $?
+
+# --- deadline (issue 10 item 8) --------------------------------------------------------------
+# A server that accepts and never speaks, beside the real daemon: down at --timeout, and
+# qemu:///system still printed in full.
+python3 -u -c '
+import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(8)
+print(s.getsockname()[1], flush=True)
+held = []
+while True:
+    held.append(s.accept()[0])' >"$work/silent.port" &
+silent_pid=$!
+IT_CLEANUPS+=("kill $silent_pid 2>/dev/null")
+for _ in $(seq 50); do [[ -s "$work/silent.port" ]] && break; sleep 0.1; done
+silent="qemu+tcp://127.0.0.1:$(cat "$work/silent.port")/system"
+rc=0
+"$VPMU" -o json audit --timeout 3 -c "$silent" -c "$IT_URI" >"$work/silent.json" 2>"$work/silent.err" || rc=$?
+python3 - "$work/silent.json" "$silent" "$run" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+silent, run = sys.argv[2], sys.argv[3]
+h = {x["uri"]: x for x in doc["hosts"]}
+ok = h[silent]["up"] is False and h[silent]["timed_out"] is True
+ok = ok and h["qemu:///system"]["up"] is True
+ok = ok and any(d["name"] == run and d["uri"] == "qemu:///system" for d in doc["domains"])
+sys.exit(0 if ok else 1)
+PY
+check "a silent host is down at --timeout 3; qemu:///system is printed in full" $(( $? != 0 || rc != 5 )) "exit $rc: $(cat "$work/silent.err")"
+kill "$silent_pid" 2>/dev/null
+wait "$silent_pid" 2>/dev/null
 
 ((failures == 0)) || it_fail "$failures check(s) failed"
 echo "audit-qemu: all checks passed"
