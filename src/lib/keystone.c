@@ -521,14 +521,16 @@ authenticate(vpmu_cloud *cloud, long deadline, vpmu_error **error)
     if (status != 201 && status != 200) {
         _cleanup_free_ char *reason = vpmu_cloud_parse_error(b.body, b.len);
         redact(cloud, reason);
-        if (status == 401)
+        /* Keystone answers 404 "Failed to validate token" to a revoked or bad token. */
+        if (status == 401 ||
+            (status == 404 && vpmu_cloud_config_get_auth_type(cloud->cfg) == VPMU_CLOUD_AUTH_TOKEN))
             vpmu_error_set(error, VPMU_ERR_RUNTIME,
-                           "authentication failed at '%s' for %s in %s (HTTP 401)%s%s", qurl, user,
-                           project, reason ? ": " : "", reason ? reason : "");
+                           "authentication failed at '%s' for %s in %s (HTTP %ld)%s%s", qurl, user,
+                           project, status, reason ? ": " : "", reason ? reason : "");
         else
             vpmu_error_set(error, VPMU_ERR_RUNTIME,
-                           "Keystone at '%s' refused a token to %s in %s with HTTP %ld%s%s", qurl,
-                           user, project, status, reason ? ": " : "", reason ? reason : "");
+                           "Keystone at '%s' answered HTTP %ld to %s in %s%s%s", qurl, status, user,
+                           project, reason ? ": " : "", reason ? reason : "");
         http_buf_clear(&b);
         return -1;
     }
