@@ -6,9 +6,11 @@
  * valid clouds.yaml, and as an error body.
  *
  * Invariants: errors have a code and a one-line message that never contains
- * the fixed password; a loaded config always has auth_url, interface and an
+ * the base document's password (unless the input itself has that string in
+ * a field a message may quote); a loaded config always has auth_url, interface and an
  * auth_type that prints; the error text is one line.
  */
+#include <stdbool.h>
 #include <string.h>
 
 #include "fuzz.h"
@@ -24,6 +26,9 @@ static const char base[] = "clouds:\n"
                            "      password: " FIXED_SECRET "\n"
                            "      project_name: service\n";
 
+/* Whether the input itself holds the secret (then a message may quote it as a user value). */
+static bool input_has_secret;
+
 static void
 check_error(vpmu_error *err)
 {
@@ -36,7 +41,7 @@ check_error(vpmu_error *err)
     msg = vpmu_error_get_message(err);
     FUZZ_ASSERT(msg && *msg);
     FUZZ_ASSERT(!strchr(msg, '\n'));
-    FUZZ_ASSERT(!strstr(msg, FIXED_SECRET));
+    FUZZ_ASSERT(input_has_secret || !strstr(msg, FIXED_SECRET));
     vpmu_error_free(err);
 }
 
@@ -62,6 +67,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     vpmu_cloud_config *cfg;
     char *reason;
 
+    input_has_secret = memmem(buf, size, FIXED_SECRET, sizeof(FIXED_SECRET) - 1) != NULL;
     cfg = vpmu_cloud_config_parse("devstack", buf, size, "clouds.yaml", NULL, 0, NULL, &err);
     check_config(cfg, TAKE_ERR(err));
     cfg = vpmu_cloud_config_parse("devstack", base, sizeof(base) - 1, "clouds.yaml", buf, size,

@@ -724,6 +724,45 @@ test_http_unchanged(void **state)
 }
 
 static void
+test_http_find_provider(void **state)
+{
+    (void)state;
+    static const reply script[] = {
+            {200, "{\"resource_providers\": [{\"uuid\": \"" UUID_A "\", \"name\": \"cn 1/é\", "
+                  "\"generation\": 3}]}"},
+            {200, "{\"resource_providers\": []}"},
+            {200, "{\"resource_providers\": [{\"name\": \"x\"}]}"},
+    };
+    fake_server s;
+    vpmu_placement *pl;
+    vpmu_error *err = NULL;
+    _cleanup_free_ char *uuid = NULL, *base = NULL, *msg = NULL;
+
+    fake_start(&s, script, ELEMENTSOF(script));
+    base = xasprintf("http://127.0.0.1:%d", s.port);
+    pl = fake_client(&s, "admin");
+    assert_int_equal(vpmu_placement_find_provider(pl, "cn 1/\xc3\xa9", &uuid, &err), 0);
+    assert_string_equal(uuid, UUID_A);
+    assert_int_equal(vpmu_placement_find_provider(pl, "gone", NULL, &err), -1);
+    msg = xasprintf("Placement '%s' has no resource provider named 'gone'", base);
+    assert_error(err, VPMU_ERR_RUNTIME, msg);
+    assert_int_equal(vpmu_placement_find_provider(pl, "x", NULL, &err), -1);
+    assert_error(err, VPMU_ERR_RUNTIME, "a provider without a valid 'uuid'");
+    /* Refused before any request. */
+    assert_int_equal(vpmu_placement_find_provider(pl, "", NULL, &err), -1);
+    assert_error(err, VPMU_ERR_USAGE, "is not a resource provider name");
+    assert_int_equal(vpmu_placement_find_provider(pl, "a\nb", NULL, &err), -1);
+    assert_error(err, VPMU_ERR_USAGE, "'a\\nb' is not a resource provider name: control");
+    vpmu_placement_free(pl);
+    fake_stop(&s);
+    assert_int_equal(s.requests.n, 3);
+    /* The name is URL-encoded in the query. */
+    assert_non_null(
+            strstr(s.requests.v[0], "GET /resource_providers?name=cn%201%2F%C3%A9 HTTP/1.1"));
+    strv_clear(&s.requests);
+}
+
+static void
 test_http_errors(void **state)
 {
     (void)state;
@@ -879,15 +918,15 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_traits_parse),          cmocka_unit_test(test_traits_empty),
-            cmocka_unit_test(test_traits_errors),         cmocka_unit_test(test_error_bodies),
-            cmocka_unit_test(test_error_bodies_odd),      cmocka_unit_test(test_candidates_flat),
-            cmocka_unit_test(test_candidates_nested),     cmocka_unit_test(test_candidates_none),
-            cmocka_unit_test(test_candidates_errors),     cmocka_unit_test(test_resources),
-            cmocka_unit_test(test_new_and_arguments),     cmocka_unit_test(test_http_retry_once),
-            cmocka_unit_test(test_http_retry_gives_up),   cmocka_unit_test(test_http_unchanged),
-            cmocka_unit_test(test_http_errors),           cmocka_unit_test(test_http_candidates),
-            cmocka_unit_test(test_http_overall_deadline),
+            cmocka_unit_test(test_traits_parse),       cmocka_unit_test(test_traits_empty),
+            cmocka_unit_test(test_traits_errors),      cmocka_unit_test(test_error_bodies),
+            cmocka_unit_test(test_error_bodies_odd),   cmocka_unit_test(test_candidates_flat),
+            cmocka_unit_test(test_candidates_nested),  cmocka_unit_test(test_candidates_none),
+            cmocka_unit_test(test_candidates_errors),  cmocka_unit_test(test_resources),
+            cmocka_unit_test(test_new_and_arguments),  cmocka_unit_test(test_http_retry_once),
+            cmocka_unit_test(test_http_find_provider), cmocka_unit_test(test_http_retry_gives_up),
+            cmocka_unit_test(test_http_unchanged),     cmocka_unit_test(test_http_errors),
+            cmocka_unit_test(test_http_candidates),    cmocka_unit_test(test_http_overall_deadline),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

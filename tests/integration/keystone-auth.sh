@@ -43,6 +43,10 @@ skip() {
 }
 bail() {
     echo "Bail out! $*"
+    local f
+    for f in "${KS_DIR:-/nonexistent}/keystone.log" "${KS_DIR:-/nonexistent}/placement/placement.log"; do
+        [[ -r "$f" ]] && grep -E "ERROR|Error|error" "$f" | tail -n 8 | sed "s|^|# $(basename "$f"): |"
+    done
     exit 1
 }
 
@@ -143,6 +147,12 @@ USER_ID=$(jpy 'd["user"]["id"]' <<<"$KS_BODY")
 ks_must 200 GET '/roles?name=admin'
 ROLE_ID=$(jpy 'd["roles"][0]["id"]' <<<"$KS_BODY")
 ks_must 204 PUT "/projects/$PROJECT_ID/users/$USER_ID/roles/$ROLE_ID"
+# A second user with only 'member' on the project: shows what the least role is.
+ks_must 201 POST /users "{\"user\": {\"name\": \"vpmu-member\", \"domain_id\": \"default\", \"password\": \"$USER_PASSWORD\"}}"
+MEMBER_ID=$(jpy 'd["user"]["id"]' <<<"$KS_BODY")
+ks_must 200 GET '/roles?name=member'
+MEMBER_ROLE_ID=$(jpy 'd["roles"][0]["id"]' <<<"$KS_BODY")
+ks_must 204 PUT "/projects/$PROJECT_ID/users/$MEMBER_ID/roles/$MEMBER_ROLE_ID"
 USER_TOKEN=$(ks_token vpmu-report "$USER_PASSWORD" service)
 [[ -n "$USER_TOKEN" ]] || bail "no token for vpmu-report"
 SECRETS+=("$USER_TOKEN")
@@ -292,6 +302,11 @@ curl -s -o /dev/null --max-time 10 -X DELETE -H "X-Auth-Token: $ADMIN_TOKEN" -H 
 run OS_AUTH_URL="$KS_URL" OS_TOKEN="$REVOKED" OS_PROJECT_NAME=service -- host --host-root "$HOSTS/intel-pmu" --report
 ok "$([[ $RC == 1 ]] && has "$ERR" "vpmu: authentication failed at '$KS_URL' for the given token in project 'service' (HTTP 404)" && no_secret; echo $?)" \
     "a revoked OS_TOKEN cannot be renewed: exit 1, the token not shown" "rc=$RC" "$ERR"
+
+run OS_AUTH_URL="$KS_URL" OS_USERNAME=vpmu-member OS_PASSWORD="$USER_PASSWORD" OS_PROJECT_NAME=service -- \
+    host --host-root "$HOSTS/intel-pmu" --report --provider "$CN_HOST"
+ok "$([[ $RC == 1 ]] && has "$ERR" "with HTTP 403 Forbidden" && no_secret; echo $?)" \
+    "the member role is not enough for Placement 8.0's trait API (HTTP 403): admin is the least role" "rc=$RC" "$ERR"
 
 # 6. schedule --candidates through the catalog.
 run "${FILES[@]}" OS_CLOUD=vpmu -- schedule --flavor-spec hw:pmu=true --candidates --resources VCPU=2,MEMORY_MB=1024
