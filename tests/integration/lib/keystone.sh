@@ -133,6 +133,11 @@ PYEOF
         KS_ERROR="keystone-manage bootstrap created no user: $(grep ERROR "$KS_DIR/keystone.log" | tail -n 2 | tr '\n' ' ')"
         return 1
     }
+    # Write-ahead logging: a connection Keystone keeps reading on no longer
+    # blocks the next write ("database is locked" on the second user created
+    # through the API otherwise, even with one request at a time).
+    "$KS_PY" -c 'import sqlite3, sys; sqlite3.connect(sys.argv[1]).execute("pragma journal_mode=wal")' \
+        "$KS_DIR/keystone.sqlite"
     env OS_KEYSTONE_CONFIG_DIR="$KS_DIR" OS_KEYSTONE_CONFIG_FILES="$conf" \
         "$KS_PY" /usr/bin/keystone-wsgi-public --host 127.0.0.1 --port "$KS_PORT" \
         >"$KS_DIR/server.log" 2>&1 &
