@@ -43,6 +43,30 @@ for row in intel-pmu:yes:1 amd-pmu:yes:1 arm64-pmuv3:yes:1 arm64-nopmu:partial:0
     expect_eq "host $fx: nothing on stderr" "$(grep -v '^--[0-9]*-- ' "$tmp/err")" ""
 done
 
+# The vPMU kind (issue 15) per fixture, in JSON: kind, traits, the parameter as read.
+for row in intel-pmu:emulated:1:null intel-mediated:mediated:2:Y intel-mediated-off:emulated:1:N \
+    amd-pmu:emulated:1:null amd-mediated:mediated:2:Y amd-zen3:emulated:1:N \
+    novpmu-vm:none:0:null arm64-pmuv3:emulated:1:null; do
+    fx=${row%%:*}; rest=${row#*:}; kind=${rest%%:*}; rest=${rest#*:}; traits=${rest%%:*}; param=${rest#*:}
+    $wrap "$bin" -o json host --host-root "$hosts/$fx" >"$tmp/out" 2>"$tmp/err"
+    expect_eq "host $fx: kind" "$(jq -r .vpmu.kind "$tmp/out")" "$kind"
+    expect_eq "host $fx: traits with the kind" "$(jq -r '.traits | length' "$tmp/out")" "$traits"
+    expect_eq "host $fx: enable_mediated_pmu" "$(jq -r .vpmu.enable_mediated_pmu "$tmp/out")" "$param"
+done
+$wrap "$bin" -o json host --host-root "$hosts/amd-zen3" >"$tmp/out"
+expect_eq "amd-zen3: requirement not met" "$(jq -r .vpmu.mediated_requirement.state "$tmp/out")" "not met"
+$wrap "$bin" -o json host --host-root "$hosts/intel-mediated" >"$tmp/out"
+expect_eq "intel-mediated: both traits" "$(jq -r '.traits | join(",")' "$tmp/out")" \
+    CUSTOM_COMPUTE_VPMU,CUSTOM_COMPUTE_VPMU_MEDIATED
+$wrap "$bin" -o json explain --host-root "$hosts/intel-mediated" --flavor-spec hw:pmu=true \
+    --cpu-mode host-passthrough >"$tmp/out"
+expect_eq "explain intel-mediated: kind" "$(jq -r .kind "$tmp/out")" mediated
+expect_eq "explain intel-mediated: figures" \
+    "$(jq -r '[.kind_reasons[] | select(test("4.2% \\(33.6%"))] | length' "$tmp/out")" 1
+$wrap "$bin" -o json explain --host-root "$hosts/intel-mediated" --flavor-spec hw:pmu=false \
+    --cpu-mode host-passthrough >"$tmp/out"
+expect_eq "explain intel-mediated, off: kind none" "$(jq -r .kind "$tmp/out")" none
+
 # No evidence (an empty directory, or links that lead out of the root only):
 # verdict unknown, exit 1, no trait, and Placement is not contacted at all
 # (port 9 would fail the run with a different message if it were).

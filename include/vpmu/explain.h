@@ -76,6 +76,18 @@ VPMU_EXPORT const char *const *vpmu_explanation_get_reasons(const vpmu_explanati
  */
 VPMU_EXPORT bool vpmu_explanation_honours_decision(const vpmu_explanation *ex);
 
+/*
+ * The kind of vPMU the guest gets: none (no vPMU), emulated (perf-event
+ * backed; also TCG and arm64), mediated (x86 KVM host with
+ * enable_mediated_pmu=Y), or unknown (the host or the state is unknown).
+ * The reasons say what the kind means for perf inside the guest and for
+ * profiling the guest from the host, with the published figures and their
+ * source (docs/host-and-explain.md).  Borrowed, NULL-terminated.
+ */
+VPMU_EXPORT vpmu_kind vpmu_explanation_get_kind(const vpmu_explanation *ex);
+VPMU_EXPORT const char *const *vpmu_explanation_get_kind_reasons(const vpmu_explanation *ex,
+                                                                 size_t *n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -15,6 +15,8 @@
  *   ROOT/sys/bus/event_source/devices/            listed: armv8_* / armv9_* (arm64)
  *   ROOT/dev/kvm                                  KVM available
  *   ROOT/sys/module/kvm/parameters/enable_pmu     Y / N / absent (x86, Linux 5.17+)
+ *   ROOT/sys/module/kvm_{intel,amd}/parameters/enable_mediated_pmu
+ *                                                 Y / N / absent (x86, Linux 7.0+)
  *
  * The arch comes from ROOT/proc/sys/kernel/arch when present; otherwise from
  * uname(2) when ROOT is the real "/", otherwise from the shape of cpuinfo.
@@ -36,6 +38,12 @@ extern "C" {
  * VPMU_TRAIT in placement.h.
  */
 #define VPMU_HOST_TRAIT "CUSTOM_COMPUTE_VPMU"
+/*
+ * Also carried by a host whose KVM gives guests the mediated vPMU (Linux 7.0,
+ * kvm_intel / kvm_amd enable_mediated_pmu=Y).  A flavor asks for it with
+ * Nova's own extra spec trait:CUSTOM_COMPUTE_VPMU_MEDIATED=required.
+ */
+#define VPMU_HOST_TRAIT_MEDIATED "CUSTOM_COMPUTE_VPMU_MEDIATED"
 
 /* Can a guest here get a vPMU? */
 typedef enum {
@@ -106,6 +114,34 @@ VPMU_EXPORT void vpmu_hostcaps_parse_cpuinfo(const char *buf, size_t len, vpmu_c
  */
 VPMU_EXPORT int vpmu_hostcaps_parse_param_bool(const char *buf, size_t len, vpmu_host_param *out);
 
+/*
+ * The kind of vPMU KVM guests get here.  Emulated: KVM creates a host perf
+ * event for each guest counter.  Mediated (x86, Linux 7.0+): the guest owns
+ * the PMU hardware while it runs, context-switched by KVM; chosen per host
+ * by the module parameter enable_mediated_pmu.  docs/host-and-explain.md.
+ */
+typedef enum {
+    VPMU_KIND_UNKNOWN = 0,
+    VPMU_KIND_NONE,     /* no vPMU (verdict no) */
+    VPMU_KIND_EMULATED, /* perf-event backed (x86 before 7.0 or by default; arm64; TCG) */
+    VPMU_KIND_MEDIATED, /* enable_mediated_pmu=Y */
+    VPMU_KIND_LAST
+} vpmu_kind;
+
+/* "unknown", "none", "emulated", "mediated"; NULL when out of range. */
+VPMU_EXPORT const char *vpmu_kind_to_string(vpmu_kind k);
+
+/* Whether the CPU meets what the kernel asks of it for the mediated vPMU. */
+typedef enum {
+    VPMU_MEDIATED_REQ_UNKNOWN = 0, /* not visible (Intel under a host root), or not x86 */
+    VPMU_MEDIATED_REQ_MET,
+    VPMU_MEDIATED_REQ_NOT_MET,
+    VPMU_MEDIATED_REQ_LAST
+} vpmu_mediated_req;
+
+/* "unknown", "met", "not met"; NULL when out of range. */
+VPMU_EXPORT const char *vpmu_mediated_req_to_string(vpmu_mediated_req r);
+
 typedef struct vpmu_hostcaps vpmu_hostcaps;
 
 /*
@@ -158,6 +194,27 @@ VPMU_EXPORT const char *const *vpmu_hostcaps_get_notes(const vpmu_hostcaps *caps
  * advertised, since a tenant who asks for hw:pmu=true wants working counters.
  */
 VPMU_EXPORT bool vpmu_hostcaps_has_trait(const vpmu_hostcaps *caps);
+
+/*
+ * The vPMU kind and its evidence (one phrase each; NULL-terminated).  x86:
+ * from enable_mediated_pmu of the vendor's module (kvm_intel / kvm_amd), which
+ * the kernel leaves Y only on a CPU that meets its requirement (Intel:
+ * architectural PMU version 4+ with full-width counter writes; AMD:
+ * PerfMonV2).  arm64: emulated.  Other arches: unknown.
+ */
+VPMU_EXPORT vpmu_kind vpmu_hostcaps_get_kind(const vpmu_hostcaps *caps);
+VPMU_EXPORT const char *const *vpmu_hostcaps_get_kind_reasons(const vpmu_hostcaps *caps, size_t *n);
+/* enable_mediated_pmu of that module: absent before Linux 7.0 or without the module. */
+VPMU_EXPORT vpmu_host_param vpmu_hostcaps_get_enable_mediated_pmu(const vpmu_hostcaps *caps);
+/* "kvm_intel", "kvm_amd", or NULL when neither applies. */
+VPMU_EXPORT const char *vpmu_hostcaps_get_kvm_module(const vpmu_hostcaps *caps);
+/* The CPU against the requirement; *text (optional) gets the evidence, or NULL. */
+VPMU_EXPORT vpmu_mediated_req vpmu_hostcaps_get_mediated_requirement(const vpmu_hostcaps *caps,
+                                                                     const char **text);
+/* Intel's architectural PMU version from CPUID leaf 0xA (real "/" only), 0 when not known. */
+VPMU_EXPORT unsigned vpmu_hostcaps_get_arch_pmu_version(const vpmu_hostcaps *caps);
+/* Whether the host claims VPMU_HOST_TRAIT_MEDIATED: verdict yes and kind mediated. */
+VPMU_EXPORT bool vpmu_hostcaps_has_mediated_trait(const vpmu_hostcaps *caps);
 
 #ifdef __cplusplus
 }

@@ -331,23 +331,26 @@ typedef struct {
 } cli_report;
 
 /*
- * Make the provider carry CUSTOM_COMPUTE_VPMU exactly when @capable, keeping
- * its other traits; the provider is found by name unless given by UUID (the
+ * Make the provider carry CUSTOM_COMPUTE_VPMU exactly when @capable, and
+ * CUSTOM_COMPUTE_VPMU_MEDIATED exactly when also @mediated, keeping its other
+ * traits; the provider is found by name unless given by UUID (the
  * name defaults to virConnectGetHostname on cli_uri(g), opened into *conn,
  * which the caller closes).  Prints what it did; returns a CLI exit status.
  */
 struct vpmu_conn;
 int cli_host_report_placement(const cli_global *g, const cli_report *r, struct vpmu_conn **conn,
-                              bool capable);
+                              bool capable, bool mediated);
 /*
  * The same without printing, for a caller that embeds the report in its own
  * JSON: *out gets {"url","provider","provider_name","trait","capable","action":
  * "set"|"cleared"|"unchanged","present","trait_created","generation",
  * "other_traits","attempts","conflicts","auth":"keystone"|"token"|"none",
- * "token_renewals"}.  -1 with @error on failure.
+ * "token_renewals","mediated":{"trait","action","present","trait_created",
+ * "generation","attempts","conflicts"} for CUSTOM_COMPUTE_VPMU_MEDIATED,
+ * present exactly when @capable and @mediated}.  -1 with @error on failure.
  */
 int cli_host_placement_json(const cli_global *g, const cli_report *r, struct vpmu_conn **conn,
-                            bool capable, json_t **out, vpmu_error **error);
+                            bool capable, bool mediated, json_t **out, vpmu_error **error);
 /* @token if given, else $OS_TOKEN, else NULL. */
 const char *cli_placement_token(const char *token);
 

@@ -114,6 +114,25 @@ read_versions(const cli_global *g, vpmu_conn **conn, conn_versions *cv, vpmu_err
     return 0;
 }
 
+/* {"kind","reasons","kvm_module","enable_mediated_pmu","mediated_requirement",...} */
+static json_t *
+kind_json(const vpmu_hostcaps *c)
+{
+    const char *req_text = NULL;
+    vpmu_mediated_req req = vpmu_hostcaps_get_mediated_requirement(c, &req_text);
+    vpmu_host_param mp = vpmu_hostcaps_get_enable_mediated_pmu(c);
+    unsigned ver = vpmu_hostcaps_get_arch_pmu_version(c);
+
+    return json_pack(
+            "{s:s, s:o, s:o, s:o, s:{s:s, s:o}, s:o}", "kind",
+            vpmu_kind_to_string(vpmu_hostcaps_get_kind(c)), "reasons",
+            strv_json(vpmu_hostcaps_get_kind_reasons(c, NULL)), "kvm_module",
+            string_or_null(vpmu_hostcaps_get_kvm_module(c)), "enable_mediated_pmu",
+            mp == VPMU_PARAM_ABSENT ? json_null() : json_string(vpmu_host_param_to_string(mp)),
+            "mediated_requirement", "state", vpmu_mediated_req_to_string(req), "evidence",
+            string_or_null(req_text), "arch_pmu_version", ver ? json_integer(ver) : json_null());
+}
+
 static json_t *
 host_json(const vpmu_hostcaps *c, const conn_versions *cv)
 {
@@ -141,6 +160,8 @@ host_json(const vpmu_hostcaps *c, const conn_versions *cv)
     traits = json_array();
     if (vpmu_hostcaps_has_trait(c))
         json_array_append_new(traits, json_string(VPMU_HOST_TRAIT));
+    if (vpmu_hostcaps_has_mediated_trait(c))
+        json_array_append_new(traits, json_string(VPMU_HOST_TRAIT_MEDIATED));
 
     o = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}", "root", vpmu_hostcaps_get_root(c), "arch",
                   string_or_null(vpmu_hostcaps_get_arch(c)), "arch_source",
@@ -155,6 +176,7 @@ host_json(const vpmu_hostcaps *c, const conn_versions *cv)
                         json_string(vpmu_host_verdict_to_string(vpmu_hostcaps_get_verdict(c))));
     json_object_set_new(o, "reasons", strv_json(vpmu_hostcaps_get_reasons(c, NULL)));
     json_object_set_new(o, "notes", strv_json(vpmu_hostcaps_get_notes(c, NULL)));
+    json_object_set_new(o, "vpmu", kind_json(c));
     json_object_set_new(o, "traits", traits);
     return o;
 }
@@ -208,6 +230,9 @@ host_text(const vpmu_hostcaps *c, const conn_versions *cv, FILE *out)
     fprintf(out, "kvm:\n");
     fprintf(out, "  /dev/kvm: %s\n", yes_no(vpmu_hostcaps_has_dev_kvm(c)));
     fprintf(out, "  kvm.enable_pmu: %s\n", vpmu_host_param_to_string(ep));
+    if (vpmu_hostcaps_get_kvm_module(c))
+        fprintf(out, "  %s.enable_mediated_pmu: %s\n", vpmu_hostcaps_get_kvm_module(c),
+                vpmu_host_param_to_string(vpmu_hostcaps_get_enable_mediated_pmu(c)));
     if (cv->have) {
         fprintf(out, "connection: %s (driver %s)\n", cv->uri, cv->driver ? cv->driver : "?");
         fprintf(out, "  libvirt: %s\n", cv->libvirt);
@@ -221,7 +246,12 @@ host_text(const vpmu_hostcaps *c, const conn_versions *cv, FILE *out)
         _cleanup_free_ char *q = quote_for_message(*v, 1024);
         fprintf(out, "note: %s\n", q);
     }
+    fprintf(out, "vpmu kind: %s\n", vpmu_kind_to_string(vpmu_hostcaps_get_kind(c)));
+    for (v = vpmu_hostcaps_get_kind_reasons(c, NULL); *v; v++)
+        fprintf(out, "kind reason: %s\n", *v);
     fprintf(out, "trait %s: %s\n", VPMU_HOST_TRAIT, vpmu_hostcaps_has_trait(c) ? "set" : "not set");
+    fprintf(out, "trait %s: %s\n", VPMU_HOST_TRAIT_MEDIATED,
+            vpmu_hostcaps_has_mediated_trait(c) ? "set" : "not set");
 }
 
 /* Verdict unknown: say why on stderr, touch nothing, exit 1. */
@@ -323,7 +353,8 @@ cmd_host(cli_global *g, int argc, char **argv)
         }
         if (report) {
             json_t *pj = NULL;
-            r = cli_host_placement_json(g, &rep, &conn, vpmu_hostcaps_has_trait(caps), &pj, &err);
+            r = cli_host_placement_json(g, &rep, &conn, vpmu_hostcaps_has_trait(caps),
+                                        vpmu_hostcaps_has_mediated_trait(caps), &pj, &err);
             if (conn)
                 VIRT(vpmu_conn_close)(conn);
             if (r < 0) {
@@ -348,7 +379,8 @@ cmd_host(cli_global *g, int argc, char **argv)
     if (unknown)
         r = host_unknown(caps, report);
     else if (report)
-        r = cli_host_report_placement(g, &rep, &conn, vpmu_hostcaps_has_trait(caps));
+        r = cli_host_report_placement(g, &rep, &conn, vpmu_hostcaps_has_trait(caps),
+                                      vpmu_hostcaps_has_mediated_trait(caps));
     if (conn)
         VIRT(vpmu_conn_close)(conn);
     return r;

@@ -17,6 +17,9 @@
 #include "cli.h"
 #include "virtload.h"
 
+/* Nova's own way for a flavor to require (or forbid) a trait. */
+#define MEDIATED_SPEC "trait:" VPMU_HOST_TRAIT_MEDIATED
+
 enum {
     OPT_PLACEMENT = CLI_OPT_COMMAND_BASE,
     OPT_TOKEN,
@@ -32,7 +35,9 @@ help(void)
            "\n"
            "Print the Placement query fragment for a flavor and an image:\n"
            "'required=%s' when the decision is on, nothing otherwise (a guest\n"
-           "decided off or unset can run on any host).  With -o json: the decision plus\n"
+           "decided off or unset can run on any host).  A flavor with the extra spec\n"
+           "trait:%s=required (Nova's own mechanism) adds that trait,\n"
+           "=forbidden adds '!%s'.  With -o json: the decision plus\n"
            "\"required\" (a list) and \"query\".\n"
            "\n"
            "With --candidates, ask Placement's GET /allocation_candidates for those\n"
@@ -56,7 +61,7 @@ help(void)
            "Exit status: 0 (also when no provider fits), 1 Placement unreachable, an\n"
            "authentication failure or an error from Placement, 2 usage, 3 invalid input,\n"
            "4 flavor/image conflict.\n",
-           VPMU_TRAIT, cli_policy_help);
+           VPMU_TRAIT, VPMU_HOST_TRAIT_MEDIATED, VPMU_HOST_TRAIT_MEDIATED, cli_policy_help);
 }
 
 /* The default resources: the flavor's vcpus and ram (MiB); NULL when it has neither. */
@@ -97,6 +102,52 @@ provider_json(const vpmu_placement_candidates *c, size_t i)
                      root ? json_string(root) : json_null(), "traits", tr, "resources", res);
 }
 
+/*
+ * The traits to ask Placement for: CUSTOM_COMPUTE_VPMU when the decision is
+ * on, and the flavor's own trait:CUSTOM_COMPUTE_VPMU_MEDIATED extra spec as
+ * Nova reads it (required: the trait; forbidden: !trait).
+ */
+static int
+schedule_required(const cli_policy *p, bool on, strv *out, vpmu_error **error)
+{
+    const char *v = vpmu_flavor_get_spec(p->flavor, MEDIATED_SPEC);
+
+    if (on)
+        strv_push(out, xstrdup(VPMU_TRAIT));
+    if (!v)
+        return 0;
+    if (STREQ(v, "required")) {
+        strv_push(out, xstrdup(VPMU_HOST_TRAIT_MEDIATED));
+        return 0;
+    }
+    if (STREQ(v, "forbidden")) {
+        strv_push(out, xstrdup("!" VPMU_HOST_TRAIT_MEDIATED));
+        return 0;
+    }
+    {
+        _cleanup_free_ char *q = quote_for_message(v, 200);
+        vpmu_error_set(error, VPMU_ERR_INVALID,
+                       "flavor extra spec '%s' is '%s'; Nova accepts only 'required' or "
+                       "'forbidden'",
+                       MEDIATED_SPEC, q);
+    }
+    return -1;
+}
+
+/* "T1,!T2", or "" when there is none. */
+static char *
+join_traits(const strv *v)
+{
+    char *s = xstrdup("");
+
+    for (size_t i = 0; i < v->n; i++) {
+        char *next = xasprintf("%s%s%s", s, i ? "," : "", v->v[i]);
+        free(s);
+        s = next;
+    }
+    return s;
+}
+
 int
 cmd_schedule(cli_global *g, int argc, char **argv)
 {
@@ -118,6 +169,8 @@ cmd_schedule(cli_global *g, int argc, char **argv)
     bool ask = false;
     vpmu_error *err = NULL;
     json_t *out = NULL;
+    _cleanup_(strv_clear) strv required = {0};
+    _cleanup_free_ char *query = NULL;
     bool on;
     int c, r;
 
@@ -148,6 +201,12 @@ cmd_schedule(cli_global *g, int argc, char **argv)
     if (cli_policy_resolve(&p, &err) < 0)
         return cli_fail(err);
     on = p.decision.pmu == VPMU_PMU_ON;
+    if (schedule_required(&p, on, &required, &err) < 0)
+        return cli_fail(err);
+    if (required.n && !on && p.decision.pmu == VPMU_PMU_OFF && required.v[0][0] != '!')
+        cli_warn(g, "the flavor requires %s, but the guest is decided off and gets no vPMU there",
+                 required.v[0]);
+    query = join_traits(&required);
 
     if (ask) {
         if (cli_virt_load(&err) < 0)
@@ -177,7 +236,7 @@ cmd_schedule(cli_global *g, int argc, char **argv)
             }
             return cli_fail(err);
         }
-        cands = VIRT(vpmu_placement_get_candidates)(pl, resources, on ? VPMU_TRAIT : NULL, &err);
+        cands = VIRT(vpmu_placement_get_candidates)(pl, resources, *query ? query : NULL, &err);
         placement_url = xstrdup(VIRT(vpmu_placement_get_url)(pl));
         VIRT(vpmu_placement_free)(pl);
         VIRT(vpmu_cloud_free)(cloud);
@@ -187,8 +246,14 @@ cmd_schedule(cli_global *g, int argc, char **argv)
 
     if (g->output == CLI_OUTPUT_JSON) {
         out = cli_decision_json(&p);
-        json_object_set_new(out, "required", on ? json_pack("[s]", VPMU_TRAIT) : json_array());
-        json_object_set_new(out, "query", json_string(on ? "required=" VPMU_TRAIT : ""));
+        {
+            json_t *req = json_array();
+            for (size_t i = 0; i < required.n; i++)
+                json_array_append_new(req, json_string(required.v[i]));
+            json_object_set_new(out, "required", req);
+        }
+        json_object_set_new(out, "query",
+                            *query ? json_sprintf("required=%s", query) : json_string(""));
         if (cands) {
             const char *missing = VIRT(vpmu_placement_candidates_missing_trait)(cands);
             json_t *arr = json_array();
@@ -208,8 +273,8 @@ cmd_schedule(cli_global *g, int argc, char **argv)
     }
 
     if (!cands) {
-        if (on)
-            printf("required=%s\n", VPMU_TRAIT);
+        if (*query)
+            printf("required=%s\n", query);
     } else {
         size_t n = VIRT(vpmu_placement_candidates_count)(cands);
         const char *missing = VIRT(vpmu_placement_candidates_missing_trait)(cands);
@@ -224,7 +289,7 @@ cmd_schedule(cli_global *g, int argc, char **argv)
                      missing);
         else if (n == 0)
             cli_warn(g, "no resource provider fits resources=%s%s%s", resources,
-                     on ? "&required=" : "", on ? VPMU_TRAIT : "");
+                     *query ? "&required=" : "", query);
         VIRT(vpmu_placement_candidates_free)(cands);
     }
     if (fflush(stdout) != 0) {

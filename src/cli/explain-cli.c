@@ -39,10 +39,16 @@ cli_explanation_json(const vpmu_explanation *ex)
 
     for (; *r; r++)
         json_array_append_new(reasons, json_string(*r));
-    return json_pack("{s:s, s:b, s:s, s:o, s:o}", "effective",
+    json_t *kind_reasons = json_array();
+
+    for (r = vpmu_explanation_get_kind_reasons(ex, NULL); *r; r++)
+        json_array_append_new(kind_reasons, json_string(*r));
+    return json_pack("{s:s, s:b, s:s, s:o, s:o, s:s, s:o}", "effective",
                      vpmu_effective_to_string(vpmu_explanation_get_state(ex)), "honours_decision",
                      vpmu_explanation_honours_decision(ex), "rule", vpmu_explanation_get_rule(ex),
-                     "element", element ? json_string(element) : json_null(), "reasons", reasons);
+                     "element", element ? json_string(element) : json_null(), "reasons", reasons,
+                     "kind", vpmu_kind_to_string(vpmu_explanation_get_kind(ex)), "kind_reasons",
+                     kind_reasons);
 }
 
 void
@@ -59,6 +65,9 @@ cli_explanation_print_text(const vpmu_explanation *ex, FILE *out)
     fprintf(out, "rule: %s\n", vpmu_explanation_get_rule(ex));
     for (; *r; r++)
         fprintf(out, "reason: %s\n", *r);
+    fprintf(out, "vpmu kind: %s\n", vpmu_kind_to_string(vpmu_explanation_get_kind(ex)));
+    for (r = vpmu_explanation_get_kind_reasons(ex, NULL); *r; r++)
+        fprintf(out, "kind: %s\n", *r);
     if (!vpmu_explanation_honours_decision(ex))
         fprintf(out, "warning: the guest will not get what was decided\n");
 }

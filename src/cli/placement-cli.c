@@ -79,14 +79,14 @@ auth_kind(const vpmu_cloud *cloud, const char *token)
 
 int
 cli_host_placement_json(const cli_global *g, const cli_report *rep, vpmu_conn **conn, bool capable,
-                        json_t **out, vpmu_error **error)
+                        bool mediated, json_t **out, vpmu_error **error)
 {
     vpmu_placement *pl = NULL;
     vpmu_cloud *cloud = NULL;
-    vpmu_placement_trait_result res = {0};
+    vpmu_placement_trait_result res = {0}, med = {0};
     _cleanup_free_ char *found = NULL, *hostname = NULL;
     const char *provider = rep->provider, *name = rep->provider_name;
-    bool created = false;
+    bool created = false, med_created = false;
     int r = -1;
 
     if (!provider && !name) {
@@ -110,6 +110,18 @@ cli_host_placement_json(const cli_global *g, const cli_report *rep, vpmu_conn **
         goto out;
     if (VIRT(vpmu_placement_set_provider_trait)(pl, provider, VPMU_TRAIT, capable, &res, error) < 0)
         goto out;
+    /*
+     * The trait set: CUSTOM_COMPUTE_VPMU when capable, and also
+     * CUSTOM_COMPUTE_VPMU_MEDIATED when that vPMU is the mediated one (never
+     * without the first); the second is set and cleared the same way.
+     */
+    mediated = capable && mediated;
+    if (mediated &&
+        VIRT(vpmu_placement_ensure_trait)(pl, VPMU_HOST_TRAIT_MEDIATED, &med_created, error) < 0)
+        goto out;
+    if (VIRT(vpmu_placement_set_provider_trait)(pl, provider, VPMU_HOST_TRAIT_MEDIATED, mediated,
+                                                &med, error) < 0)
+        goto out;
     *out = json_pack("{s:s, s:s, s:o, s:s, s:b, s:s, s:b, s:b, s:I, s:I, s:I, s:I, s:s, s:I}",
                      "url", VIRT(vpmu_placement_get_url)(pl), "provider", provider, "provider_name",
                      name ? json_string(name) : json_null(), "trait", VPMU_TRAIT, "capable",
@@ -125,6 +137,15 @@ cli_host_placement_json(const cli_global *g, const cli_report *rep, vpmu_conn **
                      (json_int_t)VIRT(vpmu_placement_get_renewals)(pl));
     if (!*out)
         abort(); /* json_pack fails only on out-of-memory with valid UTF-8 inputs */
+    json_object_set_new(*out, "mediated",
+                        json_pack("{s:s, s:s, s:b, s:b, s:I, s:I, s:I}", "trait",
+                                  VPMU_HOST_TRAIT_MEDIATED, "action",
+                                  !med.changed ? "unchanged"
+                                  : mediated   ? "set"
+                                               : "cleared",
+                                  "present", mediated, "trait_created", med_created, "generation",
+                                  (json_int_t)med.generation, "attempts", (json_int_t)med.attempts,
+                                  "conflicts", (json_int_t)med.conflicts));
     r = 0;
 out:
     VIRT(vpmu_placement_free)(pl);
@@ -132,8 +153,35 @@ out:
     return r;
 }
 
+/* The lines for CUSTOM_COMPUTE_VPMU_MEDIATED, like those for the first trait. */
+static void
+print_mediated(const json_t *m, const char *provider)
+{
+    const char *action = json_string_value(json_object_get(m, "action"));
+    bool present = json_is_true(json_object_get(m, "present"));
+    json_int_t gen = json_integer_value(json_object_get(m, "generation"));
+    json_int_t conflicts = json_integer_value(json_object_get(m, "conflicts"));
+
+    if (!action)
+        return;
+    if (json_is_true(json_object_get(m, "trait_created")))
+        printf("placement: created the trait %s\n", VPMU_HOST_TRAIT_MEDIATED);
+    if (STREQ(action, "unchanged"))
+        printf("placement: %s already %s on provider %s; unchanged (generation %" JSON_INTEGER_FORMAT
+               ")\n",
+               VPMU_HOST_TRAIT_MEDIATED, present ? "present" : "absent", provider, gen);
+    else
+        printf("placement: %s %s on provider %s (generation %" JSON_INTEGER_FORMAT ")\n",
+               STREQ(action, "set") ? "set" : "cleared", VPMU_HOST_TRAIT_MEDIATED, provider, gen);
+    if (conflicts > 0)
+        printf("placement: retried after %" JSON_INTEGER_FORMAT
+               " generation conflict%s (HTTP 409)\n",
+               conflicts, conflicts == 1 ? "" : "s");
+}
+
 int
-cli_host_report_placement(const cli_global *g, const cli_report *r, vpmu_conn **conn, bool capable)
+cli_host_report_placement(const cli_global *g, const cli_report *r, vpmu_conn **conn, bool capable,
+                          bool mediated)
 {
     _cleanup_(json_decrefp) json_t *rep = NULL;
     vpmu_error *err = NULL;
@@ -141,7 +189,7 @@ cli_host_report_placement(const cli_global *g, const cli_report *r, vpmu_conn **
     const char *provider, *name;
     json_int_t gen, others, conflicts;
 
-    if (cli_host_placement_json(g, r, conn, capable, &rep, &err) < 0)
+    if (cli_host_placement_json(g, r, conn, capable, mediated, &rep, &err) < 0)
         return cli_fail(err);
     if (g->output == CLI_OUTPUT_JSON)
         return cli_print_json(json_pack("{s:O}", "placement", rep));
@@ -170,6 +218,7 @@ cli_host_report_placement(const cli_global *g, const cli_report *r, vpmu_conn **
         printf("placement: retried after %" JSON_INTEGER_FORMAT
                " generation conflict%s (HTTP 409)\n",
                conflicts, conflicts == 1 ? "" : "s");
+    print_mediated(json_object_get(rep, "mediated"), provider);
     if (fflush(stdout) != 0) {
         fprintf(stderr, "vpmu: cannot write to standard output\n");
         return CLI_EXIT_RUNTIME;

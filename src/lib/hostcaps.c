@@ -22,6 +22,9 @@
 #include "config.h"
 
 #include <assert.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -67,7 +70,16 @@ struct vpmu_hostcaps {
     size_t n_event_sources; /* all entries, also past EVENT_SOURCES_MAX */
     char *arm_pmu;
     const char *resolver; /* "openat2" or "walk" */
-    unsigned evidence;    /* how many of the evidence paths were there */
+    /* the mediated vPMU */
+    const char *kvm_module; /* "kvm_intel", "kvm_amd" or NULL */
+    bool kvm_module_loaded;
+    vpmu_host_param enable_mediated_pmu;
+    vpmu_mediated_req mediated_req;
+    char *mediated_req_text;
+    unsigned arch_pmu_version;
+    vpmu_kind kind;
+    strv kind_reasons;
+    unsigned evidence; /* how many of the evidence paths were there */
     bool cpu_event_source;
     bool dev_kvm;
     vpmu_host_param enable_pmu;
@@ -816,6 +828,231 @@ decide_verdict(vpmu_hostcaps *c)
     }
 }
 
+/* ---- the kind of vPMU: mediated, emulated or none -------------------------------------------- */
+
+/*
+ * Linux 7.0 (the kvm-x86 PMU pull for 6.20, merge commit bf2c3138ae36)
+ * added the mediated vPMU: the guest owns the PMU hardware while it runs,
+ * instead of KVM creating a host perf event for each guest counter (the
+ * emulated vPMU).  It is all or nothing per KVM instance, chosen by the
+ * read-only module parameter enable_mediated_pmu of kvm_intel / kvm_amd
+ * (default N).  kvm_init_pmu_capability() (arch/x86/kvm/pmu.c) turns the
+ * parameter back to N at load time when kvm.enable_pmu is N or the CPU lacks
+ * what the vendor code asks for, so a Y read back from sysfs means the
+ * kernel found the CPU good enough:
+ *
+ *  - Intel (arch/x86/kvm/vmx/pmu_intel.c, intel_pmu_is_mediated_pmu_supported):
+ *    architectural PMU version 4 or later (for GLOBAL_STATUS_SET) and
+ *    full-width counter writes (PERF_CAPABILITIES.FW_WRITES, readable only
+ *    with PDCM);
+ *  - AMD (arch/x86/kvm/svm/pmu.c, amd_pmu_is_mediated_pmu_supported): PMU
+ *    version 2, i.e. PerfMonV2 (cpuinfo flag perfmon_v2).
+ */
+#define MEDIATED_PARAM_INTEL "sys/module/kvm_intel/parameters/enable_mediated_pmu"
+#define MEDIATED_PARAM_AMD "sys/module/kvm_amd/parameters/enable_mediated_pmu"
+
+static const char *const kind_strings[] = {
+        [VPMU_KIND_UNKNOWN] = "unknown",
+        [VPMU_KIND_NONE] = "none",
+        [VPMU_KIND_EMULATED] = "emulated",
+        [VPMU_KIND_MEDIATED] = "mediated",
+};
+static_assert(ELEMENTSOF(kind_strings) == VPMU_KIND_LAST, "kind_strings must match vpmu_kind");
+
+static const char *const req_strings[] = {
+        [VPMU_MEDIATED_REQ_UNKNOWN] = "unknown",
+        [VPMU_MEDIATED_REQ_MET] = "met",
+        [VPMU_MEDIATED_REQ_NOT_MET] = "not met",
+};
+static_assert(ELEMENTSOF(req_strings) == VPMU_MEDIATED_REQ_LAST,
+              "req_strings must match vpmu_mediated_req");
+
+const char *
+vpmu_kind_to_string(vpmu_kind k)
+{
+    return (unsigned)k < VPMU_KIND_LAST ? kind_strings[k] : NULL;
+}
+
+const char *
+vpmu_mediated_req_to_string(vpmu_mediated_req r)
+{
+    return (unsigned)r < VPMU_MEDIATED_REQ_LAST ? req_strings[r] : NULL;
+}
+
+/* CPUID.0AH:EAX[7:0], the Intel architectural PMU version; 0 when not known. */
+static unsigned
+cpuid_arch_pmu_version(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+
+    if (__get_cpuid_max(0, NULL) < 0xa)
+        return 0;
+    __cpuid(0xa, eax, ebx, ecx, edx);
+    (void)ebx;
+    (void)ecx;
+    (void)edx;
+    return eax & 0xff;
+#else
+    return 0;
+#endif
+}
+
+/* Read enable_mediated_pmu of the vendor module; which module is read is kept in c. */
+static void
+probe_mediated(vpmu_hostcaps *c, int rootfd)
+{
+    static const struct {
+        const char *module, *param, *dir;
+        vpmu_cpu_vendor vendor;
+    } mods[] = {
+            {"kvm_intel", MEDIATED_PARAM_INTEL, "sys/module/kvm_intel", VPMU_VENDOR_INTEL},
+            {"kvm_amd", MEDIATED_PARAM_AMD, "sys/module/kvm_amd", VPMU_VENDOR_AMD},
+    };
+    _cleanup_free_ char *buf = NULL;
+    size_t len = 0;
+
+    c->enable_mediated_pmu = VPMU_PARAM_ABSENT;
+    for (size_t i = 0; i < ELEMENTSOF(mods); i++) {
+        /* The vendor's module, or for an unknown vendor whichever is loaded. */
+        if (c->cpu.vendor == VPMU_VENDOR_INTEL || c->cpu.vendor == VPMU_VENDOR_AMD) {
+            if (mods[i].vendor != c->cpu.vendor)
+                continue;
+        } else if (!exists_at(c, rootfd, mods[i].dir)) {
+            continue;
+        }
+        c->kvm_module = mods[i].module;
+        c->kvm_module_loaded = exists_at(c, rootfd, mods[i].dir);
+        if (read_at(c, rootfd, mods[i].param, SMALL_FILE_CAP, &buf, &len) == 0) {
+            if (vpmu_hostcaps_parse_param_bool(buf, len, &c->enable_mediated_pmu) < 0)
+                c->enable_mediated_pmu = VPMU_PARAM_INVALID;
+        } else if (errno != ENOENT && errno != ENOTDIR) {
+            c->enable_mediated_pmu = VPMU_PARAM_INVALID;
+        }
+        break;
+    }
+
+    /* What the CPU offers against what the kernel asks for. */
+    if (c->cpu.vendor == VPMU_VENDOR_AMD) {
+        c->mediated_req = c->cpu.perfmon_v2 ? VPMU_MEDIATED_REQ_MET : VPMU_MEDIATED_REQ_NOT_MET;
+        c->mediated_req_text = xstrdup(
+                c->cpu.perfmon_v2 ? "AMD PerfMonV2 (cpuinfo flag perfmon_v2), which kvm_amd needs"
+                                  : "the CPU lacks AMD PerfMonV2 (no cpuinfo flag perfmon_v2), "
+                                    "which kvm_amd needs");
+    } else if (c->cpu.vendor == VPMU_VENDOR_INTEL) {
+        /* uname-like: CPUID describes the CPU this runs on, so only for the real "/". */
+        if (is_real_root(rootfd))
+            c->arch_pmu_version = cpuid_arch_pmu_version();
+        if (!c->cpu.pdcm) {
+            c->mediated_req = VPMU_MEDIATED_REQ_NOT_MET;
+            c->mediated_req_text =
+                    xstrdup("the CPU lacks PDCM (no cpuinfo flag pdcm), so it cannot offer the "
+                            "full-width counter writes kvm_intel needs");
+        } else if (c->arch_pmu_version && c->arch_pmu_version < 4) {
+            c->mediated_req = VPMU_MEDIATED_REQ_NOT_MET;
+            c->mediated_req_text = xasprintf(
+                    "architectural PMU version %u (CPUID leaf 0xA); kvm_intel needs 4 or later",
+                    c->arch_pmu_version);
+        } else {
+            c->mediated_req = VPMU_MEDIATED_REQ_UNKNOWN;
+            c->mediated_req_text =
+                    c->arch_pmu_version
+                            ? xasprintf("architectural PMU version %u (CPUID leaf 0xA) and pdcm; "
+                                        "whether the CPU has full-width counter writes cannot "
+                                        "be read from /proc or /sys",
+                                        c->arch_pmu_version)
+                            : xstrdup("pdcm present; the architectural PMU version (4 or later "
+                                      "needed) and full-width counter writes cannot be read "
+                                      "from /proc or /sys under a host root");
+        }
+    }
+}
+
+static void
+decide_kind(vpmu_hostcaps *c)
+{
+    const char *mod = c->kvm_module ? c->kvm_module : "kvm_intel / kvm_amd";
+
+    switch (c->verdict) {
+    case VPMU_HOST_UNKNOWN:
+        c->kind = VPMU_KIND_UNKNOWN;
+        strv_pushf(&c->kind_reasons, "the host verdict is unknown");
+        return;
+    case VPMU_HOST_NO:
+        c->kind = VPMU_KIND_NONE;
+        strv_pushf(&c->kind_reasons, "guests here get no vPMU (verdict no)");
+        return;
+    case VPMU_HOST_PARTIAL:
+        c->kind = VPMU_KIND_EMULATED;
+        strv_pushf(&c->kind_reasons, "only TCG guests get a vPMU here, and QEMU emulates it");
+        return;
+    default:
+        break;
+    }
+    if (family_of(c->arch) == ARCH_ARM64) {
+        c->kind = VPMU_KIND_EMULATED;
+        strv_pushf(&c->kind_reasons, "arm64 KVM backs each guest counter with a host perf "
+                                     "event; the mediated vPMU is x86 only");
+        return;
+    }
+    if (family_of(c->arch) != ARCH_X86) {
+        c->kind = VPMU_KIND_UNKNOWN;
+        strv_pushf(&c->kind_reasons, "vpmu tells the vPMU kind on x86 and arm64 only");
+        return;
+    }
+    switch (c->enable_mediated_pmu) {
+    case VPMU_PARAM_YES:
+        c->kind = VPMU_KIND_MEDIATED;
+        strv_pushf(&c->kind_reasons,
+                   "%s.enable_mediated_pmu=Y: every KVM guest with a vPMU gets the mediated one",
+                   mod);
+        strv_pushf(&c->kind_reasons, "the kernel keeps the parameter Y only when the CPU meets "
+                                     "its requirements and kvm.enable_pmu is Y");
+        if (c->mediated_req == VPMU_MEDIATED_REQ_NOT_MET)
+            strv_pushf(&c->notes,
+                       "%s.enable_mediated_pmu=Y although %s: the tree under the root may not be "
+                       "from one host",
+                       mod, c->mediated_req_text);
+        else
+            c->mediated_req = VPMU_MEDIATED_REQ_MET;
+        if (c->mediated_req_text)
+            strv_pushf(&c->kind_reasons, "CPU: %s", c->mediated_req_text);
+        return;
+    case VPMU_PARAM_NO:
+        c->kind = VPMU_KIND_EMULATED;
+        strv_pushf(&c->kind_reasons,
+                   "%s.enable_mediated_pmu=N: KVM emulates the vPMU with host perf events", mod);
+        break;
+    case VPMU_PARAM_INVALID:
+        c->kind = VPMU_KIND_UNKNOWN;
+        strv_pushf(&c->kind_reasons, "%s.enable_mediated_pmu cannot be read or is neither Y nor N",
+                   mod);
+        return;
+    default:
+        c->kind = VPMU_KIND_EMULATED;
+        if (c->kvm_module_loaded)
+            strv_pushf(&c->kind_reasons,
+                       "%s has no enable_mediated_pmu parameter: the kernel predates the "
+                       "mediated vPMU (Linux 7.0), so KVM emulates the vPMU",
+                       mod);
+        else
+            strv_pushf(&c->kind_reasons,
+                       "no %s parameters under the root: assuming the emulated vPMU, the only "
+                       "kind before Linux 7.0 and the default after",
+                       mod);
+        break;
+    }
+    /* Emulated: could this host give the mediated one? */
+    if (c->mediated_req_text)
+        strv_pushf(&c->kind_reasons, "mediated vPMU requirement %s: %s",
+                   vpmu_mediated_req_to_string(c->mediated_req), c->mediated_req_text);
+    if (c->mediated_req == VPMU_MEDIATED_REQ_MET)
+        strv_pushf(&c->notes,
+                   "the CPU meets the mediated vPMU's requirement: a Linux 7.0 or later kernel "
+                   "with %s loaded as enable_mediated_pmu=1 would give guests the mediated vPMU",
+                   mod);
+}
+
 vpmu_hostcaps *
 vpmu_hostcaps_probe(const char *root, vpmu_error **error)
 {
@@ -864,7 +1101,10 @@ vpmu_hostcaps_probe(const char *root, vpmu_error **error)
                 errno == ENOENT || errno == ENOTDIR ? VPMU_PARAM_ABSENT : VPMU_PARAM_INVALID;
     }
 
+    probe_mediated(c, rootfd);
+
     decide_verdict(c);
+    decide_kind(c);
     return c;
 }
 
@@ -876,6 +1116,8 @@ vpmu_hostcaps_free(vpmu_hostcaps *c)
     free(c->root);
     free(c->arch);
     free(c->arm_pmu);
+    free(c->mediated_req_text);
+    strv_clear(&c->kind_reasons);
     strv_clear(&c->event_sources);
     strv_clear(&c->reasons);
     strv_clear(&c->notes);
@@ -986,4 +1228,48 @@ bool
 vpmu_hostcaps_has_trait(const vpmu_hostcaps *c)
 {
     return c->verdict == VPMU_HOST_YES;
+}
+
+vpmu_kind
+vpmu_hostcaps_get_kind(const vpmu_hostcaps *c)
+{
+    return c->kind;
+}
+
+const char *const *
+vpmu_hostcaps_get_kind_reasons(const vpmu_hostcaps *c, size_t *n)
+{
+    return strv_view(&c->kind_reasons, n);
+}
+
+vpmu_host_param
+vpmu_hostcaps_get_enable_mediated_pmu(const vpmu_hostcaps *c)
+{
+    return c->enable_mediated_pmu;
+}
+
+const char *
+vpmu_hostcaps_get_kvm_module(const vpmu_hostcaps *c)
+{
+    return c->kvm_module;
+}
+
+vpmu_mediated_req
+vpmu_hostcaps_get_mediated_requirement(const vpmu_hostcaps *c, const char **text)
+{
+    if (text)
+        *text = c->mediated_req_text;
+    return c->mediated_req;
+}
+
+unsigned
+vpmu_hostcaps_get_arch_pmu_version(const vpmu_hostcaps *c)
+{
+    return c->arch_pmu_version;
+}
+
+bool
+vpmu_hostcaps_has_mediated_trait(const vpmu_hostcaps *c)
+{
+    return c->verdict == VPMU_HOST_YES && c->kind == VPMU_KIND_MEDIATED;
 }
