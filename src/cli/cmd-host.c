@@ -39,13 +39,17 @@ help(void)
            "evidence (the 'cpu' or armv8_pmuv3 event source, cpuinfo flags arch_perfmon,\n"
            "pdcm, perfctr_core, perfmon_v2), /dev/kvm and kvm.enable_pmu.  Ends with a\n"
            "verdict (yes, no, partial, or unknown when DIR holds no evidence) and its\n"
-           "reasons, and whether the host carries the trait %s (only with\n"
-           "yes).  With -c, also the libvirt and hypervisor versions of that connection.\n"
+           "reasons, the vPMU kind (mediated, emulated, none, unknown: x86 reads\n"
+           "kvm_intel/kvm_amd enable_mediated_pmu, Linux 7.0+, and the CPU requirement the\n"
+           "kernel states), and the traits the host carries: %s (only\n"
+           "with yes) and %s (kind mediated).\n"
+           "With -c, also the libvirt and hypervisor versions of that connection.\n"
            "Every read stays inside DIR (symbolic links resolve as if DIR were /); only\n"
            "regular files are read.\n"
            "\n"
-           "With --report, report the trait to Placement: set it on this compute node's\n"
-           "resource provider when the verdict is yes, remove it when no or partial; other\n"
+           "With --report, report the traits to Placement: set CUSTOM_COMPUTE_VPMU on this\n"
+           "compute node's resource provider when the verdict is yes, remove it when no or\n"
+           "partial, and CUSTOM_COMPUTE_VPMU_MEDIATED the same way for kind mediated; other\n"
            "traits are kept; with verdict unknown Placement is not contacted.  Placement is\n"
            "found in the service catalog of the cloud (--os-cloud NAME or $OS_CLOUD from\n"
            "clouds.yaml, else the OS_* variables), authenticated through Keystone.  The\n"
@@ -66,7 +70,7 @@ help(void)
            "Exit status: 0 with verdict yes, no or partial; 1 with verdict unknown, when DIR\n"
            "cannot be read, the connection fails, authentication fails, no provider has the\n"
            "name, or Placement fails; 2 usage error.\n",
-           VPMU_HOST_TRAIT);
+           VPMU_HOST_TRAIT, VPMU_HOST_TRAIT_MEDIATED);
 }
 
 static json_t *
