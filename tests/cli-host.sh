@@ -59,12 +59,12 @@ $wrap "$bin" -o json host --host-root "$hosts/intel-mediated" >"$tmp/out"
 expect_eq "intel-mediated: both traits" "$(jq -r '.traits | join(",")' "$tmp/out")" \
     CUSTOM_COMPUTE_VPMU,CUSTOM_COMPUTE_VPMU_MEDIATED
 $wrap "$bin" -o json explain --host-root "$hosts/intel-mediated" --flavor-spec hw:pmu=true \
-    --cpu-mode host-passthrough >"$tmp/out"
+    --cpu-mode host-passthrough --virt-type kvm >"$tmp/out"
 expect_eq "explain intel-mediated: kind" "$(jq -r .kind "$tmp/out")" mediated
 expect_eq "explain intel-mediated: figures" \
     "$(jq -r '[.kind_reasons[] | select(test("4.2% \\(33.6%"))] | length' "$tmp/out")" 1
 $wrap "$bin" -o json explain --host-root "$hosts/intel-mediated" --flavor-spec hw:pmu=false \
-    --cpu-mode host-passthrough >"$tmp/out"
+    --cpu-mode host-passthrough --virt-type kvm >"$tmp/out"
 expect_eq "explain intel-mediated, off: kind none" "$(jq -r .kind "$tmp/out")" none
 
 # No evidence (an empty directory, or links that lead out of the root only):
