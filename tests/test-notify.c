@@ -459,9 +459,30 @@ test_amqp_errors(void **state)
     assert_null(strstr(vpmu_error_get_message(err), "s3cret"));
     vpmu_error_free(TAKE_PTR(err));
 
-    assert_int_equal(vpmu_notification_publish_amqp("amqps://u:s3cret@h/", "{}", &o, &err), -1);
+    /* A CA file belongs to amqps:// only. */
+    o.ca_file = VPMU_TESTDATA "/notify/none.pem";
+    assert_int_equal(vpmu_notification_publish_amqp("amqp://u:s3cret@127.0.0.1:9/", "{}", &o, &err),
+                     -1);
     assert_int_equal(vpmu_error_get_code(err), VPMU_ERR_USAGE);
-    assert_non_null(strstr(vpmu_error_get_message(err), "amqps"));
+    assert_non_null(strstr(vpmu_error_get_message(err), "only used with amqps://"));
+    vpmu_error_free(TAKE_PTR(err));
+    /* amqps://: a CA file that cannot be read is said before connecting. */
+    assert_int_equal(
+            vpmu_notification_publish_amqp("amqps://u:s3cret@127.0.0.1:9/", "{}", &o, &err), -1);
+    assert_int_equal(vpmu_error_get_code(err), VPMU_ERR_RUNTIME);
+    if (!strstr(vpmu_error_get_message(err), "cannot read the CA file '") ||
+        !strstr(vpmu_error_get_message(err), "No such file or directory"))
+        fail_msg("unclear message: %s", vpmu_error_get_message(err));
+    vpmu_error_free(TAKE_PTR(err));
+    o.ca_file = NULL;
+    /* amqps:// with the system's CAs, nothing listening: the reason, no password. */
+    assert_int_equal(
+            vpmu_notification_publish_amqp("amqps://u:s3cret@127.0.0.1:9/", "{}", &o, &err), -1);
+    assert_int_equal(vpmu_error_get_code(err), VPMU_ERR_RUNTIME);
+    assert_null(strstr(vpmu_error_get_message(err), "s3cret"));
+    if (!strstr(vpmu_error_get_message(err),
+                "cannot reach the AMQP broker at 'amqps://u@127.0.0.1:9/': Connection refused"))
+        fail_msg("unclear message: %s", vpmu_error_get_message(err));
     vpmu_error_free(TAKE_PTR(err));
 
     assert_int_equal(

@@ -89,6 +89,7 @@ typedef struct {
     const char *routing_key; /* NULL: "versioned_notifications.info" */
     unsigned int timeout_ms; /* connect, login and each broker reply; 0: 5000 */
     bool durable;            /* oslo's amqp_durable_queues (default false) */
+    const char *ca_file;     /* amqps://: PEM CA certificates to trust; NULL: the system's */
 } vpmu_amqp_options;
 
 /*
@@ -99,10 +100,15 @@ typedef struct {
  * listener starts; then publish the oslo 2.0 envelope
  * {"oslo.version": "2.0", "oslo.message": "<the notification as a JSON
  * string>"} as application/json, persistent, and wait for the broker's
- * publisher confirm.  @url is amqp://[USER[:PASS]@]HOST[:PORT][/VHOST]; an
- * empty vhost means "/".  Errors: VPMU_ERR_USAGE for a bad URL (the password is
- * never shown), VPMU_ERR_RUNTIME when the broker cannot be reached, refuses the
- * login, the declarations or the message, or does not answer in time.
+ * publisher confirm.  @url is amqp://[USER[:PASS]@]HOST[:PORT][/VHOST] or
+ * amqps://... (TLS 1.2+, default port 5671); an empty vhost means "/".  Over
+ * amqps:// the broker's certificate must chain to options->ca_file (or to the
+ * system's CAs) and name HOST (a DNS name, or an IP address as an IP SAN);
+ * otherwise nothing is sent.  Errors: VPMU_ERR_USAGE for a bad URL (the
+ * password is never shown) or a CA file with amqp://, VPMU_ERR_RUNTIME when
+ * the broker cannot be reached, its certificate is not accepted, or it
+ * refuses the login, the declarations or the message, or does not answer in
+ * time.
  */
 VPMU_EXPORT int vpmu_notification_publish_amqp(const char *url, const char *notification,
                                                const vpmu_amqp_options *options,

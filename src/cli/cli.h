@@ -207,6 +207,11 @@ enum {
     CLI_OPT_EMULATOR,
     /* global options with no short form */
     CLI_OPT_OS_CLOUD,
+    /* notification options (boot, apply) */
+    CLI_OPT_NOTIFY,
+    CLI_OPT_NOTIFY_EXCHANGE,
+    CLI_OPT_NOTIFY_CA,
+    CLI_OPT_NOTIFY_URL_FILE,
     /* first free code for a command's own long options */
     CLI_OPT_COMMAND_BASE = 1100,
 };
@@ -288,25 +293,67 @@ int cli_guest_opt(cli_guest *gopt, const char *cmd, int opt, const char *arg);
 int cli_guest_check(const cli_guest *gopt, const char *cmd);
 
 /*
- * Notifications (notify-cli.c).  Call after a guest was configured, once per
- * guest.  @target is "-", a file (JSON lines, appended) or amqp://...; NULL
- * means no --notify (returns CLI_EXIT_OK at once).  @exchange is
- * --notify-exchange (NULL: "nova").  @effective is the effective vPMU state
- * ("on", "off", ...) when known, else NULL.  Returns CLI_EXIT_OK, or on failure
- * prints that the guest WAS configured but the notification was not sent and
- * returns CLI_EXIT_RUNTIME; nothing is rolled back.
+ * Notifications (notify-cli.c), for boot and apply.  Add CLI_NOTIFY_LONGOPTS
+ * to the command's table and hand the codes to cli_notify_opt(); call
+ * cli_notify_resolve() before anything changes, and cli_notify() after the
+ * guest was configured, once per guest.
+ *
+ * The target is --notify TARGET ("-", a file of JSON lines, amqp:// or
+ * amqps://), else the URL in --notify-url-file FILE (mode 0600 or stricter),
+ * else $VPMU_NOTIFY_URL; none of them: no notification.  The last two keep a
+ * broker password out of the command line; no URL's password is ever printed.
  */
+typedef struct {
+    const char *target;   /* --notify */
+    const char *exchange; /* --notify-exchange (NULL: "nova") */
+    const char *ca_file;  /* --notify-ca: PEM CAs for amqps:// (NULL: the system's) */
+    const char *url_file; /* --notify-url-file */
+    /* set by cli_notify_resolve() */
+    char *url;            /* the URL read from url_file or $VPMU_NOTIFY_URL */
+    const char *resolved; /* the target to use, or NULL: none */
+} cli_notify_opts;
+
+#define CLI_NOTIFY_LONGOPTS                                                                        \
+    {"notify", required_argument, NULL, CLI_OPT_NOTIFY},                                           \
+            {"notify-exchange", required_argument, NULL, CLI_OPT_NOTIFY_EXCHANGE},                 \
+            {"notify-ca", required_argument, NULL, CLI_OPT_NOTIFY_CA},                             \
+    {                                                                                              \
+        "notify-url-file", required_argument, NULL, CLI_OPT_NOTIFY_URL_FILE                        \
+    }
+extern const char cli_notify_help[];
+
+/* Returns 1 if @opt was a notification option (and stores it), 0 if not. */
+int cli_notify_opt(cli_notify_opts *n, int opt, const char *arg);
 /*
  * Check a --notify TARGET before anything is defined, started or redefined
- * (notify-cli.c): "-"; an amqp:// URL with a host and, if given, a port
- * 1-65535; or a file name whose file is a regular file, or does not exist in
- * a directory that does.  Anything that looks like a URL (SCHEME:...) is
- * never taken as a file name: write ./NAME for a file with a ':' in its
- * name.  Returns CLI_EXIT_OK, or prints the usage error and returns
- * CLI_EXIT_USAGE.  Extend it here when a new kind of target is added.
+ * (notify-cli.c): "-"; an amqp:// or amqps:// URL with a host and, if given,
+ * a port 1-65535; or a file name whose file is a regular file, or does not
+ * exist in a directory that does.  Anything that looks like a URL
+ * (SCHEME:...) is never taken as a file name: write ./NAME for a file with a
+ * ':' in its name.  Returns CLI_EXIT_OK, or prints the usage error and
+ * returns CLI_EXIT_USAGE.  Extend it here when a new kind of target is added.
  */
 int cli_notify_check(const char *cmd, const char *target);
-int cli_notify(const cli_global *g, const char *target, const char *exchange, const cli_policy *p,
+/*
+ * Everything about the notification that can be checked before a guest is
+ * touched: which target (cli_notify_check() on it), the URL file (a regular
+ * file, mode 0600 or stricter, one amqp:// or amqps:// URL),
+ * $VPMU_NOTIFY_URL, --notify-ca (amqps:// only, a readable PEM file),
+ * --notify-exchange (needs a target).  Prints the error and returns its exit
+ * status (2, or 1 for a file that cannot be read); CLI_EXIT_OK when fine
+ * (n->resolved is then the target, or NULL).
+ */
+int cli_notify_resolve(cli_notify_opts *n, const char *cmd);
+/* Frees (and wipes) the URL read by cli_notify_resolve(). */
+void cli_notify_opts_clear(cli_notify_opts *n);
+/*
+ * Send the notification for one configured guest to n->resolved (nothing
+ * when NULL: returns CLI_EXIT_OK).  @effective is the effective vPMU state
+ * ("on", "off", ...) when known, else NULL.  Returns CLI_EXIT_OK, or on
+ * failure prints that the guest WAS configured but the notification was not
+ * sent and returns CLI_EXIT_RUNTIME; nothing is rolled back.
+ */
+int cli_notify(const cli_global *g, const cli_notify_opts *n, const cli_policy *p,
                const char *domain_name, const char *domain_uuid, const char *effective);
 
 /*

@@ -88,9 +88,7 @@ dry_run_diff(const cli_global *g, vpmu_conn *conn, const char *domain, const cli
 }
 
 enum {
-    OPT_NOTIFY = CLI_OPT_COMMAND_BASE,
-    OPT_NOTIFY_EXCHANGE,
-    OPT_UNSET,
+    OPT_UNSET = CLI_OPT_COMMAND_BASE,
     OPT_DRY_RUN,
 };
 
@@ -98,7 +96,7 @@ static void
 help(void)
 {
     printf("Usage: vpmu [-c URI] apply DOMAIN {POLICY OPTIONS | --unset} [--dry-run]\n"
-           "                 [--notify TARGET]\n"
+           "                 [NOTIFICATION OPTIONS]\n"
            "\n"
            "Redefine DOMAIN (a name or UUID) with the decision applied: only\n"
            "<features><pmu/></features> changes.  Nothing is written when the domain\n"
@@ -111,26 +109,23 @@ help(void)
            "                         instead of policy inputs\n"
            "  --dry-run              print the unified diff of the persistent definition\n"
            "                         and change nothing\n"
-           "  --notify TARGET        emit a versioned notification: '-', a FILE (JSON lines)\n"
-           "                         or amqp://USER:PASS@HOST:PORT/VHOST\n"
-           "  --notify-exchange NAME AMQP exchange (default: nova)\n"
            "\n"
-           "%s"
+           "%s\n%s"
            "  -h, --help             show this help\n",
-           cli_policy_help);
+           cli_policy_help, cli_notify_help);
 }
 
 int
 cmd_apply(cli_global *g, int argc, char **argv)
 {
     static const struct option longopts[] = {
-            {"notify", required_argument, NULL, OPT_NOTIFY},
-            {"notify-exchange", required_argument, NULL, OPT_NOTIFY_EXCHANGE},
+            CLI_NOTIFY_LONGOPTS,
             {"unset", no_argument, NULL, OPT_UNSET},
             {"dry-run", no_argument, NULL, OPT_DRY_RUN},
             {NULL, 0, NULL, 0},
     };
     _cleanup_(cli_policy_clear) cli_policy p = {0};
+    _cleanup_(cli_notify_opts_clear) cli_notify_opts nopt = {0};
     _cleanup_(cli_parser_clear) cli_parser ps = {.g = g,
                                                  .cmd = "apply",
                                                  .help = help,
@@ -140,18 +135,15 @@ cmd_apply(cli_global *g, int argc, char **argv)
     vpmu_apply_result res = {0};
     _cleanup_(vpmu_explanation_freep) vpmu_explanation *ex = NULL;
     vpmu_conn *conn = NULL;
-    const char *domain, *notify = NULL, *exchange = NULL;
+    const char *domain;
     bool unset = false, dry_run = false;
     vpmu_error *err = NULL;
     int c, r, rc = CLI_EXIT_OK;
 
     while ((c = cli_next_option(&ps, argc, argv)) > 0) {
         switch (c) {
-        case OPT_NOTIFY:
-            notify = optarg;
-            break;
-        case OPT_NOTIFY_EXCHANGE:
-            exchange = optarg;
+        default:
+            (void)cli_notify_opt(&nopt, c, optarg);
             break;
         case OPT_UNSET:
             unset = true;
@@ -166,18 +158,16 @@ cmd_apply(cli_global *g, int argc, char **argv)
     if (optind >= argc)
         return cli_usage("apply", "no DOMAIN given");
     domain = argv[optind];
-    if (exchange && !notify)
-        return cli_usage("apply", "--notify-exchange needs --notify");
     if (!unset && !cli_policy_given(&p))
         return cli_usage("apply",
                          "no flavor or image input: give --flavor, --image, --flavor-spec, "
                          "--image-prop, --flavor-id or --image-id, or --unset to remove <pmu>");
     if (unset && cli_policy_given(&p))
         return cli_usage("apply", "--unset goes without flavor or image inputs");
-    if (dry_run && notify)
+    if (dry_run && (nopt.target || nopt.url_file))
         return cli_usage("apply", "--dry-run changes nothing, so it sends no --notify");
     /* Every input is checked before the domain is touched. */
-    if ((r = cli_notify_check("apply", notify)) != CLI_EXIT_OK)
+    if ((r = cli_notify_resolve(&nopt, "apply")) != CLI_EXIT_OK)
         return r;
 
     if (cli_policy_resolve(&p, &err) < 0)
@@ -220,8 +210,8 @@ cmd_apply(cli_global *g, int argc, char **argv)
     }
     if (res.changed && res.active)
         cli_warn(g, "'%s' is running: its vPMU changes when it is next started", cli_e(domain));
-    if (notify) {
-        r = cli_notify(g, notify, exchange, &p, domain, res.uuid,
+    if (nopt.resolved) {
+        r = cli_notify(g, &nopt, &p, domain, res.uuid,
                        ex ? vpmu_effective_to_string(vpmu_explanation_get_state(ex)) : NULL);
         if (r != CLI_EXIT_OK)
             rc = r;

@@ -16,14 +16,13 @@ enum {
     OPT_NAME = CLI_OPT_COMMAND_BASE,
     OPT_NO_START,
     OPT_NO_REBOOT,
-    OPT_NOTIFY,
-    OPT_NOTIFY_EXCHANGE,
 };
 
 static void
 help(void)
 {
     printf("Usage: vpmu [-c URI] boot [--name NAME] [--no-start] [POLICY OPTIONS] [GUEST OPTIONS]\n"
+           "                         [NOTIFICATION OPTIONS]\n"
            "\n"
            "Decide, build the guest, define it on the connection and start it.  Prints\n"
            "its name, UUID and the decision.  Nothing is defined when the decision fails.\n"
@@ -32,13 +31,10 @@ help(void)
            "  --no-start             define the guest but do not start it\n"
            "  --no-reboot            a reboot or crash ends the guest (on_reboot/on_crash\n"
            "                         destroy)\n"
-           "  --notify TARGET        emit a versioned notification: '-', a FILE (JSON lines)\n"
-           "                         or amqp://USER:PASS@HOST:PORT/VHOST\n"
-           "  --notify-exchange NAME AMQP exchange (default: nova)\n"
            "\n"
-           "%s\n%s"
+           "%s\n%s\n%s"
            "  -h, --help             show this help\n",
-           cli_policy_help, cli_guest_help);
+           cli_policy_help, cli_guest_help, cli_notify_help);
 }
 
 int
@@ -48,11 +44,11 @@ cmd_boot(cli_global *g, int argc, char **argv)
             {"name", required_argument, NULL, OPT_NAME},
             {"no-start", no_argument, NULL, OPT_NO_START},
             {"no-reboot", no_argument, NULL, OPT_NO_REBOOT},
-            {"notify", required_argument, NULL, OPT_NOTIFY},
-            {"notify-exchange", required_argument, NULL, OPT_NOTIFY_EXCHANGE},
+            CLI_NOTIFY_LONGOPTS,
             {NULL, 0, NULL, 0},
     };
     _cleanup_(cli_policy_clear) cli_policy p = {0};
+    _cleanup_(cli_notify_opts_clear) cli_notify_opts nopt = {0};
     cli_guest gopt = {0};
     _cleanup_(cli_parser_clear) cli_parser ps = {
             .g = g, .cmd = "boot", .help = help, .options = longopts, .policy = &p, .guest = &gopt};
@@ -62,7 +58,7 @@ cmd_boot(cli_global *g, int argc, char **argv)
     _cleanup_free_ char *uuid = NULL;
     _cleanup_(vpmu_explanation_freep) vpmu_explanation *ex = NULL;
     vpmu_conn *conn = NULL;
-    const char *name = NULL, *notify = NULL, *exchange = NULL;
+    const char *name = NULL;
     bool start = true, no_reboot = false;
     vpmu_error *err = NULL;
     int c, r, rc = CLI_EXIT_OK;
@@ -78,11 +74,8 @@ cmd_boot(cli_global *g, int argc, char **argv)
         case OPT_NO_REBOOT:
             no_reboot = true;
             break;
-        case OPT_NOTIFY:
-            notify = optarg;
-            break;
-        case OPT_NOTIFY_EXCHANGE:
-            exchange = optarg;
+        default:
+            (void)cli_notify_opt(&nopt, c, optarg);
             break;
         }
     }
@@ -90,10 +83,8 @@ cmd_boot(cli_global *g, int argc, char **argv)
         return ps.status;
     if ((r = cli_guest_check(&gopt, "boot")) != CLI_EXIT_OK)
         return r;
-    if (exchange && !notify)
-        return cli_usage("boot", "--notify-exchange needs --notify");
     /* Every input is checked before anything is defined or started. */
-    if ((r = cli_notify_check("boot", notify)) != CLI_EXIT_OK)
+    if ((r = cli_notify_resolve(&nopt, "boot")) != CLI_EXIT_OK)
         return r;
 
     /* The decision first: a conflict exits 4 before any connection is made. */
@@ -137,8 +128,8 @@ cmd_boot(cli_global *g, int argc, char **argv)
             printf("default: %s\n", cli_e(plan.notes.v[i]));
         fflush(stdout);
     }
-    if (notify) {
-        r = cli_notify(g, notify, exchange, &p, plan.spec.name, uuid,
+    if (nopt.resolved) {
+        r = cli_notify(g, &nopt, &p, plan.spec.name, uuid,
                        ex ? vpmu_effective_to_string(vpmu_explanation_get_state(ex)) : NULL);
         if (r != CLI_EXIT_OK)
             rc = r;

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * --notify for boot and apply: one versioned notification per configured
- * guest, to "-", a file (JSON lines) or an AMQP broker (docs/notifications.md).
+ * guest, to "-", a file (JSON lines) or an AMQP broker, amqp:// or amqps://
+ * (docs/notifications.md).  The broker URL may also come from a file that
+ * only its owner can read (--notify-url-file) or from $VPMU_NOTIFY_URL, so
+ * that its password is not on the command line, where ps shows it.
  *
  * The notification is sent after the guest was configured.  When sending
  * fails, the guest stays as configured (nothing is rolled back) and we say so,
@@ -11,9 +14,12 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "virtload.h"
@@ -32,11 +38,11 @@ scheme_len(const char *s)
     return s[i] == ':' ? i + 1 : 0;
 }
 
-/* amqp://[USER[:PASS]@]HOST[:PORT][/VHOST]: a host, a port 1-65535 if given. */
+/* amqp[s]://[USER[:PASS]@]HOST[:PORT][/VHOST]: a host, a port 1-65535 if given. */
 static bool
 amqp_url_ok(const char *url)
 {
-    const char *auth = url + strlen("amqp://");
+    const char *auth = strstr(url, "://") + 3;
     const char *end = auth + strcspn(auth, "/?#");
     const char *host = auth, *port = NULL;
 
@@ -88,19 +94,17 @@ cli_notify_check(const char *cmd, const char *target)
     sl = scheme_len(target);
     if (sl) {
         /* A URL: never a file name, whatever the scheme. */
-        if (strncmp(target, "amqp://", 7) == 0) {
+        if (strncmp(target, "amqp://", 7) == 0 || strncmp(target, "amqps://", 8) == 0) {
             if (!amqp_url_ok(target))
                 return cli_usage(cmd,
                                  "invalid --notify URL '%s'; expected "
-                                 "amqp://USER:PASS@HOST:PORT/VHOST (port 1-65535)",
+                                 "amqp://USER:PASS@HOST:PORT/VHOST or amqps://... (port 1-65535)",
                                  cli_e_uri(target));
             return CLI_EXIT_OK;
         }
-        if (strncmp(target, "amqps://", 8) == 0)
-            return cli_usage(cmd, "--notify amqps:// is not supported by this build; use amqp://");
         return cli_usage(cmd,
-                         "unsupported --notify target '%s': the scheme must be 'amqp://' "
-                         "(lowercase); for a file whose name has a ':', write ./NAME",
+                         "unsupported --notify target '%s': the scheme must be 'amqp://' or "
+                         "'amqps://' (lowercase); for a file whose name has a ':', write ./NAME",
                          cli_e_uri(target));
     }
     if (stat(target, &st) == 0) {
@@ -121,6 +125,192 @@ cli_notify_check(const char *cmd, const char *target)
     return cli_usage(cmd, "--notify '%s': %s", cli_e(target), strerror(errno));
 }
 
+const char cli_notify_help[] =
+        "Notifications:\n"
+        "  --notify TARGET        emit a versioned notification: '-', a FILE (JSON lines),\n"
+        "                         amqp://USER:PASS@HOST:PORT/VHOST or amqps://... (TLS)\n"
+        "  --notify-url-file FILE the amqp:// or amqps:// URL, read from FILE (mode 0600\n"
+        "                         or stricter): no password on the command line;\n"
+        "                         $VPMU_NOTIFY_URL is used when neither is given\n"
+        "  --notify-ca FILE       the PEM CA certificates amqps:// trusts (default: the\n"
+        "                         system's)\n"
+        "  --notify-exchange NAME AMQP exchange (default: nova)\n";
+
+/* The most a URL file may hold: a URL with a long password fits many times. */
+#define URL_FILE_MAX 4096
+
+int
+cli_notify_opt(cli_notify_opts *n, int opt, const char *arg)
+{
+    switch (opt) {
+    case CLI_OPT_NOTIFY:
+        n->target = arg;
+        return 1;
+    case CLI_OPT_NOTIFY_EXCHANGE:
+        n->exchange = arg;
+        return 1;
+    case CLI_OPT_NOTIFY_CA:
+        n->ca_file = arg;
+        return 1;
+    case CLI_OPT_NOTIFY_URL_FILE:
+        n->url_file = arg;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+void
+cli_notify_opts_clear(cli_notify_opts *n)
+{
+    if (n->url) {
+        explicit_bzero(n->url, strlen(n->url));
+        free(n->url);
+    }
+    n->url = NULL;
+    n->resolved = NULL;
+}
+
+static bool
+is_amqp_url(const char *s)
+{
+    return strncmp(s, "amqp://", 7) == 0 || strncmp(s, "amqps://", 8) == 0;
+}
+
+/*
+ * The URL of --notify-url-file: a regular file that only its owner can read
+ * or write, holding one line.  Its content is never printed.
+ */
+static int
+read_url_file(cli_notify_opts *n, const char *cmd)
+{
+    const char *path = n->url_file;
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    char buf[URL_FILE_MAX + 1];
+    struct stat st;
+    size_t len = 0;
+    ssize_t got;
+
+    if (fd < 0) {
+        fprintf(stderr, "vpmu: cannot open the --notify-url-file '%s': %s\n", cli_e(path),
+                strerror(errno));
+        return CLI_EXIT_RUNTIME;
+    }
+    if (fstat(fd, &st) < 0) {
+        fprintf(stderr, "vpmu: cannot open the --notify-url-file '%s': %s\n", cli_e(path),
+                strerror(errno));
+        return CLI_EXIT_RUNTIME;
+    }
+    if (!S_ISREG(st.st_mode))
+        return cli_usage(cmd, "the --notify-url-file '%s' is not a regular file", cli_e(path));
+    if (st.st_mode & 077)
+        return cli_usage(cmd,
+                         "the --notify-url-file '%s' has mode %04o: it holds a password, so "
+                         "group and others must have no access (chmod 600 it)",
+                         cli_e(path), (unsigned)(st.st_mode & 07777));
+    while (len < sizeof(buf) && (got = read(fd, buf + len, sizeof(buf) - len)) != 0) {
+        if (got < 0) {
+            if (errno == EINTR)
+                continue;
+            fprintf(stderr, "vpmu: cannot read the --notify-url-file '%s': %s\n", cli_e(path),
+                    strerror(errno));
+            explicit_bzero(buf, sizeof(buf));
+            return CLI_EXIT_RUNTIME;
+        }
+        len += (size_t)got;
+    }
+    if (len > URL_FILE_MAX) {
+        explicit_bzero(buf, sizeof(buf));
+        return cli_usage(cmd, "the --notify-url-file '%s' is larger than %d bytes", cli_e(path),
+                         URL_FILE_MAX);
+    }
+    /* One line: a final newline (or CR LF) and trailing blanks are not part of it. */
+    while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r' || buf[len - 1] == ' ' ||
+                       buf[len - 1] == '\t'))
+        len--;
+    buf[len] = '\0';
+    for (size_t i = 0; i < len; i++) {
+        if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f) {
+            explicit_bzero(buf, sizeof(buf));
+            return cli_usage(cmd,
+                             "the --notify-url-file '%s' must hold one line, the URL, and no "
+                             "control characters",
+                             cli_e(path));
+        }
+    }
+    if (!is_amqp_url(buf)) {
+        explicit_bzero(buf, sizeof(buf));
+        return cli_usage(cmd, "the --notify-url-file '%s' does not hold an amqp:// or amqps:// URL",
+                         cli_e(path));
+    }
+    n->url = xstrdup(buf);
+    explicit_bzero(buf, sizeof(buf));
+    return CLI_EXIT_OK;
+}
+
+int
+cli_notify_resolve(cli_notify_opts *n, const char *cmd)
+{
+    const char *env = getenv("VPMU_NOTIFY_URL");
+    int r;
+
+    cli_notify_opts_clear(n);
+    if (n->target && n->url_file)
+        return cli_usage(cmd, "--notify and --notify-url-file exclude each other");
+    if (n->target) {
+        n->resolved = n->target;
+    } else if (n->url_file) {
+        if ((r = read_url_file(n, cmd)) != CLI_EXIT_OK)
+            return r;
+        n->resolved = n->url;
+    } else if (env && *env) {
+        if (!is_amqp_url(env))
+            return cli_usage(cmd, "$VPMU_NOTIFY_URL is not an amqp:// or amqps:// URL");
+        n->url = xstrdup(env);
+        n->resolved = n->url;
+    }
+    if (n->target && (r = cli_notify_check(cmd, n->target)) != CLI_EXIT_OK)
+        return r;
+    if (n->url && (r = cli_notify_check(cmd, n->url)) != CLI_EXIT_OK)
+        return r;
+    if (!n->resolved) {
+        if (n->exchange)
+            return cli_usage(cmd, "--notify-exchange needs --notify, --notify-url-file or "
+                                  "$VPMU_NOTIFY_URL");
+        if (n->ca_file)
+            return cli_usage(cmd,
+                             "--notify-ca needs --notify, --notify-url-file or $VPMU_NOTIFY_URL");
+        return CLI_EXIT_OK;
+    }
+    if (n->ca_file) {
+        _cleanup_close_ int fd = -1;
+        char head[8192];
+        ssize_t got;
+
+        if (strncmp(n->resolved, "amqps://", 8) != 0)
+            return cli_usage(cmd, "--notify-ca is only used with an amqps:// target");
+        fd = open(n->ca_file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0) {
+            fprintf(stderr, "vpmu: cannot read the --notify-ca file '%s': %s\n", cli_e(n->ca_file),
+                    strerror(errno));
+            return CLI_EXIT_RUNTIME;
+        }
+        do
+            got = read(fd, head, sizeof(head) - 1);
+        while (got < 0 && errno == EINTR);
+        if (got < 0) {
+            fprintf(stderr, "vpmu: cannot read the --notify-ca file '%s': %s\n", cli_e(n->ca_file),
+                    strerror(errno));
+            return CLI_EXIT_RUNTIME;
+        }
+        head[got] = '\0';
+        if (!strstr(head, "-----BEGIN CERTIFICATE-----"))
+            return cli_usage(cmd, "the --notify-ca file '%s' holds no PEM certificate",
+                             cli_e(n->ca_file));
+    }
+    return CLI_EXIT_OK;
+}
+
 static int
 notify_failed(vpmu_error *err, const char *domain_name, const char *domain_uuid)
 {
@@ -135,11 +325,12 @@ notify_failed(vpmu_error *err, const char *domain_name, const char *domain_uuid)
 }
 
 int
-cli_notify(const cli_global *g, const char *target, const char *exchange, const cli_policy *p,
+cli_notify(const cli_global *g, const cli_notify_opts *n, const cli_policy *p,
            const char *domain_name, const char *domain_uuid, const char *effective)
 {
     vpmu_error *err = NULL;
     _cleanup_free_ char *msg = NULL;
+    const char *target = n->resolved;
     vpmu_notify_guest guest = {
             .flavor = p->flavor,
             .image = p->image,
@@ -158,7 +349,7 @@ cli_notify(const cli_global *g, const char *target, const char *exchange, const 
         return notify_failed(err, domain_name, domain_uuid);
 
     if (vpmu_notify_target_is_amqp(target)) {
-        vpmu_amqp_options opts = {.exchange = exchange};
+        vpmu_amqp_options opts = {.exchange = n->exchange, .ca_file = n->ca_file};
 
         if (cli_virt_load(&err) < 0)
             return notify_failed(err, domain_name, domain_uuid);
