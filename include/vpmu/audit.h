@@ -68,7 +68,7 @@ typedef struct {
      * finish on its own: it holds its own reference to the run's state, never
      * calls the callback again and never reads the caller's memory, so
      * vpmu_audit_run() returns on time.  Keepalive is asked on every
-     * connection (every timeout/4 s, 1 to 5 s; 3 unanswered probes close
+     * connection (every timeout/8 s, 1 to 5 s; 3 unanswered probes close
      * it): it needs a libvirt event loop in the process, see vpmu_virt_init().
      */
     unsigned int timeout;

@@ -353,12 +353,13 @@ cmp_dom_name(const void *a, const void *b)
 /*
  * Keepalive probes, so that a peer that stops answering closes the
  * connection (and unblocks the call in hand) within the deadline: every
- * timeout/4 seconds (1 to 5), the connection given up after 3 unanswered.
+ * timeout/8 seconds (1 to 5), the connection given up after 3 unanswered: a
+ * silent peer is dropped after about 4 intervals: half the deadline, 20 s at most.
  */
 static void
 start_keepalive(vpmu_conn *conn, unsigned int timeout)
 {
-    int interval = (int)(timeout / 4);
+    int interval = (int)(timeout / 8);
 
     if (interval < 1)
         interval = 1;

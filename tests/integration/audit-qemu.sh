@@ -18,7 +18,10 @@
 #   - apply on the running guest: audit shows pmu (live) and pending (the
 #     persistent definition) until a cold start, in JSON, Prometheus and text;
 #   - a server that accepts and never speaks is down at --timeout, and
-#     qemu:///system is still printed.
+#     qemu:///system is still printed;
+#   - a daemon that stops answering mid-audit (tests/integration/freeze-proxy.py
+#     in front of the real read-only socket) is dropped by keepalive before
+#     the deadline.
 #
 # Exit: 0 pass, 1 fail (also when the hypervisor cannot be started here:
 # that is a failure, not a skip).
@@ -236,6 +239,33 @@ PY
 check "a silent host is down at --timeout 3; qemu:///system is printed in full" $(( $? != 0 || rc != 5 )) "exit $rc: $(cat "$work/silent.err")"
 kill "$silent_pid" 2>/dev/null
 wait "$silent_pid" 2>/dev/null
+
+# --- keepalive (issue 10 item 8) -------------------------------------------------------------
+# A daemon that stops answering after the listing (a proxy to the real read-only socket that
+# freezes at the first XML request): keepalive (every 16/8 = 2 s, 3 unanswered) closes the
+# connection after ~8 s, before the 16 s deadline, and the host is reported lost.
+python3 -u "$here/freeze-proxy.py" /var/run/libvirt/libvirt-sock-ro >"$work/freeze.port" &
+freeze_pid=$!
+IT_CLEANUPS+=("kill $freeze_pid 2>/dev/null")
+for _ in $(seq 50); do [[ -s "$work/freeze.port" ]] && break; sleep 0.1; done
+frozen="qemu+tcp://127.0.0.1:$(cat "$work/freeze.port")/system"
+rc=0
+"$VPMU" -o json audit --timeout 16 -c "$frozen" -c test:///default >"$work/freeze.json" 2>"$work/freeze.err" || rc=$?
+python3 - "$work/freeze.json" "$frozen" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+h = {x["uri"]: x for x in doc["hosts"]}[sys.argv[2]]
+ok = h["reachable"] is True and h["up"] is False and h["timed_out"] is False
+ok = ok and "keepalive" in (h["error"] or "") and h["skipped"] >= 1 and h["seconds"] < 16
+ok = ok and doc["totals"]["hosts_dropped"] == 1
+ok = ok and [d["name"] for d in doc["domains"] if d["uri"] == "test:///default"] == ["test"]
+if not ok:
+    print("not ok - frozen host: %r" % h)
+sys.exit(0 if ok else 1)
+PY
+check "a daemon that stops answering mid-audit is dropped by keepalive before the deadline" $(( $? != 0 || rc != 5 )) "exit $rc: $(cat "$work/freeze.err")"
+kill "$freeze_pid" 2>/dev/null
+wait "$freeze_pid" 2>/dev/null
 
 ((failures == 0)) || it_fail "$failures check(s) failed"
 echo "audit-qemu: all checks passed"
