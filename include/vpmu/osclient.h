@@ -64,6 +64,13 @@ VPMU_EXPORT vpmu_lookup vpmu_osclient_find_flavor(vpmu_osclient *client, const c
 VPMU_EXPORT vpmu_lookup vpmu_osclient_find_image(vpmu_osclient *client, const char *id,
                                                  const vpmu_image **out, const char **why);
 
+/*
+ * Fetch the flavor list now, for find_flavor() to answer from; a failure is
+ * returned here instead of being reported per guest.  Called again, it does
+ * nothing (the list is read once per client).
+ */
+VPMU_EXPORT int vpmu_osclient_load_flavors(vpmu_osclient *client, vpmu_error **error);
+
 /* HTTP requests this client sent to Nova and Glance (Keystone's are the session's). */
 VPMU_EXPORT unsigned long vpmu_osclient_request_count(const vpmu_osclient *client);
 /* Distinct flavors and images looked up by find_*() so far. */

@@ -78,6 +78,7 @@
     X(vpmu_osclient_free)                                                                          \
     X(vpmu_osclient_get_flavor)                                                                    \
     X(vpmu_osclient_get_image)                                                                     \
+    X(vpmu_osclient_load_flavors)                                                                  \
     X(vpmu_osclient_find_flavor)                                                                   \
     X(vpmu_osclient_find_image)                                                                    \
     X(vpmu_osclient_request_count)                                                                 \

@@ -415,6 +415,28 @@ vpmu_osclient_get_image(vpmu_osclient *c, const char *id_or_name, vpmu_error **e
     return vpmu_image_list_steal(list, (size_t)i);
 }
 
+int
+vpmu_osclient_load_flavors(vpmu_osclient *c, vpmu_error **error)
+{
+    _cleanup_error_ vpmu_error *err = NULL;
+
+    if (c->flavors_fetched) {
+        if (c->flavors_error) {
+            vpmu_error_set(error, VPMU_ERR_RUNTIME, "%s", c->flavors_error);
+            return -1;
+        }
+        return 0;
+    }
+    c->flavors_fetched = true;
+    c->flavors = vpmu_flavor_list_new();
+    if (fetch_flavors(c, c->flavors, &err) < 0) {
+        c->flavors_error = xstrdup(vpmu_error_get_message(err));
+        vpmu_error_set(error, vpmu_error_get_code(err), "%s", c->flavors_error);
+        return -1;
+    }
+    return 0;
+}
+
 vpmu_lookup
 vpmu_osclient_find_flavor(vpmu_osclient *c, const char *name, const vpmu_flavor **out,
                           const char **why)
@@ -427,14 +449,7 @@ vpmu_osclient_find_flavor(vpmu_osclient *c, const char *name, const vpmu_flavor 
     *why = NULL;
     e = map_get(&c->flavor_names, name);
     if (!e) {
-        if (!c->flavors_fetched) {
-            c->flavors_fetched = true;
-            c->flavors = vpmu_flavor_list_new();
-            if (fetch_flavors(c, c->flavors, &err) < 0) {
-                c->flavors_error = xstrdup(vpmu_error_get_message(err));
-                vpmu_error_free(TAKE_PTR(err));
-            }
-        }
+        vpmu_osclient_load_flavors(c, NULL);
         e = map_put(&c->flavor_names, xstrdup(name));
         if (c->flavors_error) {
             e->status = VPMU_LOOKUP_FAILED;

@@ -161,21 +161,21 @@ EOF
     return 0
 }
 
-os_stop() {
+os_stop() { # safe under set -e: every step may find its process gone already
     local pid
     for pid in "${OS_PIDS[@]}"; do
-        kill -TERM "$pid" 2>/dev/null
+        kill -TERM "$pid" 2>/dev/null || true
     done
     for pid in "${OS_PIDS[@]}"; do
         for _ in $(seq 50); do
             kill -0 "$pid" 2>/dev/null || break
             sleep 0.1
         done
-        kill -KILL "$pid" 2>/dev/null
-        wait "$pid" 2>/dev/null
+        kill -KILL "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
     done
     OS_PIDS=()
-    ks_stop_all
+    ks_stop_all || true
 }
 
 os_token() {
