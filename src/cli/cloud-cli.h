@@ -29,7 +29,8 @@ unsigned cli_cloud_token_count(void);
 typedef struct {
     vpmu_osclient *client;
     size_t n[VPMU_DRIFT_LAST];
-    double seconds; /* spent waiting for Nova and Glance */
+    double seconds;      /* spent waiting for Keystone, Nova and Glance */
+    double auth_seconds; /* of which opening the session (Keystone) */
     size_t failed;  /* domains whose flavor or image could not be asked for */
     char *prom;     /* vpmu_domain_drift samples, written at the end */
     size_t prom_len;
