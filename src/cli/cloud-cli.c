@@ -60,6 +60,7 @@ cli_drift_open(cli_drift *d, const char *os_cloud, vpmu_error **error)
 
     memset(d, 0, sizeof(*d));
     d->client = cli_cloud_client(os_cloud, error);
+    d->auth_seconds = now_s() - t0;
     if (!d->client)
         return -1;
     /* Before the audit starts: no connection's deadline waits for Nova. */
@@ -169,12 +170,13 @@ cli_drift_totals_json(const cli_drift *d)
     for (int s = 0; s < VPMU_DRIFT_LAST; s++)
         json_object_set_new(by, vpmu_drift_state_to_string((vpmu_drift_state)s),
                             json_integer((json_int_t)d->n[s]));
-    return json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:f}", "domains", by, "unjudged",
+    return json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:f, s:f}", "domains", by, "unjudged",
                      (json_int_t)d->failed, "requests",
                      (json_int_t)VIRT(vpmu_osclient_request_count)(d->client), "tokens",
                      (json_int_t)cli_cloud_token_count(), "flavors",
                      (json_int_t)VIRT(vpmu_osclient_flavors_seen)(d->client), "images",
-                     (json_int_t)VIRT(vpmu_osclient_images_seen)(d->client), "seconds", d->seconds);
+                     (json_int_t)VIRT(vpmu_osclient_images_seen)(d->client), "seconds", d->seconds,
+                     "auth_seconds", d->auth_seconds);
 }
 
 void
