@@ -31,8 +31,8 @@ typedef struct {
     size_t n[VPMU_DRIFT_LAST];
     double seconds;      /* spent waiting for Keystone, Nova and Glance */
     double auth_seconds; /* of which opening the session (Keystone) */
-    size_t failed;  /* domains whose flavor or image could not be asked for */
-    char *prom;     /* vpmu_domain_drift samples, written at the end */
+    size_t failed;       /* domains whose flavor or image could not be asked for */
+    char *prom;          /* vpmu_domain_drift samples, written at the end */
     size_t prom_len;
     FILE *prom_f;
 } cli_drift;
