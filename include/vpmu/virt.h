@@ -69,7 +69,8 @@ VPMU_EXPORT char *vpmu_conn_default_virt_type(vpmu_conn *conn, const char *arch,
 
 /*
  * Define a guest from XML and, when @start, start it.  On a failed start the
- * new definition is removed again, so nothing half-made is left behind.
+ * new definition is removed again, so nothing half-made is left behind; if
+ * libvirt refuses that too, the error says that the guest is still defined.
  * *uuid_out (optional) receives the UUID string.
  */
 VPMU_EXPORT int vpmu_guest_define(vpmu_conn *conn, const char *xml, bool start, char **uuid_out,

@@ -552,10 +552,23 @@ vpmu_guest_define(vpmu_conn *conn, const char *xml, bool start, char **uuid_out,
         return -1;
     }
     if (start && virDomainCreate(dom) < 0) {
-        vpmu_error_set(error, VPMU_ERR_RUNTIME,
-                       "cannot start the guest on '%s': %s; its definition was removed again",
-                       conn->uri, last_error());
-        (void)virDomainUndefineFlags(dom, VIR_DOMAIN_UNDEFINE_NVRAM);
+        /* Say what became of the definition: the undefine can fail too. */
+        _cleanup_free_ char *why = xstrdup(last_error());
+
+        if (virDomainUndefineFlags(dom, VIR_DOMAIN_UNDEFINE_NVRAM) == 0) {
+            vpmu_error_set(error, VPMU_ERR_RUNTIME,
+                           "cannot start the guest on '%s': %s; its definition was removed again",
+                           conn->uri, why);
+        } else {
+            /* Copied first: every libvirt call, virDomainGetName too, resets it. */
+            _cleanup_free_ char *why_not = xstrdup(last_error());
+            const char *name = virDomainGetName(dom);
+
+            vpmu_error_set(error, VPMU_ERR_RUNTIME,
+                           "cannot start the guest on '%s': %s; removing its definition failed "
+                           "too (%s), so '%s' is still defined: undefine it yourself",
+                           conn->uri, why, why_not, name ? name : "");
+        }
         return -1;
     }
     if (uuid_out) {
