@@ -7,7 +7,8 @@
 #  - `--in-place` on a file whose bytes would not change prints
 #    "F: unchanged" and does not rewrite it: same inode and mtime, and a file
 #    with a second hard link is not refused (nothing is replaced);
-#  - `boot --notify FIFO` is refused (exit 2) at once, without opening the FIFO.
+#  - `boot --notify FIFO` is refused (exit 2) at once, without opening the FIFO;
+#  - the jq filters of docs/operator-guide.md select from real audit JSON.
 # Environment (set by tests/meson.build): VPMU_BIN, VPMU_SRCDIR.
 set -u
 vpmu=${VPMU_BIN:?VPMU_BIN is not set}
@@ -93,6 +94,21 @@ if [ $rc -eq 2 ] && grep -q "is not a regular file" "$tmp/err" && [ ! -s "$tmp/o
 else
     bad "boot --notify FIFO" "exit $rc" "$(cat "$tmp/err")" "$(cat "$tmp/out")"
 fi
+
+# docs/operator-guide.md's jq filters work on what audit -o json prints
+"$vpmu" -c test:///default -o json audit >"$tmp/audit.json" 2>/dev/null
+grep -o "| jq '[^']*'" "$src/docs/operator-guide.md" | sed "s/^| jq '//; s/'\$//" >"$tmp/filters"
+if [ ! -s "$tmp/filters" ]; then
+    bad "operator guide: no jq filter found"
+fi
+while IFS= read -r f; do
+    filter=${f//\"on\"/\"unset\"} # the test driver's domain has no <pmu>
+    if out=$(jq -e "$filter" "$tmp/audit.json" 2>&1) && [ -n "$out" ]; then
+        ok "operator guide: jq '$f' selects from audit JSON"
+    else
+        bad "operator guide: jq '$f' on audit JSON" "$out"
+    fi
+done <"$tmp/filters"
 
 echo "1..$n"
 [ $fails -eq 0 ]

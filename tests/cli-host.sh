@@ -215,7 +215,7 @@ expect_eq "explain remote: host unknown" "$(jq -r .host "$tmp/out")" null
 expect_eq "explain remote: unknown" "$(jq -r .effective "$tmp/out")" unknown
 
 # Usage and input errors.
-$wrap "$bin" explain --qemu-version 7 >/dev/null 2>&1
+$wrap "$bin" explain --qemu-version 7.x >/dev/null 2>&1
 expect_eq "explain bad --qemu-version: exit 2" "$?" 2
 $wrap "$bin" explain --flavor-spec hw:pmu=ture >/dev/null 2>&1
 expect_eq "explain bad hw:pmu: exit 3" "$?" 3

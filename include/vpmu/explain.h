@@ -34,7 +34,7 @@ VPMU_EXPORT const char *vpmu_effective_to_string(vpmu_effective e);
 #define VPMU_QEMU_AMD_FULL_OFF 11000000ul
 
 /*
- * Parse "MAJOR.MINOR[.MICRO]" (each part a checked decimal below 1000) into
+ * Parse "MAJOR[.MINOR[.MICRO]]" ("11", "7.2", "7.2.0"; each part a checked decimal below 1000) into
  * MAJOR*1000000+MINOR*1000+MICRO, libvirt's encoding.  Returns 0 or -1.
  */
 VPMU_EXPORT int vpmu_version_parse(const char *s, unsigned long *out);

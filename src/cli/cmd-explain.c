@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "arch.h"
 #include "cli.h"
 #include "virtload.h"
 #include "vpmu/explain.h"
@@ -50,7 +51,7 @@ help(void)
            "  --domain NAME          explain an existing domain of the connection; its <pmu>\n"
            "                         is the decision unless policy inputs are given\n"
            "  --host-root DIR        probe the host under DIR (default: /)\n"
-           "  --qemu-version X.Y.Z   the QEMU version (default: the connection's with -c or\n"
+           "  --qemu-version X.Y.Z   the QEMU version: 11, 7.2 or 7.2.0 (default: the connection's with -c or\n"
            "                         --domain, else unknown)\n"
            "\n"
            "%s\n%s"
@@ -61,23 +62,6 @@ help(void)
            "else qemu.  Exit status: 0 whatever the effective state; 1 runtime failure,\n"
            "2 usage, 3 invalid input, 4 flavor/image conflict.\n",
            cli_policy_help, cli_guest_help);
-}
-
-static bool
-same_arch_family(const char *a, const char *b)
-{
-    static const char *const x86[] = {"x86_64", "i686", "i386"};
-    bool ax = false, bx = false;
-
-    if (!a || !b)
-        return false;
-    if (STREQ(a, b))
-        return true;
-    for (size_t i = 0; i < ELEMENTSOF(x86); i++) {
-        ax = ax || STREQ(a, x86[i]);
-        bx = bx || STREQ(b, x86[i]);
-    }
-    return ax && bx;
 }
 
 typedef struct {
@@ -177,7 +161,8 @@ cmd_explain(cli_global *g, int argc, char **argv)
     if (c == CLI_OPTS_EXIT)
         return ps.status;
     if (qemu && vpmu_version_parse(qemu, &in.qemu_version) < 0)
-        return cli_usage("explain", "invalid --qemu-version '%s'; use X.Y.Z, e.g. 7.2.0", qemu);
+        return cli_usage("explain", "invalid --qemu-version '%s'; use X[.Y[.Z]], e.g. 7.2.0 or 11",
+                         cli_e(qemu));
     if (root && !*root)
         return cli_usage("explain", "--host-root needs a directory");
     if (gopt.cpu_model && gopt.cpu_mode && !STREQ(gopt.cpu_mode, "custom"))
@@ -234,7 +219,7 @@ cmd_explain(cli_global *g, int argc, char **argv)
         strv_pushf(&x.notes, "virt type: %s (what the connection offers for %s)", virt_type, arch);
     } else if (!virt_type && arch && host) {
         bool kvm = vpmu_hostcaps_has_dev_kvm(host) &&
-                   same_arch_family(arch, vpmu_hostcaps_get_arch(host));
+                   vpmu_arch_same_family(arch, vpmu_hostcaps_get_arch(host));
         virt_type = kvm ? "kvm" : "qemu";
         strv_pushf(&x.notes, "virt type: %s (%s)", virt_type,
                    kvm ? "the host has /dev/kvm for this arch"

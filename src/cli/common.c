@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arch.h"
 #include "cli.h"
 #include "cloud-cli.h"
 #include "virtload.h"
@@ -29,7 +30,8 @@ const char cli_guest_help[] =
         "Guest options:\n"
         "  --arch ARCH            x86_64 or aarch64 (default: image hw_architecture, else host)\n"
         "  --virt-type TYPE       kvm or qemu (default: kvm when the connection offers it)\n"
-        "  --cpu-mode MODE        host-passthrough, host-model or custom\n"
+        "  --cpu-mode MODE        host-passthrough, host-model, maximum (QEMU's -cpu max) or\n"
+        "                         custom\n"
         "  --cpu-model NAME       a named CPU model (implies --cpu-mode custom)\n"
         "  --disk FILE            boot from this disk image\n"
         "  --kernel FILE          direct kernel boot (with --initrd, --cmdline)\n"
@@ -377,22 +379,27 @@ cli_guest_opt(cli_guest *o, const char *cmd, int opt, const char *arg)
 {
     switch (opt) {
     case CLI_OPT_ARCH:
-        if (!STREQ(arg, "x86_64") && !STREQ(arg, "aarch64") && !STREQ(arg, "ppc64le") &&
-            !STREQ(arg, "ppc64") && !STREQ(arg, "i686"))
-            return cli_usage(cmd, "unsupported --arch '%s'; use x86_64 or aarch64", arg), -1;
+        /* The arch table (arch.c) decides what is accepted, and the message. */
+        /* explain also explains arches that xml and boot do not build. */
+        bool explain = cmd && STREQ(cmd, "explain");
+        if (!vpmu_arch_supported(arg, explain)) {
+            _cleanup_free_ char *list = vpmu_arch_supported_list(explain);
+            return cli_usage(cmd, "unsupported --arch '%s'; use %s", cli_e(arg), list), -1;
+        }
         o->arch = arg;
         return 1;
     case CLI_OPT_VIRT_TYPE:
         if (!STREQ(arg, "kvm") && !STREQ(arg, "qemu"))
-            return cli_usage(cmd, "unsupported --virt-type '%s'; use kvm or qemu", arg), -1;
+            return cli_usage(cmd, "unsupported --virt-type '%s'; use kvm or qemu", cli_e(arg)), -1;
         o->virt_type = arg;
         return 1;
     case CLI_OPT_CPU_MODE:
-        if (!STREQ(arg, "host-passthrough") && !STREQ(arg, "host-model") && !STREQ(arg, "custom"))
+        if (!STREQ(arg, "host-passthrough") && !STREQ(arg, "host-model") &&
+            !STREQ(arg, "maximum") && !STREQ(arg, "custom"))
             return cli_usage(cmd,
-                             "unsupported --cpu-mode '%s'; use host-passthrough, host-model or "
-                             "custom",
-                             arg),
+                             "unsupported --cpu-mode '%s'; use host-passthrough, host-model, "
+                             "maximum or custom",
+                             cli_e(arg)),
                    -1;
         o->cpu_mode = arg;
         return 1;

@@ -15,6 +15,7 @@
 
 #include <string.h>
 
+#include "arch.h"
 #include "cli.h"
 #include "virtload.h"
 
@@ -27,16 +28,6 @@ keep(cli_guest_plan *plan, char *s)
         abort(); /* a programming error: raise the array size */
     plan->owned[plan->n_owned++] = s;
     return s;
-}
-
-static bool
-known_arch(const char *a)
-{
-    static const char *const arches[] = {"x86_64", "i686", "aarch64", "ppc64le", "ppc64", "s390x"};
-    for (size_t i = 0; i < ELEMENTSOF(arches); i++)
-        if (STREQ(a, arches[i]))
-            return true;
-    return false;
 }
 
 int
@@ -62,12 +53,15 @@ cli_guest_plan_make(const cli_global *g, const cli_guest *o, const cli_policy *p
     if (o->arch) {
         s->arch = o->arch;
     } else if (img_arch) {
-        if (!known_arch(img_arch)) {
+        if (!vpmu_arch_supported(img_arch, false)) {
+            _cleanup_free_ char *list = vpmu_arch_supported_list(false);
+            _cleanup_free_ char *iname = quote_for_message(
+                    vpmu_image_get_name(p->image) ? vpmu_image_get_name(p->image) : "(unnamed)",
+                    200);
+            _cleanup_free_ char *shown = quote_for_message(img_arch, 200);
             vpmu_error_set(error, VPMU_ERR_INVALID,
-                           "image '%s': unsupported hw_architecture '%s'; use x86_64 or aarch64",
-                           vpmu_image_get_name(p->image) ? vpmu_image_get_name(p->image)
-                                                         : "(unnamed)",
-                           img_arch);
+                           "image '%s': unsupported hw_architecture '%s'; use %s", iname, shown,
+                           list);
             return -1;
         }
         s->arch = img_arch;

@@ -35,6 +35,7 @@
 #include <string.h>
 
 #include "explain-rules.h"
+#include "arch.h"
 #include "util.h"
 #include "vpmu/explain.h"
 
@@ -89,12 +90,18 @@ vpmu_version_parse(const char *s, unsigned long *out)
 
     if (!s)
         return -1;
-    if (parse_part(&p, &major) < 0 || *p++ != '.' || parse_part(&p, &minor) < 0)
+    /* "11", "7.2" and "7.2.0" alike: QEMU's own versions drop trailing .0 parts. */
+    if (parse_part(&p, &major) < 0)
         return -1;
     if (*p == '.') {
         p++;
-        if (parse_part(&p, &micro) < 0)
+        if (parse_part(&p, &minor) < 0)
             return -1;
+        if (*p == '.') {
+            p++;
+            if (parse_part(&p, &micro) < 0)
+                return -1;
+        }
     }
     if (*p != '\0')
         return -1;
@@ -185,27 +192,6 @@ vpmu_explain_rules(size_t *n)
 }
 
 /* ---- rules --------------------------------------------------------------------------------- */
-
-typedef enum {
-    FAM_OTHER,
-    FAM_X86,
-    FAM_ARM64,
-    FAM_PPC64
-} arch_family;
-
-static arch_family
-family_of(const char *arch)
-{
-    if (!arch)
-        return FAM_OTHER;
-    if (STREQ(arch, "x86_64") || STREQ(arch, "i686") || STREQ(arch, "i386"))
-        return FAM_X86;
-    if (STREQ(arch, "aarch64"))
-        return FAM_ARM64;
-    if (STREQ(arch, "ppc64") || STREQ(arch, "ppc64le"))
-        return FAM_PPC64;
-    return FAM_OTHER;
-}
 
 static void
 set(vpmu_explanation *ex, vpmu_effective state, rule_id rule)
@@ -508,7 +494,7 @@ explain_kind(vpmu_explanation *ex, const vpmu_explain_input *in)
 {
     const vpmu_hostcaps *host = in->host;
     const char *arch = in->arch ? in->arch : host ? vpmu_hostcaps_get_arch(host) : NULL;
-    arch_family fam = family_of(arch);
+    vpmu_arch_family fam = vpmu_arch_family_of(arch);
     const char *req_text = NULL;
 
     switch (ex->state) {
@@ -529,12 +515,12 @@ explain_kind(vpmu_explanation *ex, const vpmu_explain_input *in)
         kind_because(ex, "TCG: QEMU emulates the PMU in software; the mediated vPMU needs KVM");
         return;
     }
-    if (fam == FAM_PPC64) {
+    if (fam == VPMU_ARCH_FAMILY_PPC64) {
         ex->kind = VPMU_KIND_UNKNOWN;
         kind_because(ex, "vpmu tells the vPMU kind on x86 and arm64 only");
         return;
     }
-    if (fam == FAM_ARM64) {
+    if (fam == VPMU_ARCH_FAMILY_ARM64) {
         ex->kind = VPMU_KIND_EMULATED;
         kind_because(ex, "arm64 KVM backs each guest counter with a host perf event; the "
                          "mediated vPMU is x86 only");
@@ -600,7 +586,7 @@ explain_effective(const vpmu_explain_input *in)
 {
     vpmu_explanation *ex = xcalloc(1, sizeof(*ex));
     const char *arch = in->arch;
-    arch_family fam, host_fam;
+    vpmu_arch_family fam, host_fam;
 
     ex->decision = in->decision;
     /* FACTS.md §1/§2: unset emits no element; on/off emit <pmu state=.../>. */
@@ -632,15 +618,15 @@ explain_effective(const vpmu_explain_input *in)
         because(ex, "the guest arch is unknown; give --arch");
         return ex;
     }
-    fam = family_of(arch);
-    if (fam == FAM_OTHER) {
+    fam = vpmu_arch_family_of(arch);
+    if (fam == VPMU_ARCH_FAMILY_OTHER) {
         set(ex, VPMU_EFFECTIVE_UNKNOWN, RULE_ARCH_UNSUPPORTED);
         because(ex, "vpmu has no rule for arch '%s'", arch);
         return ex;
     }
 
     if (STREQ(in->virt_type, "kvm") && in->host) {
-        host_fam = family_of(vpmu_hostcaps_get_arch(in->host));
+        host_fam = vpmu_arch_family_of(vpmu_hostcaps_get_arch(in->host));
         if (vpmu_hostcaps_get_arch(in->host) && host_fam != fam) {
             set(ex, VPMU_EFFECTIVE_UNKNOWN, RULE_KVM_CROSS_ARCH);
             because(ex,
@@ -657,13 +643,13 @@ explain_effective(const vpmu_explain_input *in)
     }
 
     switch (fam) {
-    case FAM_X86:
+    case VPMU_ARCH_FAMILY_X86:
         explain_x86(ex, in);
         break;
-    case FAM_ARM64:
+    case VPMU_ARCH_FAMILY_ARM64:
         explain_arm64(ex, in);
         break;
-    case FAM_PPC64:
+    case VPMU_ARCH_FAMILY_PPC64:
         explain_ppc64(ex, in);
         break;
     default:

@@ -18,6 +18,7 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
+#include "arch.h"
 #include "domxml-private.h"
 
 /* ------------------------------------------------------------------------ */
@@ -26,21 +27,9 @@
 const char *
 vpmu_default_machine(const char *arch)
 {
-    static const struct {
-        const char *arch, *machine;
-    } table[] = {
-            {"x86_64", "q35"},      {"i686", "q35"},
-            {"aarch64", "virt"},    {"armv7l", "virt"},
-            {"riscv64", "virt"},    {"ppc64", "pseries"},
-            {"ppc64le", "pseries"}, {"s390x", "s390-ccw-virtio"},
-    };
-
-    if (!arch)
-        return NULL;
-    for (size_t i = 0; i < ELEMENTSOF(table); i++)
-        if (STREQ(arch, table[i].arch))
-            return table[i].machine;
-    return NULL;
+    /* The arch table (arch.c) has the one list. */
+    const vpmu_arch_info *a = vpmu_arch_lookup(arch);
+    return a ? a->machine : NULL;
 }
 
 static xmlNode *
@@ -259,7 +248,7 @@ vpmu_domxml_build(const vpmu_guest_spec *s, vpmu_error **error)
         return NULL;
     if (s->serial_log && !(serial = absolute_path("serial log", s->serial_log, error)))
         return NULL;
-    x86 = STREQ(s->arch, "x86_64") || STREQ(s->arch, "i686");
+    x86 = vpmu_arch_family_of(s->arch) == VPMU_ARCH_FAMILY_X86;
 
     xmlInitParser();
     d = xcalloc(1, sizeof(*d));

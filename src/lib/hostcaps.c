@@ -39,6 +39,7 @@
 #endif
 
 #include "hostcaps-test.h"
+#include "arch.h"
 #include "util.h"
 #include "vpmu/hostcaps.h"
 
@@ -676,27 +677,6 @@ probe_arch(vpmu_hostcaps *c, int rootfd)
     }
 }
 
-typedef enum {
-    ARCH_OTHER,
-    ARCH_X86,
-    ARCH_ARM64,
-    ARCH_PPC64
-} arch_family;
-
-static arch_family
-family_of(const char *arch)
-{
-    if (!arch)
-        return ARCH_OTHER;
-    if (STREQ(arch, "x86_64") || STREQ(arch, "i686") || STREQ(arch, "i386"))
-        return ARCH_X86;
-    if (STREQ(arch, "aarch64"))
-        return ARCH_ARM64;
-    if (STREQ(arch, "ppc64") || STREQ(arch, "ppc64le"))
-        return ARCH_PPC64;
-    return ARCH_OTHER;
-}
-
 static void
 verdict_x86(vpmu_hostcaps *c)
 {
@@ -790,7 +770,7 @@ verdict_ppc64(vpmu_hostcaps *c)
 static void
 decide_verdict(vpmu_hostcaps *c)
 {
-    arch_family fam = family_of(c->arch);
+    vpmu_arch_family fam = vpmu_arch_family_of(c->arch);
 
     if (c->evidence == 0) {
         /* An empty or wrong directory says nothing about a host: not "no". */
@@ -803,17 +783,17 @@ decide_verdict(vpmu_hostcaps *c)
     }
 
     /* An unknown arch with an x86 vendor is still an x86 host. */
-    if (fam == ARCH_OTHER && !c->arch &&
+    if (fam == VPMU_ARCH_FAMILY_OTHER && !c->arch &&
         (c->cpu.vendor == VPMU_VENDOR_INTEL || c->cpu.vendor == VPMU_VENDOR_AMD))
-        fam = ARCH_X86;
+        fam = VPMU_ARCH_FAMILY_X86;
     switch (fam) {
-    case ARCH_X86:
+    case VPMU_ARCH_FAMILY_X86:
         verdict_x86(c);
         break;
-    case ARCH_ARM64:
+    case VPMU_ARCH_FAMILY_ARM64:
         verdict_arm64(c);
         break;
-    case ARCH_PPC64:
+    case VPMU_ARCH_FAMILY_PPC64:
         verdict_ppc64(c);
         break;
     default:
@@ -989,13 +969,13 @@ decide_kind(vpmu_hostcaps *c)
     default:
         break;
     }
-    if (family_of(c->arch) == ARCH_ARM64) {
+    if (vpmu_arch_family_of(c->arch) == VPMU_ARCH_FAMILY_ARM64) {
         c->kind = VPMU_KIND_EMULATED;
         strv_pushf(&c->kind_reasons, "arm64 KVM backs each guest counter with a host perf "
                                      "event; the mediated vPMU is x86 only");
         return;
     }
-    if (family_of(c->arch) != ARCH_X86) {
+    if (vpmu_arch_family_of(c->arch) != VPMU_ARCH_FAMILY_X86) {
         c->kind = VPMU_KIND_UNKNOWN;
         strv_pushf(&c->kind_reasons, "vpmu tells the vPMU kind on x86 and arm64 only");
         return;
