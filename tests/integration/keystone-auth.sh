@@ -69,7 +69,8 @@ trap cleanup EXIT
 
 t0=$SECONDS
 ks_init "$tmp"
-ks_catalog placement "http://127.0.0.1:$PPORT"
+# The internal endpoint is a closed port: only OS_INTERFACE=internal goes there.
+ks_catalog placement "http://127.0.0.1:$PPORT" "http://127.0.0.1:9/internal"
 ks_start || bail "Keystone did not start: $KS_ERROR"
 placement_start "$PPORT" || bail "Placement did not start: $KS_ERROR"
 PURL=$KS_PLACEMENT_URL
@@ -317,6 +318,14 @@ run "${OS_PW[@]}" -- -o json schedule --candidates --resources VCPU=2
 got=$(jpy '" ".join(sorted(p["uuid"] for p in d["providers"])) + " " + d["placement"]' <<<"$OUT" 2>/dev/null)
 ok "$([[ $RC == 0 && "$got" == "$CN_HOST $CN_VM $CN_ARM $PURL" ]] && no_secret; echo $?)" \
     "schedule --candidates unset (OS_*): every provider, from the catalog's Placement" "rc=$RC got=$got" "$ERR"
+
+# The catalog's interface and region are the configured ones.
+run "${OS_PW[@]}" OS_INTERFACE=internal -- schedule --candidates --resources VCPU=2
+ok "$([[ $RC == 1 ]] && has "$ERR" "cannot reach placement: GET 'http://127.0.0.1:9/internal/allocation_candidates?" && no_secret; echo $?)" \
+    "OS_INTERFACE=internal: the catalog's internal endpoint is used" "rc=$RC" "$ERR"
+run "${OS_PW[@]}" OS_REGION_NAME=RegionTwo -- schedule --candidates --resources VCPU=2
+ok "$([[ $RC == 1 ]] && has "$ERR" "has no 'placement' endpoint with interface 'public' in region 'RegionTwo'"; echo $?)" \
+    "OS_REGION_NAME=RegionTwo: no endpoint there, named" "rc=$RC" "$ERR"
 
 # 7. One session: a revoked token and one close to expiry are renewed.
 renew_out=$(env "${OS_PW[@]}" timeout 120 "$RENEW" 2>&1)

@@ -11,7 +11,8 @@
 #
 #   . "$here/lib/keystone.sh"
 #   ks_init "$tmp"                    # $tmp: the test's own temporary directory
-#   ks_catalog placement "http://127.0.0.1:$PPORT"   # every service, BEFORE ks_start:
+#   ks_catalog placement "http://127.0.0.1:$PPORT"   # every service, BEFORE ks_start
+#                                     # (optional 3rd/4th arguments: internal, admin URL):
 #   ks_catalog compute "http://127.0.0.1:$NPORT/v2.1"  # the catalog is a template file
 #   ks_start || skip "$KS_ERROR"      # db_sync, fernet keys, bootstrap, serve
 #   placement_start "$PPORT" || skip "$KS_ERROR"     # optional
@@ -48,12 +49,12 @@ ks_init() { # ks_init DIR
     ks_catalog identity "$KS_URL"
 }
 
-ks_catalog() { # ks_catalog TYPE URL: public, internal and admin endpoints in RegionOne
-    local t=$1 u=$2
+ks_catalog() { # ks_catalog TYPE URL [INTERNAL_URL [ADMIN_URL]]: endpoints in RegionOne
+    local t=$1 u=$2 i=${3:-$2} a=${4:-$2}
     {
         echo "catalog.RegionOne.$t.publicURL = $u"
-        echo "catalog.RegionOne.$t.internalURL = $u"
-        echo "catalog.RegionOne.$t.adminURL = $u"
+        echo "catalog.RegionOne.$t.internalURL = $i"
+        echo "catalog.RegionOne.$t.adminURL = $a"
         echo "catalog.RegionOne.$t.name = $t"
     } >>"$KS_DIR/catalog.templates"
 }
