@@ -775,7 +775,7 @@ test_strings(void **state)
     assert_null(vpmu_cpu_vendor_to_string(VPMU_VENDOR_LAST));
     assert_string_equal(vpmu_host_param_to_string(VPMU_PARAM_NO), "N");
     assert_null(vpmu_host_param_to_string(VPMU_PARAM_LAST));
-    assert_string_equal(VPMU_HOST_TRAIT, "CUSTOM_COMPUTE_VPMU");
+    assert_string_equal(VPMU_TRAIT, "CUSTOM_COMPUTE_VPMU");
 }
 
 int

@@ -62,6 +62,14 @@ VPMU_EXPORT void vpmu_error_setv(vpmu_error **error, vpmu_error_code code, const
 VPMU_EXPORT void vpmu_error_prefix(vpmu_error **error, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
 
+/*
+ * The Placement trait of a host that can give guests a vPMU, defined here
+ * once for the host probe (hostcaps.h), Placement (placement.h) and
+ * scheduling.  os-traits defines no PMU trait, and Placement accepts only
+ * CUSTOM_[A-Z0-9_]+ for others (docs/facts.md, "Placement"), hence CUSTOM_.
+ */
+#define VPMU_TRAIT "CUSTOM_COMPUTE_VPMU"
+
 /* Library version as "MAJOR.MINOR.MICRO". */
 VPMU_EXPORT const char *vpmu_version(void);
 

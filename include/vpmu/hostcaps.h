@@ -32,12 +32,7 @@
 extern "C" {
 #endif
 
-/*
- * The trait a capable host carries in Placement.  os-traits defines no PMU
- * trait (FACTS.md §1), so it has to be a CUSTOM_ one.  Same spelling as
- * VPMU_TRAIT in placement.h.
- */
-#define VPMU_HOST_TRAIT "CUSTOM_COMPUTE_VPMU"
+/* The trait a capable host carries in Placement is VPMU_TRAIT (vpmu/common.h). */
 /*
  * Also carried by a host whose KVM gives guests the mediated vPMU (Linux 7.0,
  * kvm_intel / kvm_amd enable_mediated_pmu=Y).  A flavor asks for it with
@@ -188,7 +183,7 @@ VPMU_EXPORT const char *const *vpmu_hostcaps_get_reasons(const vpmu_hostcaps *ca
 VPMU_EXPORT const char *const *vpmu_hostcaps_get_notes(const vpmu_hostcaps *caps, size_t *n);
 
 /*
- * Whether the host claims VPMU_HOST_TRAIT: only with verdict yes (never
+ * Whether the host claims VPMU_TRAIT: only with verdict yes (never
  * with unknown, which must leave Placement as it is).  A partial
  * host (an emulated PMU with a cycle counter and a few events) is not
  * advertised, since a tenant who asks for hw:pmu=true wants working counters.

@@ -23,11 +23,7 @@
 extern "C" {
 #endif
 
-/*
- * The trait vpmu reports.  os-traits defines no PMU trait and Placement
- * accepts only CUSTOM_[A-Z0-9_]+ for non-standard ones, hence CUSTOM_.
- */
-#define VPMU_TRAIT "CUSTOM_COMPUTE_VPMU"
+/* The trait vpmu reports, VPMU_TRAIT, is defined in vpmu/common.h. */
 
 /* The microversion sent with every request. */
 #define VPMU_PLACEMENT_MICROVERSION "1.39"

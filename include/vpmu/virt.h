@@ -22,17 +22,31 @@ typedef struct vpmu_conn vpmu_conn;
 
 /* vpmu_virt_init() flags. */
 #define VPMU_VIRT_INIT_EVENT_LOOP (1u << 0)
+#define VPMU_VIRT_INIT_HTTP (1u << 1)
 
 /*
- * Process-wide libvirt set-up, for programs (not libraries) to call once,
- * before any connection is opened and before threads use libvirt; later
- * calls do nothing.  Always: libvirt's error printing is silenced (vpmu
- * reports each error once) and virInitialize() is called; the adapter does
- * this much by itself on first use anyway.  With VPMU_VIRT_INIT_EVENT_LOOP:
- * libvirt's default event loop is registered (virEventRegisterDefaultImpl,
- * process-wide) and run in a background thread for the rest of the process,
- * which libvirt's keepalive needs; a program that runs its own libvirt event
- * loop leaves the flag out.  Returns 0, or -1 when the loop cannot start.
+ * The process-wide set-up of the libraries libvpmu-virt uses, for programs
+ * (not libraries) to call once, early in main() while the program has one
+ * thread, before any connection, Placement or cloud handle is made; later
+ * calls only add what their flags ask for.  What it changes, for the whole
+ * process:
+ *  - curl_global_init(CURL_GLOBAL_DEFAULT) (libcurl's global state; not
+ *    thread-safe before libcurl 7.84);
+ *  - virSetErrorFunc(NULL, a function that prints nothing): libvirt's
+ *    default handler prints every error to stderr, and vpmu reports each
+ *    error itself, once;
+ *  - virInitialize();
+ *  - with VPMU_VIRT_INIT_EVENT_LOOP: libvirt's default event loop is
+ *    registered (virEventRegisterDefaultImpl) and run in a background thread
+ *    for the rest of the process, which libvirt's keepalive needs; a program
+ *    that runs its own libvirt event loop leaves the flag out.
+ * The vpmu CLI calls it as soon as it loads libvpmu-virt (src/cli/virtload.c),
+ * with VPMU_VIRT_INIT_HTTP before it opens Placement or a cloud, and with
+ * VPMU_VIRT_INIT_EVENT_LOOP before an audit.  A program that does not call
+ * it gets the same set-up (without the event loop) from the first
+ * vpmu_conn_open(), vpmu_placement_new() or vpmu_cloud_open(), through
+ * pthread_once(), but then possibly while other threads run.  Returns 0, or -1 when libcurl cannot
+ * initialise or the loop cannot start.
  */
 VPMU_EXPORT int vpmu_virt_init(unsigned int flags, vpmu_error **error);
 

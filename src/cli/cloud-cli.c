@@ -17,7 +17,7 @@ cli_cloud_client(const char *os_cloud, vpmu_error **error)
 {
     if (the_client)
         return the_client;
-    if (cli_virt_load(error) < 0)
+    if (cli_virt_load(error) < 0 || VIRT(vpmu_virt_init)(VPMU_VIRT_INIT_HTTP, error) < 0)
         return NULL;
     the_cloud = VIRT(vpmu_cloud_open)(os_cloud, error);
     if (!the_cloud)

@@ -70,7 +70,7 @@ help(void)
            "Exit status: 0 with verdict yes, no or partial; 1 with verdict unknown, when DIR\n"
            "cannot be read, the connection fails, authentication fails, no provider has the\n"
            "name, or Placement fails; 2 usage error.\n",
-           VPMU_HOST_TRAIT, VPMU_HOST_TRAIT_MEDIATED);
+           VPMU_TRAIT, VPMU_HOST_TRAIT_MEDIATED);
 }
 
 static json_t *
@@ -163,7 +163,7 @@ host_json(const vpmu_hostcaps *c, const conn_versions *cv)
                                             : json_string(vpmu_host_param_to_string(ep)));
     traits = json_array();
     if (vpmu_hostcaps_has_trait(c))
-        json_array_append_new(traits, json_string(VPMU_HOST_TRAIT));
+        json_array_append_new(traits, json_string(VPMU_TRAIT));
     if (vpmu_hostcaps_has_mediated_trait(c))
         json_array_append_new(traits, json_string(VPMU_HOST_TRAIT_MEDIATED));
 
@@ -253,7 +253,7 @@ host_text(const vpmu_hostcaps *c, const conn_versions *cv, FILE *out)
     fprintf(out, "vpmu kind: %s\n", vpmu_kind_to_string(vpmu_hostcaps_get_kind(c)));
     for (v = vpmu_hostcaps_get_kind_reasons(c, NULL); *v; v++)
         fprintf(out, "kind reason: %s\n", *v);
-    fprintf(out, "trait %s: %s\n", VPMU_HOST_TRAIT, vpmu_hostcaps_has_trait(c) ? "set" : "not set");
+    fprintf(out, "trait %s: %s\n", VPMU_TRAIT, vpmu_hostcaps_has_trait(c) ? "set" : "not set");
     fprintf(out, "trait %s: %s\n", VPMU_HOST_TRAIT_MEDIATED,
             vpmu_hostcaps_has_mediated_trait(c) ? "set" : "not set");
 }

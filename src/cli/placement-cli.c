@@ -34,7 +34,7 @@ cli_placement_open(const cli_global *g, const char *url, const char *token, vpmu
 {
     *cloud = NULL;
     *pl = NULL;
-    if (cli_virt_load(error) < 0)
+    if (cli_virt_load(error) < 0 || VIRT(vpmu_virt_init)(VPMU_VIRT_INIT_HTTP, error) < 0)
         return -1;
     if (token && *token) {
         /* A hand-made token: no Keystone, so no catalog either. */

@@ -45,7 +45,9 @@ cli_virt_load(vpmu_error **error)
         return -1;
     }
     handle = h;
-    return 0;
+    /* The process-wide set-up (libvirt's error printing, virInitialize), once and
+     * before any thread: documented at vpmu_virt_init() in vpmu/virt.h. */
+    return VIRT(vpmu_virt_init)(0, error);
 }
 
 int

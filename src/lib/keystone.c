@@ -32,6 +32,7 @@
 
 #include "cloud-internal.h"
 #include "util.h"
+#include "vpmu/virt.h"
 #include "vpmu/cloud.h"
 
 struct vpmu_cloud {
@@ -55,15 +56,6 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct curl_slist *, curl_slist_free_all)
 DEFINE_TRIVIAL_CLEANUP_FUNC(vpmu_cloud_config *, vpmu_cloud_config_free)
 DEFINE_TRIVIAL_CLEANUP_FUNC(vpmu_cloud *, vpmu_cloud_free)
 #define _cleanup_json_ _cleanup_(json_decrefp)
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_rc = CURLE_FAILED_INIT;
-
-static void
-init_curl(void)
-{
-    curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
 
 static void
 wipe_free(char *s)
@@ -612,12 +604,9 @@ vpmu_cloud_open_config(const vpmu_cloud_config *cfg, vpmu_error **error)
             return NULL;
         }
     }
-    pthread_once(&curl_once, init_curl);
-    if (curl_init_rc != CURLE_OK) {
-        vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot initialise libcurl: %s",
-                       curl_easy_strerror(curl_init_rc));
+    /* libcurl's global set-up, once for the process (curl_global_init). */
+    if (vpmu_virt_init(VPMU_VIRT_INIT_HTTP, error) < 0)
         return NULL;
-    }
     cloud = xcalloc(1, sizeof(*cloud));
     cloud->curl = curl_easy_init();
     if (!cloud->curl) {

@@ -229,7 +229,7 @@ scalar_to_text(const json_t *v)
     case JSON_INTEGER:
         return xasprintf("%lld", (long long)json_integer_value(v));
     case JSON_REAL:
-        return xasprintf("%.17g", json_real_value(v));
+        return format_double(json_real_value(v));
     default:
         return NULL;
     }

@@ -38,6 +38,7 @@
 #include <time.h>
 
 #include "util.h"
+#include "vpmu/virt.h"
 #include "placement-private.h"
 #include "vpmu/cloud.h"
 #include "vpmu/placement.h"
@@ -77,14 +78,6 @@ http_answer_clear(http_answer *a)
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct curl_slist *, curl_slist_free_all)
 #define _cleanup_answer_ _cleanup_(http_answer_clear)
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_rc = CURLE_FAILED_INIT;
-
-static void
-init_curl(void)
-{
-    curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
 /* ---- handle ------------------------------------------------------------------------------ */
 
 vpmu_placement *
@@ -118,12 +111,9 @@ vpmu_placement_new(const char *url, const char *token, vpmu_error **error)
             }
         }
     }
-    pthread_once(&curl_once, init_curl);
-    if (curl_init_rc != CURLE_OK) {
-        vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot initialise libcurl: %s",
-                       curl_easy_strerror(curl_init_rc));
+    /* libcurl's global set-up, once for the process (curl_global_init). */
+    if (vpmu_virt_init(VPMU_VIRT_INIT_HTTP, error) < 0)
         return NULL;
-    }
     pl = xcalloc(1, sizeof(*pl));
     pl->curl = curl_easy_init();
     if (!pl->curl) {

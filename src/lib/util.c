@@ -8,6 +8,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <locale.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <stdint.h>
@@ -315,4 +317,31 @@ uri_for_message(const char *uri)
         return quote_for_message(uri, 200);
     masked = xasprintf("%.*s***%s", (int)(colon + 1 - uri), uri, at);
     return quote_for_message(masked, 200);
+}
+
+static locale_t c_locale;
+static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
+
+static void
+make_c_locale(void)
+{
+    c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+}
+
+char *
+format_double(double v)
+{
+    locale_t old;
+    char *s;
+
+    /* uselocale() changes this thread's locale only, and only for the call:
+     * the caller's setlocale() (say de_DE, with a decimal comma) stays, and
+     * JSON-like text always gets a '.'. */
+    pthread_once(&c_locale_once, make_c_locale);
+    if (!c_locale)
+        abort(); /* newlocale("C") fails only without memory */
+    old = uselocale(c_locale);
+    s = xasprintf("%.17g", v);
+    uselocale(old);
+    return s;
 }

@@ -158,6 +158,13 @@ bool uuid_string_valid(const char *s);
 /* Checked unsigned parse of a whole string (leading/trailing blanks allowed). */
 int parse_ull(const char *s, unsigned long long *out);
 
+/*
+ * @v as "%.17g" (enough digits to read back the same double) in the C
+ * locale, whatever the caller's LC_NUMERIC: always a '.' for the decimal
+ * point.  Thread-safe.
+ */
+char *format_double(double v);
+
 /* Trim ASCII whitespace in place, returning the trimmed start. */
 char *strstrip(char *s);
 

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <curl/curl.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 #include <libxml/parser.h>
@@ -42,7 +43,11 @@ silent_error_func(void *opaque, virErrorPtr err)
     (void)err;
 }
 
+/* The process-wide set-up of the libraries libvpmu-virt uses, each done
+ * once (vpmu_virt_init() documents it). */
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_init_rc = CURLE_FAILED_INIT;
 
 static void
 init_libvirt(void)
@@ -50,6 +55,15 @@ init_libvirt(void)
     /* Never let libvirt print; vpmu reports each error once. */
     virSetErrorFunc(NULL, silent_error_func);
     (void)virInitialize();
+}
+
+static void
+init_curl(void)
+{
+    /* Not thread-safe before libcurl 7.84: hence once, and early.  Apart
+     * from libvirt's, because it loads OpenSSL and its configuration, which
+     * commands that only talk to libvirt do not need. */
+    curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
 static pthread_once_t loop_once = PTHREAD_ONCE_INIT;
@@ -83,11 +97,18 @@ start_event_loop(void)
 int
 vpmu_virt_init(unsigned int flags, vpmu_error **error)
 {
-    if (flags & ~VPMU_VIRT_INIT_EVENT_LOOP) {
+    if (flags & ~(VPMU_VIRT_INIT_EVENT_LOOP | VPMU_VIRT_INIT_HTTP)) {
         vpmu_error_set(error, VPMU_ERR_USAGE, "unknown vpmu_virt_init() flags 0x%x", flags);
         return -1;
     }
     pthread_once(&init_once, init_libvirt);
+    if (flags & VPMU_VIRT_INIT_HTTP)
+        pthread_once(&curl_once, init_curl);
+    if ((flags & VPMU_VIRT_INIT_HTTP) && curl_init_rc != CURLE_OK) {
+        vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot initialise libcurl: %s",
+                       curl_easy_strerror(curl_init_rc));
+        return -1;
+    }
     if (!(flags & VPMU_VIRT_INIT_EVENT_LOOP))
         return 0;
     pthread_once(&loop_once, start_event_loop);
