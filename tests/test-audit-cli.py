@@ -15,6 +15,7 @@ temporary directory, with a manifest of what every domain must be audited as.
 
 VPMU_AUDIT_TEST_COUNT overrides the 10,000 (for quick runs while developing).
 """
+import ctypes.util
 import json
 import os
 import re
@@ -73,6 +74,14 @@ def expect(cond, msg):
 def vpmu(*args, env=None):
     e = dict(os.environ)
     e.pop("LIBVIRT_DEFAULT_URI", None)
+    if "ASAN_OPTIONS" in e:
+        # The ASan runtime wraps xdrmem_create() and finds the real one when the program
+        # starts; libvirt's XDR (libtirpc) comes later with the dlopen()ed libvpmu-virt, so
+        # the wrapper would call NULL on a remote connection's first message.  Loading
+        # libtirpc up front lets it find it (the asan setup sets verify_asan_link_order=0).
+        tirpc = ctypes.util.find_library("tirpc")
+        if tirpc:
+            e["LD_PRELOAD"] = " ".join(filter(None, [e.get("LD_PRELOAD"), tirpc]))
     if env:
         e.update(env)
     return subprocess.Popen([VPMU, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
