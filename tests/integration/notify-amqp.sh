@@ -15,6 +15,11 @@
 #    driver's domain 'test', and checks that the listener
 #    gets each notification with the right hw_pmu and pmu, in the shape the
 #    JSON Schema in doc/notification_samples/ describes;
+#  - amqps:// against the same node's TLS listener (127.0.0.1:35671, CA and
+#    certificate made by openssl here) to an oslo.messaging listener over TLS:
+#    --notify-ca, --notify-url-file, $VPMU_NOTIFY_URL with the system trust
+#    store; refused: another CA, the system CAs, a wrong name, a plain port,
+#    a URL file of mode 0644;
 #  - checks --notify-exchange, and the failures: an unreachable broker (port 9),
 #    a refused login and an exchange declared with other settings are each a
 #    clear error and exit 1, after the guest was configured, which is kept.
@@ -33,6 +38,7 @@ RMQ_BIN=/usr/lib/rabbitmq/bin
 EPMD=/usr/bin/epmd
 NODE=vpmu-it@localhost
 AMQP_PORT=35672
+TLS_PORT=35671
 DIST_PORT=35673
 EPMD_PORT=34369
 URL_AMQP="amqp://guest:guest@127.0.0.1:$AMQP_PORT/"
@@ -49,7 +55,7 @@ cannot_run() { echo "FAIL: cannot run: $*" >&2; exit 1; }
     cannot_run "jsonschema is not installed for /usr/bin/python3 (Debian python3-jsonschema)"
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for p in $AMQP_PORT $DIST_PORT $EPMD_PORT; do
+for p in $AMQP_PORT $TLS_PORT $DIST_PORT $EPMD_PORT; do
     if port_busy "$p"; then
         echo "FAIL: port $p on 127.0.0.1 is already in use; this test needs it" >&2
         exit 1
@@ -123,6 +129,36 @@ ok() { echo "ok   $*"; }
 mkdir -p "$T/home" "$T/mnesia" "$T/log"
 echo "[]." >"$T/enabled_plugins"
 printf 'loopback_users.guest = true\nlog.console = false\nlog.file.level = info\n' >"$T/rabbitmq.conf"
+
+# TLS (amqps://): a CA and the broker's certificate for IP 127.0.0.1 made here
+# with openssl, and a second CA that signed nothing of this broker.
+TLS=$T/tls
+mkdir -p "$TLS"
+ec_key() { echo "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout $TLS/$1.key"; }
+tls_ok=yes
+for ca in ca other-ca; do
+    openssl req -x509 $(ec_key $ca) -out "$TLS/$ca.pem" -days 2 -subj "/CN=vpmu-it $ca" \
+        -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+        >>"$T/openssl.log" 2>&1 || tls_ok=no
+done
+openssl req -new $(ec_key server) -out "$TLS/server.csr" -subj "/CN=vpmu-it broker" \
+    >>"$T/openssl.log" 2>&1 || tls_ok=no
+printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n' >"$TLS/server.ext"
+openssl x509 -req -in "$TLS/server.csr" -CA "$TLS/ca.pem" -CAkey "$TLS/ca.key" -CAcreateserial \
+    -days 2 -extfile "$TLS/server.ext" -out "$TLS/server.pem" >>"$T/openssl.log" 2>&1 || tls_ok=no
+if [ $tls_ok != yes ]; then
+    failures=1
+    echo "FAIL: openssl could not make the test certificates: $(cat "$T/openssl.log")" >&2
+    exit 1
+fi
+cat >>"$T/rabbitmq.conf" <<EOF
+listeners.ssl.1 = 127.0.0.1:$TLS_PORT
+ssl_options.cacertfile = $TLS/ca.pem
+ssl_options.certfile = $TLS/server.pem
+ssl_options.keyfile = $TLS/server.key
+ssl_options.verify = verify_none
+ssl_options.fail_if_no_peer_cert = false
+EOF
 echo "[]." >"$T/advanced.config"
 : >"$T/rabbitmq-env.conf"
 
@@ -157,6 +193,14 @@ if ! port_busy $AMQP_PORT ||
     exit 1
 fi
 ok "RabbitMQ node $NODE up on 127.0.0.1:$AMQP_PORT after $(($(date +%s) - started)) s"
+port_busy $TLS_PORT || { failures=1; echo "FAIL: no TLS listener on 127.0.0.1:$TLS_PORT" >&2; exit 1; }
+# A user with a password worth hiding, for the TLS cases.
+if ! { "$RMQ_BIN/rabbitmqctl" -n "$NODE" -q add_user vpmu-tls s3cret-tls &&
+    "$RMQ_BIN/rabbitmqctl" -n "$NODE" -q set_permissions -p / vpmu-tls '.*' '.*' '.*'; } >"$T/err" 2>&1; then
+    failures=1
+    echo "FAIL: cannot add the RabbitMQ user vpmu-tls: $(cat "$T/err")" >&2
+    exit 1
+fi
 
 # Start a listener in the background; $1 output file, the rest its options.
 start_listener() {
@@ -297,6 +341,57 @@ c.close()
 PY
 expect_notify_failure durable-mismatch "406 PRECONDITION_FAILED - inequivalent arg 'durable'" \
     --flavor-spec hw:pmu=false --notify "$URL_AMQP" --notify-exchange vpmu-durable
+
+# --- amqps:// (TLS) ----------------------------------------------------------------
+# A real oslo.messaging listener over TLS (ssl, ssl_ca_file, host name check)
+# receives what vpmu publishes over TLS: the URL on the command line with
+# --notify-ca; from a 0600 --notify-url-file; from $VPMU_NOTIFY_URL with the
+# "system" trust store (OpenSSL's default paths, pointed at our CA by
+# SSL_CERT_FILE).  Then the refusals: another CA, the real system CAs, a name
+# the certificate does not carry, a plain-AMQP port, a URL file others can read.
+URL_TLS="amqps://vpmu-tls:s3cret-tls@127.0.0.1:$TLS_PORT/"
+SHOWN_TLS="amqps://vpmu-tls@127.0.0.1:$TLS_PORT/"
+unset SSL_CERT_FILE SSL_CERT_DIR VPMU_NOTIFY_URL
+start_listener "$T/tls.out" --url "rabbit://guest:guest@127.0.0.1:$TLS_PORT/" --ssl-ca "$TLS/ca.pem" \
+    --count 3 --timeout 60 || exit 1
+boot tls-ca --image-prop hw_pmu=true --notify "$URL_TLS" --notify-ca "$TLS/ca.pem" ||
+    fail "boot --notify amqps:// --notify-ca: $(cat "$T/tls-ca.err")"
+install -m 600 /dev/null "$T/notify.url"
+printf '%s\n' "$URL_TLS" >"$T/notify.url"
+boot tls-url-file --image-prop hw_pmu=false --notify-url-file "$T/notify.url" --notify-ca "$TLS/ca.pem" ||
+    fail "boot --notify-url-file: $(cat "$T/tls-url-file.err")"
+VPMU_NOTIFY_URL=$URL_TLS SSL_CERT_FILE=$TLS/ca.pem boot tls-env --flavor-spec hw:pmu=false ||
+    fail "boot with \$VPMU_NOTIFY_URL and SSL_CERT_FILE: $(cat "$T/tls-env.err")"
+wait "$LAST_LISTENER" || fail "the TLS listener did not receive 3 notifications: $(cat "$T/tls.out.err")"
+check_received "$T/tls.out" tls-ca=true:on tls-url-file=false:off tls-env=null:off || failures=$((failures + 1))
+if grep -l "s3cret" "$T"/tls-*.json "$T"/tls-*.err 2>/dev/null; then
+    fail "the broker password appears in vpmu's output"
+else
+    ok "amqps: no output of vpmu holds the password"
+fi
+
+# The broker sends its CA along (cacertfile): OpenSSL finds a self-signed
+# certificate in the chain that nothing trusted signed.
+NOT_ACCEPTED="the certificate of the AMQP broker at '$SHOWN_TLS' was not accepted"
+expect_notify_failure tls-wrong-ca "$NOT_ACCEPTED: self-signed certificate in certificate chain (checked against the CAs of '$TLS/other-ca.pem')" \
+    --image-prop hw_pmu=true --notify "$URL_TLS" --notify-ca "$TLS/other-ca.pem"
+expect_notify_failure tls-system-cas "$NOT_ACCEPTED: self-signed certificate in certificate chain (checked against the system's CAs)" \
+    --image-prop hw_pmu=true --notify "$URL_TLS"
+expect_notify_failure tls-wrong-name "the certificate of the AMQP broker at 'amqps://vpmu-tls@localhost:$TLS_PORT/' was not accepted: hostname mismatch" \
+    --image-prop hw_pmu=true --notify "amqps://vpmu-tls:s3cret-tls@localhost:$TLS_PORT/" --notify-ca "$TLS/ca.pem"
+expect_notify_failure tls-plain-port "the TLS handshake with the AMQP broker at 'amqps://vpmu-tls@127.0.0.1:$AMQP_PORT/' failed" \
+    --image-prop hw_pmu=true --notify "amqps://vpmu-tls:s3cret-tls@127.0.0.1:$AMQP_PORT/" --notify-ca "$TLS/ca.pem"
+# A URL file others can read is refused (exit 2) before the guest is defined.
+chmod 644 "$T/notify.url"
+boot tls-url-file-0644 --image-prop hw_pmu=true --notify-url-file "$T/notify.url"
+rc=$?
+if [ $rc -eq 2 ] && [ ! -s "$T/tls-url-file-0644.json" ] &&
+    grep -qF "the --notify-url-file '$T/notify.url' has mode 0644" "$T/tls-url-file-0644.err" &&
+    ! grep -q s3cret "$T/tls-url-file-0644.err"; then
+    ok "--notify-url-file with mode 0644: exit 2 before anything was defined"
+else
+    fail "--notify-url-file 0644: exit $rc, stdout $(cat "$T/tls-url-file-0644.json"), stderr $(cat "$T/tls-url-file-0644.err")"
+fi
 
 # Nothing from the failed cases reached the 'nova' listener's queue.
 start_listener "$T/after.out" --count 1 --timeout 3

@@ -67,11 +67,21 @@ def main():
     ap.add_argument("--count", type=int, default=1)
     ap.add_argument("--timeout", type=float, default=60.0)
     ap.add_argument("--ready-file", help="created once the listener consumes")
+    ap.add_argument("--ssl-ca", help="connect with TLS, trusting this PEM CA file")
     args = ap.parse_args()
 
     # No config files: only what this script sets.
     conf = cfg.ConfigOpts()
     conf(args=[], project="vpmu-it", default_config_files=[])
+    if args.ssl_ca:
+        # oslo.messaging's own TLS options of the rabbit driver, as a
+        # deployment sets them in [oslo_messaging_rabbit].
+        from oslo_messaging._drivers import impl_rabbit
+        conf.register_opts(impl_rabbit.rabbit_opts, group="oslo_messaging_rabbit")
+        conf.set_override("ssl", True, group="oslo_messaging_rabbit")
+        conf.set_override("ssl_ca_file", args.ssl_ca, group="oslo_messaging_rabbit")
+        conf.set_override("ssl_enforce_hostname_verification", True,
+                          group="oslo_messaging_rabbit")
     transport = oslo_messaging.get_notification_transport(conf, url=args.url)
     target = oslo_messaging.Target(topic=args.topic, exchange=args.exchange)
     endpoint = Endpoint(args.count, sys.stdout)
