@@ -899,11 +899,130 @@ test_examples_decisions(void **state)
 /* ---- main ---------------------------------------------------------------------------------------
  */
 
+/* Issue 10 item 3: documents of another shape are refused, naming what they look like. */
+static void
+test_wrong_shapes(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *json;
+        bool as_flavor;
+        const char *looks_like;
+    } rows[] = {
+            {"{\"flavors\": [{\"name\": \"m1\"}]}", true, "a list of flavors"},
+            {"{\"images\": []}", true, "a list of images"},
+            {"{\"server\": {\"flavor\": {}}}", true, "a server"},
+            {"{\"servers\": []}", true, "a list of servers"},
+            {"{}", true, "an empty object"},
+            {"{\"image\": {\"name\": \"i\"}}", true, "an image"},
+            {"{\"foo\": 1}", true, "none of a flavor's fields"},
+            {"{\"flavors\": []}", false, "a list of flavors"},
+            {"{\"images\": [{\"name\": \"i\"}]}", false, "a list of images"},
+            {"{\"server\": {}}", false, "a server"},
+            {"{}", false, "an empty object"},
+    };
+    for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+        vpmu_error *err = NULL;
+        void *obj = rows[i].as_flavor ? (void *)vpmu_flavor_parse(
+                                                rows[i].json, strlen(rows[i].json), "f.json", &err)
+                                      : (void *)vpmu_image_parse(rows[i].json, strlen(rows[i].json),
+                                                                 "i.json", &err);
+        if (obj)
+            fail_msg("row %zu (%s) parsed", i, rows[i].json);
+        assert_int_equal(vpmu_error_get_code(err), VPMU_ERR_INVALID);
+        if (!strstr(vpmu_error_get_message(err), rows[i].looks_like) ||
+            !strstr(vpmu_error_get_message(err),
+                    rows[i].as_flavor ? "expected a flavor" : "expected an image"))
+            fail_msg("row %zu: '%s'", i, vpmu_error_get_message(err));
+        vpmu_error_free(err);
+    }
+    /* Real shapes still parse: a bare flavor with only a name, an image with one property. */
+    {
+        vpmu_flavor *f = vpmu_flavor_parse("{\"name\": \"m1\"}", 14, "f.json", NULL);
+        vpmu_image *img = vpmu_image_parse("{\"hw_pmu\": \"true\"}", 18, "i.json", NULL);
+        assert_non_null(f);
+        assert_non_null(img);
+        vpmu_flavor_free(f);
+        vpmu_image_free(img);
+    }
+}
+
+static size_t
+count_warnings(char **w)
+{
+    size_t n = 0;
+
+    while (w[n])
+        n++;
+    return n;
+}
+
+/* Near misses of hw:pmu / hw_pmu are warnings naming the key and the one meant. */
+static void
+test_near_misses(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *kv;
+        bool flavor;
+        const char *says; /* NULL: no warning */
+    } rows[] = {
+            {"hw_pmu=false", true, "extra spec 'hw_pmu' is ignored: that is the image property"},
+            {"HW:PMU=false", true, "'HW:PMU' is ignored; did you mean 'hw:pmu'?"},
+            {"hw-pmu=true", true, "did you mean 'hw:pmu'?"},
+            {"hw::pmu=true", true, "did you mean 'hw:pmu'?"},
+            {"hw:pmu\t=true", true, NULL}, /* refused earlier: blanks around the key */
+            {"hw:pum=true", true, "did you mean 'hw:pmu'?"},
+            {"hw:pmux=true", true, "did you mean 'hw:pmu'?"},
+            {"hw:pmu=true", true, NULL},
+            {"hw:cpu_policy=dedicated", true, NULL},
+            {"trait:CUSTOM_COMPUTE_VPMU_MEDIATED=required", true, NULL},
+            {"hw:pmu=false", false, "property 'hw:pmu' is ignored: that is the flavor extra spec"},
+            {"HW_PMU=false", false, "'HW_PMU' is ignored; did you mean 'hw_pmu'?"},
+            {"hw_pmu=true", false, NULL},
+            {"hw_machine_type=q35", false, NULL},
+            {"hw_vif_model=virtio", false, NULL},
+    };
+    for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+        vpmu_flavor *f = vpmu_flavor_new("m1");
+        vpmu_image *img = vpmu_image_new("img");
+        int r = rows[i].flavor ? vpmu_flavor_set_spec_kv(f, rows[i].kv, NULL)
+                               : vpmu_image_set_prop_kv(img, rows[i].kv, NULL);
+        char **w = vpmu_metadata_key_warnings(f, img);
+
+        if (r < 0)
+            assert_null(rows[i].says);
+        else if (!rows[i].says)
+            assert_int_equal(count_warnings(w), 0);
+        else if (count_warnings(w) != 1 || !strstr(w[0], rows[i].says))
+            fail_msg("row %zu (%s): '%s'", i, rows[i].kv, w[0] ? w[0] : "(none)");
+        vpmu_metadata_warnings_free(w);
+        vpmu_flavor_free(f);
+        vpmu_image_free(img);
+    }
+    /* From a document: a flavor with properties {"hw_pmu": ...}; and NULL inputs. */
+    {
+        const char *doc =
+                "{\"flavor\": {\"name\": \"big\", \"properties\": {\"hw_pmu\": \"true\"}}}";
+        vpmu_flavor *f = vpmu_flavor_parse(doc, strlen(doc), "f.json", NULL);
+        char **w = vpmu_metadata_key_warnings(f, NULL);
+        assert_int_equal(count_warnings(w), 1);
+        assert_non_null(strstr(w[0], "flavor 'big': extra spec 'hw_pmu' is ignored"));
+        vpmu_metadata_warnings_free(w);
+        vpmu_flavor_free(f);
+        w = vpmu_metadata_key_warnings(NULL, NULL);
+        assert_int_equal(count_warnings(w), 0);
+        vpmu_metadata_warnings_free(w);
+    }
+}
+
 int
 main(void)
 {
     static const struct CMUnitTest fixed[] = {
             cmocka_unit_test(test_huge_strings),
+            cmocka_unit_test(test_wrong_shapes),
+            cmocka_unit_test(test_near_misses),
             cmocka_unit_test(test_size_cap),
             cmocka_unit_test(test_100mb_file),
             cmocka_unit_test(test_nul_bytes),

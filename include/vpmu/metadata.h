@@ -10,6 +10,9 @@
  *          - `openstack image show -f json`, with a "properties" object;
  *          - hw_pmu may be a JSON boolean or a string.
  * Malformed JSON fails with VPMU_ERR_INVALID and "FILE:LINE:COLUMN: text".
+ * A document of another shape (a list of flavors or images, a server, an
+ * empty object, an image where a flavor is expected and so on) fails with
+ * VPMU_ERR_INVALID naming what it looks like.
  * Duplicate keys, NUL characters and UTF-16 are refused; one leading UTF-8
  * byte order mark is skipped (src/lib/metadata.c explains each choice).
  */
@@ -86,6 +89,18 @@ VPMU_EXPORT bool vpmu_image_prop_at(const vpmu_image *image, size_t i, const cha
  */
 VPMU_EXPORT int vpmu_flavor_set_spec_kv(vpmu_flavor *flavor, const char *kv, vpmu_error **error);
 VPMU_EXPORT int vpmu_image_set_prop_kv(vpmu_image *image, const char *kv, vpmu_error **error);
+
+/*
+ * Keys that are near misses of hw:pmu (flavor) / hw_pmu (image) and so are
+ * ignored by the decision: another separator or case ("hw_pmu", "HW:PMU",
+ * "hw-pmu"), the other side's key ("hw_pmu" in a flavor, "hw:pmu" on an
+ * image), stray characters, one letter off.  One message per key, naming the
+ * key and the one meant; the library never prints them.  Returns a
+ * NULL-terminated array (empty when all is well); free it with
+ * vpmu_metadata_warnings_free().  Either argument may be NULL.
+ */
+VPMU_EXPORT char **vpmu_metadata_key_warnings(const vpmu_flavor *flavor, const vpmu_image *image);
+VPMU_EXPORT void vpmu_metadata_warnings_free(char **warnings);
 
 /* Decide for a flavor and an image (either may be NULL: treated as unset). */
 VPMU_EXPORT int vpmu_decide_for(const vpmu_flavor *flavor, const vpmu_image *image,

@@ -212,6 +212,8 @@ enum {
     CLI_OPT_NOTIFY_EXCHANGE,
     CLI_OPT_NOTIFY_CA,
     CLI_OPT_NOTIFY_URL_FILE,
+    /* policy: near misses of hw:pmu / hw_pmu are errors, not warnings */
+    CLI_OPT_STRICT,
     /* first free code for a command's own long options */
     CLI_OPT_COMMAND_BASE = 1100,
 };
@@ -224,6 +226,7 @@ enum {
             {"flavor-name", required_argument, NULL, CLI_OPT_FLAVOR_NAME},                         \
             {"flavor-id", required_argument, NULL, CLI_OPT_FLAVOR_ID},                             \
             {"image-id", required_argument, NULL, CLI_OPT_IMAGE_ID},                               \
+            {"strict", no_argument, NULL, CLI_OPT_STRICT},                                         \
     {                                                                                              \
         "image-name", required_argument, NULL, CLI_OPT_IMAGE_NAME                                  \
     }
@@ -254,6 +257,9 @@ struct cli_policy {
     const char *flavor_id; /* --flavor-id: read from Nova */
     const char *image_id;  /* --image-id: read from Glance */
     const char *os_cloud;  /* the global --os-cloud, copied in when the options are read */
+    bool strict;           /* --strict: a near miss of hw:pmu / hw_pmu is exit 3 */
+    bool quiet;            /* the global -q, copied in like os_cloud: no warnings */
+    char **warnings;       /* near misses found by cli_policy_resolve() */
     strv flavor_specs;     /* "K=V" */
     strv image_props;
     /* filled by cli_policy_resolve() */
@@ -266,7 +272,12 @@ struct cli_policy {
 int cli_policy_opt(cli_policy *p, const char *cmd, int opt, const char *arg);
 /* Whether any policy option was given (a file, an inline spec, a name or an id). */
 bool cli_policy_given(const cli_policy *p);
-/* Load the JSON, apply inline specs/names, decide.  Error codes as the library's. */
+/*
+ * Load the JSON, apply inline specs/names, check the keys, decide.  A near
+ * miss of hw:pmu / hw_pmu is printed as a warning (unless -q) and kept in
+ * p->warnings; with --strict it is an error (VPMU_ERR_INVALID, exit 3) and
+ * nothing is decided.  Error codes as the library's.
+ */
 int cli_policy_resolve(cli_policy *p, vpmu_error **error);
 void cli_policy_clear(cli_policy *p);
 /* The decision (and inputs) as JSON: {"pmu","source","flavor":{...},"image":{...}}. */

@@ -24,7 +24,10 @@ const char cli_policy_help[] =
         "  --flavor-name NAME     the flavor's name (for messages and the guest)\n"
         "  --image-name NAME      the image's name\n"
         "  --flavor-id ID|NAME    read the flavor from Nova (clouds.yaml --os-cloud or OS_*)\n"
-        "  --image-id ID|NAME     read the image from Glance\n";
+        "  --image-id ID|NAME     read the image from Glance\n"
+        "  --strict               a key that is a near miss of hw:pmu / hw_pmu (hw_pmu in a\n"
+        "                         flavor, HW:PMU, hw-pmu, ...) is an error (exit 3), not a\n"
+        "                         warning\n";
 
 const char cli_guest_help[] =
         "Guest options:\n"
@@ -260,6 +263,9 @@ cli_policy_opt(cli_policy *p, const char *cmd, int opt, const char *arg)
     case CLI_OPT_IMAGE_NAME:
         p->image_name = arg;
         return 1;
+    case CLI_OPT_STRICT:
+        p->strict = true;
+        return 1;
     default:
         return 0;
     }
@@ -305,6 +311,15 @@ cli_policy_resolve(cli_policy *p, vpmu_error **error)
         vpmu_flavor_set_name(p->flavor, p->flavor_name);
     if (p->image_name)
         vpmu_image_set_name(p->image, p->image_name);
+    /* Keys that look like hw:pmu / hw_pmu but are not: ignored by the decision, so say so. */
+    vpmu_metadata_warnings_free(p->warnings);
+    p->warnings = vpmu_metadata_key_warnings(p->flavor, p->image);
+    if (p->strict && p->warnings[0]) {
+        vpmu_error_set(error, VPMU_ERR_INVALID, "%s (--strict)", p->warnings[0]);
+        return -1;
+    }
+    for (char **w = p->warnings; *w && !p->quiet; w++)
+        fprintf(stderr, "vpmu: warning: %s\n", *w);
     return vpmu_decide_for(p->flavor, p->image, &p->decision, error);
 }
 
@@ -313,6 +328,8 @@ cli_policy_clear(cli_policy *p)
 {
     strv_clear(&p->flavor_specs);
     strv_clear(&p->image_props);
+    vpmu_metadata_warnings_free(p->warnings);
+    p->warnings = NULL;
     vpmu_flavor_free(p->flavor);
     vpmu_image_free(p->image);
     p->flavor = NULL;
@@ -333,13 +350,22 @@ cli_decision_json(const cli_policy *p)
     const char *fv = vpmu_flavor_get_spec(p->flavor, VPMU_FLAVOR_KEY);
     const char *iv = vpmu_image_get_prop(p->image, VPMU_IMAGE_KEY);
 
-    return json_pack("{s:s, s:s, s:{s:o, s:o, s:s}, s:{s:o, s:o, s:s}}", "pmu",
-                     vpmu_pmu_to_string(d->pmu), "source", vpmu_source_to_string(d->source),
-                     "flavor", "name", json_string_or_null(vpmu_flavor_get_name(p->flavor)),
-                     VPMU_FLAVOR_KEY, json_string_or_null(fv), "says",
-                     vpmu_pmu_to_string(d->flavor), "image", "name",
-                     json_string_or_null(vpmu_image_get_name(p->image)), VPMU_IMAGE_KEY,
-                     json_string_or_null(iv), "says", vpmu_pmu_to_string(d->image));
+    json_t *o = json_pack("{s:s, s:s, s:{s:o, s:o, s:s}, s:{s:o, s:o, s:s}}", "pmu",
+                          vpmu_pmu_to_string(d->pmu), "source", vpmu_source_to_string(d->source),
+                          "flavor", "name", json_string_or_null(vpmu_flavor_get_name(p->flavor)),
+                          VPMU_FLAVOR_KEY, json_string_or_null(fv), "says",
+                          vpmu_pmu_to_string(d->flavor), "image", "name",
+                          json_string_or_null(vpmu_image_get_name(p->image)), VPMU_IMAGE_KEY,
+                          json_string_or_null(iv), "says", vpmu_pmu_to_string(d->image));
+
+    /* Only when there are any, so that a clean decision's JSON stays as it was. */
+    if (p->warnings && p->warnings[0]) {
+        json_t *warnings = json_array();
+        for (char **w = p->warnings; *w; w++)
+            json_array_append_new(warnings, json_string(*w));
+        json_object_set_new(o, "warnings", warnings);
+    }
+    return o;
 }
 
 static const char *

@@ -208,8 +208,10 @@ cli_next_option(cli_parser *ps, int argc, char **argv)
         return CLI_OPTS_EXIT;
     }
     /* --flavor-id / --image-id authenticate as --os-cloud says, wherever it came. */
-    if (ps->policy)
+    if (ps->policy) {
         ps->policy->os_cloud = ps->g->os_cloud;
+        ps->policy->quiet = ps->g->quiet;
+    }
     if (ps->max_operands >= 0 && argc - optind > ps->max_operands) {
         ps->status = cli_usage(ps->cmd, "unexpected argument '%s'",
                                cli_e(argv[optind + ps->max_operands]));

@@ -552,6 +552,73 @@ get_properties(const json_t *doc, const doc_ctx *c, json_t **out, vpmu_error **e
     return -1;
 }
 
+/* ---- document shapes --------------------------------------------------------------------------
+ */
+
+/*
+ * What a JSON document that is not one flavor (or one image) looks like, for
+ * the message; NULL when it may be one.  Lists and other resources are
+ * recognised by their wrapper key; an object with none of the fields a
+ * flavor (or image) has is refused too, since reading it would silently
+ * decide "unset".
+ */
+static const char *
+wrapper_shape(const json_t *root)
+{
+    if (json_is_array(json_object_get(root, "flavors")))
+        return "a list of flavors ('flavors': GET /flavors; give one flavor)";
+    if (json_is_array(json_object_get(root, "images")))
+        return "a list of images ('images': GET /v2/images; give one image)";
+    if (json_is_object(json_object_get(root, "server")))
+        return "a server ('server': GET /servers/ID), not its flavor";
+    if (json_is_array(json_object_get(root, "servers")))
+        return "a list of servers ('servers')";
+    if (json_object_size(root) == 0)
+        return "an empty object";
+    return NULL;
+}
+
+static bool
+has_any(const json_t *doc, const char *const *keys)
+{
+    for (; *keys; keys++)
+        if (json_object_get(doc, *keys))
+            return true;
+    return false;
+}
+
+static const char *const flavor_fields[] = {
+        "name",
+        "id",
+        "extra_specs",
+        "properties",
+        "vcpus",
+        "ram",
+        "disk",
+        "swap",
+        "OS-FLV-EXT-DATA:ephemeral",
+        "os-flavor-access:is_public",
+        "rxtx_factor",
+        "description",
+        NULL,
+};
+
+/* An image: a Glance attribute, or a custom property (any key not a flavor's). */
+static bool
+image_like(const json_t *doc)
+{
+    const char *key;
+    json_t *v;
+
+    json_object_foreach((json_t *)doc, key, v)
+    {
+        (void)v;
+        if (is_glance_base_attr(key) || (!STREQ(key, "vcpus") && !STREQ(key, "ram")))
+            return true;
+    }
+    return false;
+}
+
 /* ---- flavors ----------------------------------------------------------------------------------
  */
 
@@ -594,6 +661,20 @@ vpmu_flavor_parse(const char *buf, size_t len, const char *filename, vpmu_error 
     w = json_object_get(root, "flavor");
     if (json_is_object(w))
         doc = w;
+    if (doc == root) {
+        const char *shape = wrapper_shape(root);
+        if (!shape && json_is_object(json_object_get(root, "image")))
+            shape = "an image ('image')";
+        if (!shape && !has_any(root, flavor_fields) && !json_object_get(root, VPMU_FLAVOR_KEY) &&
+            !json_object_get(root, "disk_format") && !json_object_get(root, "container_format"))
+            shape = "an object with none of a flavor's fields (name, id, extra_specs, properties, "
+                    "vcpus, ram)";
+        if (shape) {
+            vpmu_error_set(error, VPMU_ERR_INVALID, "%s: expected a flavor, but this looks like %s",
+                           file, shape);
+            return NULL;
+        }
+    }
 
     if (json_object_get(doc, "disk_format") || json_object_get(doc, "container_format")) {
         vpmu_error_set(error, VPMU_ERR_INVALID,
@@ -757,6 +838,17 @@ vpmu_image_parse(const char *buf, size_t len, const char *filename, vpmu_error *
     w = json_object_get(root, "image");
     if (json_is_object(w))
         doc = w;
+    if (doc == root) {
+        const char *shape = wrapper_shape(root);
+        if (!shape && !json_is_object(json_object_get(root, "flavor")) && !image_like(root))
+            shape = "an object with none of an image's fields (name, id, properties, a hw_* "
+                    "property)";
+        if (shape) {
+            vpmu_error_set(error, VPMU_ERR_INVALID, "%s: expected an image, but this looks like %s",
+                           file, shape);
+            return NULL;
+        }
+    }
 
     /* Glance custom properties are strings: an integer "vcpus" means a flavor. */
     if (json_object_get(doc, "extra_specs"))
@@ -900,6 +992,113 @@ int
 vpmu_image_set_prop_kv(vpmu_image *image, const char *kv, vpmu_error **error)
 {
     return set_kv(&image->props, kv, "image property", error);
+}
+
+/* ---- near misses of hw:pmu / hw_pmu ---------------------------------------------------------
+ */
+
+/* @key without its separators, lower case ("HW:PMU", "hw_pmu", " hw-pmu" -> "hwpmu"). */
+static char *
+fold_key(const char *key)
+{
+    char *out = xmalloc(strlen(key) + 1), *o = out;
+
+    for (const char *k = key; *k; k++) {
+        char c = *k;
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+            *o++ = c;
+    }
+    *o = '\0';
+    return out;
+}
+
+/* Damerau-Levenshtein distance at most 1 (one edit, or two neighbours swapped). */
+static bool
+within_one_edit(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b), i = 0;
+
+    if (la > lb + 1 || lb > la + 1)
+        return false;
+    while (i < la && i < lb && a[i] == b[i])
+        i++;
+    if (i == la && i == lb)
+        return true;
+    if (la == lb) {
+        if (STREQ(a + i + 1, b + i + 1))
+            return true; /* substitution */
+        return i + 1 < la && a[i] == b[i + 1] && a[i + 1] == b[i] &&
+               STREQ(a + i + 2, b + i + 2); /* transposition */
+    }
+    return la > lb ? STREQ(a + i + 1, b + i) : STREQ(a + i, b + i + 1);
+}
+
+/* Is @key a near miss of hw:pmu / hw_pmu (and not @exact itself)? */
+static bool
+is_near_miss(const char *key, const char *exact)
+{
+    _cleanup_free_ char *f = NULL;
+
+    if (STREQ(key, exact))
+        return false;
+    f = fold_key(key);
+    return within_one_edit(f, "hwpmu");
+}
+
+static void
+near_misses(strv *out, const kv_list *l, bool is_flavor, const char *owner)
+{
+    const char *exact = is_flavor ? VPMU_FLAVOR_KEY : VPMU_IMAGE_KEY;
+    const char *other = is_flavor ? VPMU_IMAGE_KEY : VPMU_FLAVOR_KEY;
+
+    for (size_t i = 0; i < l->n; i++) {
+        _cleanup_free_ char *shown = NULL;
+        const char *key = l->v[i].key;
+
+        if (!is_near_miss(key, exact))
+            continue;
+        shown = quote_for_message(key, SHOW_MAX);
+        if (STREQ(key, other))
+            strv_pushf(out,
+                       is_flavor ? "flavor '%s': extra spec '%s' is ignored: that is the image "
+                                   "property; the flavor's is '%s'"
+                                 : "image '%s': property '%s' is ignored: that is the flavor "
+                                   "extra spec; the image's is '%s'",
+                       owner, shown, exact);
+        else
+            strv_pushf(out,
+                       is_flavor ? "flavor '%s': extra spec '%s' is ignored; did you mean '%s'?"
+                                 : "image '%s': property '%s' is ignored; did you mean '%s'?",
+                       owner, shown, exact);
+    }
+}
+
+char **
+vpmu_metadata_key_warnings(const vpmu_flavor *flavor, const vpmu_image *image)
+{
+    strv out = {0};
+
+    if (flavor) {
+        _cleanup_free_ char *owner = display_name(flavor->name, flavor->id);
+        near_misses(&out, &flavor->specs, true, owner);
+    }
+    if (image) {
+        _cleanup_free_ char *owner = display_name(image->name, image->id);
+        near_misses(&out, &image->props, false, owner);
+    }
+    return out.v ? out.v : xcalloc(1, sizeof(char *));
+}
+
+void
+vpmu_metadata_warnings_free(char **warnings)
+{
+    if (!warnings)
+        return;
+    for (char **w = warnings; *w; w++)
+        free(*w);
+    free(warnings);
 }
 
 /* ---- decide -----------------------------------------------------------------------------------
