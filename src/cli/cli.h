@@ -426,6 +426,12 @@ typedef struct {
     strv notes;
 } cli_guest_plan;
 
+/*
+ * The one place for the CPU mode a new guest gets when none is given (used
+ * by xml/boot and by explain): aarch64 needs a <cpu> for libvirt to pass
+ * pmu=, so host-passthrough under kvm and maximum under qemu; NULL otherwise.
+ */
+const char *cli_guest_default_cpu_mode(const char *arch, const char *virt_type);
 int cli_guest_plan_make(const cli_global *g, const cli_guest *o, const cli_policy *p,
                         const char *name, bool no_reboot, struct vpmu_conn **conn,
                         cli_guest_plan *plan, vpmu_error **error);

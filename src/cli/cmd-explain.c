@@ -234,11 +234,8 @@ cmd_explain(cli_global *g, int argc, char **argv)
     }
     if (!cpu_mode && cpu_model)
         cpu_mode = "custom";
-    if (!domain && !cpu_mode && arch && virt_type && STREQ(arch, "aarch64")) {
-        /* As guest.c builds it: aarch64 needs a <cpu> for libvirt to pass pmu=. */
-        cpu_mode = STREQ(virt_type, "kvm") ? "host-passthrough" : "maximum";
+    if (!domain && !cpu_mode && (cpu_mode = cli_guest_default_cpu_mode(arch, virt_type)))
         strv_pushf(&x.notes, "cpu mode: %s (as 'xml' and 'boot' build an aarch64 guest)", cpu_mode);
-    }
 
     /* The QEMU version: given, else from a connection that is open anyway or was named. */
     if (!qemu && (named || x.conn)) {

@@ -17,17 +17,7 @@
 bool
 cli_uri_is_remote(const char *uri)
 {
-    const char *p, *end;
-
-    if (!uri)
-        return false;
-    p = strstr(uri, "://");
-    if (!p)
-        return false;
-    p += 3;
-    end = strchr(p, '/');
-    /* scheme://HOST/... names a machine; scheme:///... is this one. */
-    return (end ? (size_t)(end - p) : strlen(p)) > 0;
+    return uri_has_host(uri); /* util.c: the one test, which audit uses too */
 }
 
 json_t *

@@ -30,6 +30,14 @@ keep(cli_guest_plan *plan, char *s)
     return s;
 }
 
+const char *
+cli_guest_default_cpu_mode(const char *arch, const char *virt_type)
+{
+    if (vpmu_arch_family_of(arch) != VPMU_ARCH_FAMILY_ARM64 || !virt_type)
+        return NULL;
+    return STREQ(virt_type, "kvm") ? "host-passthrough" : "maximum";
+}
+
 int
 cli_guest_plan_make(const cli_global *g, const cli_guest *o, const cli_policy *p, const char *name,
                     bool no_reboot, vpmu_conn **conn, cli_guest_plan *plan, vpmu_error **error)
@@ -97,8 +105,7 @@ cli_guest_plan_make(const cli_global *g, const cli_guest *o, const cli_policy *p
         s->cpu_mode = o->cpu_mode;
     } else if (o->cpu_model) {
         s->cpu_mode = "custom";
-    } else if (STREQ(s->arch, "aarch64")) {
-        s->cpu_mode = STREQ(s->virt_type, "kvm") ? "host-passthrough" : "maximum";
+    } else if ((s->cpu_mode = cli_guest_default_cpu_mode(s->arch, s->virt_type))) {
         strv_pushf(&plan->notes, "cpu mode: %s (aarch64 needs a <cpu> element)", s->cpu_mode);
     }
 

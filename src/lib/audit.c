@@ -45,7 +45,7 @@ now_seconds(void)
 bool
 vpmu_audit_uri_is_local(const char *uri)
 {
-    const char *sep, *auth, *plus;
+    const char *sep, *plus;
     size_t driver_len;
 
     if (!uri)
@@ -60,8 +60,7 @@ vpmu_audit_uri_is_local(const char *uri)
         return false;
     if (plus && strncmp(plus, "+unix://", 8) != 0)
         return false;
-    auth = sep + 3;
-    return *auth == '/' || *auth == '\0' || *auth == '?';
+    return !uri_has_host(uri);
 }
 
 /*

@@ -345,3 +345,14 @@ format_double(double v)
     uselocale(old);
     return s;
 }
+
+bool
+uri_has_host(const char *uri)
+{
+    const char *p = uri ? strstr(uri, "://") : NULL;
+
+    if (!p)
+        return false;
+    p += 3;
+    return *p != '/' && *p != '\0' && *p != '?';
+}

@@ -184,4 +184,11 @@ char *quote_for_message(const char *s, size_t max);
  */
 char *uri_for_message(const char *uri);
 
+/*
+ * The one test of "is this URI another machine": whether a libvirt URI or a
+ * URL names a host (scheme://HOST/...), as opposed to scheme:///... or
+ * scheme://?... on this one.  NULL and a URI without "://" name no host.
+ */
+bool uri_has_host(const char *uri);
+
 #endif /* VPMU_UTIL_H */
