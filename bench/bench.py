@@ -362,7 +362,7 @@ def report(args, mach, load0, load1, a, b, c, d, started, elapsed):
           vpc / xlc if xlc else float("nan"), ceiling, ceiling_cpu))
     w("")
     w("So the goal holds only where virt-xml costs at least 100× the bare libxml2 command. "
-      "FACTS.md §5 measured virt-xml at about 0.5 s and xmllint at about 4 ms on this "
+      "docs/facts.md §5 measured virt-xml at about 0.5 s and xmllint at about 4 ms on this "
       "machine (a 125× ceiling); in this run virt-xml took %s (median)." % fmt_ms(
           median([r["virt-xml"] for r in a])))
     if med_ratio < GOAL_A:

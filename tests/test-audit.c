@@ -376,7 +376,7 @@ check_node_fields(const collector *c, const vpmu_hostcaps *host)
     assert_int_equal(d->pmu, VPMU_PMU_UNSET);
     assert_string_equal(d->virt_type, "qemu");
     assert_null(d->cpu_mode);
-    /* x86 TCG emulates no PMU, whatever the host (FACTS.md §3). */
+    /* x86 TCG emulates no PMU, whatever the host (docs/facts.md §3). */
     assert_int_equal(d->effective, VPMU_EFFECTIVE_OFF);
 
     d = find_dom(c, node_uri, "bare-arm");

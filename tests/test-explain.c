@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * explain: one table row per rule (DESIGN.md "Where the effective state
- * comes from"; FACTS.md §1-§3).  Hosts are the fixture trees under
+ * explain: one table row per rule (docs/host-and-explain.md "The rules"; docs/facts.md §1-§3).  Hosts are the fixture trees under
  * tests/data/hosts, probed for real; NULL means an unknown host.
  */
 #include "config.h"
@@ -46,7 +45,7 @@ typedef struct {
 } row;
 
 static const row rows[] = {
-        /* --- x86 TCG never has a PMU (FACTS.md §3) --- */
+        /* --- x86 TCG never has a PMU (docs/facts.md §3) --- */
         {"x86 TCG, unset", UNSET, "x86_64", "qemu", "custom", "qemu64", "intel-pmu", "8.2.0", E_OFF,
          "x86-tcg", true, "emulates no x86 PMU"},
         {"x86 TCG, on", ON, "x86_64", "qemu", "custom", "Skylake-Server", "intel-pmu", NULL, E_OFF,
@@ -56,7 +55,7 @@ static const row rows[] = {
         {"x86 TCG, on, host unknown", ON, "x86_64", "qemu", "host-model", NULL, NULL, NULL, E_OFF,
          "x86-tcg", false, NULL},
 
-        /* --- unset: QEMU's default (FACTS.md §2, §3) --- */
+        /* --- unset: QEMU's default (docs/facts.md §2, §3) --- */
         {"unset + host-passthrough -> on", UNSET, "x86_64", "kvm", "host-passthrough", NULL,
          "intel-pmu", "7.2.0", E_ON, "x86-unset-host-passthrough", true, "-cpu host"},
         {"unset + maximum -> on", UNSET, "x86_64", "kvm", "maximum", NULL, "intel-pmu", NULL, E_ON,
@@ -76,7 +75,7 @@ static const row rows[] = {
         {"off, Intel KVM host", OFF, "x86_64", "kvm", "host-passthrough", NULL, "intel-pmu",
          "7.2.0", E_OFF, "x86-off", true, "clears PDCM"},
 
-        /* --- AMD + off with QEMU < 11 is only partly off (FACTS.md §3) --- */
+        /* --- AMD + off with QEMU < 11 is only partly off (docs/facts.md §3) --- */
         {"AMD off, QEMU 7.2", OFF, "x86_64", "kvm", "host-passthrough", NULL, "amd-pmu", "7.2.0",
          E_PARTIAL, "amd-off-old-qemu", false, "7.2.0 is older than 11.0"},
         {"AMD off, QEMU 10.2.50 (dev)", OFF, "x86_64", "kvm", "host-model", NULL, "amd-pmu",
@@ -92,7 +91,7 @@ static const row rows[] = {
         {"AMD off, host without vPMU (this VM)", OFF, "x86_64", "kvm", "host-passthrough", NULL,
          "novpmu-vm", "7.2.0", E_OFF, "x86-off", true, "gives no guest a vPMU anyway"},
 
-        /* --- ppc64 cannot be turned off (FACTS.md §2) --- */
+        /* --- ppc64 cannot be turned off (docs/facts.md §2) --- */
         {"ppc64 off -> refused", OFF, "ppc64", "kvm", "host-passthrough", NULL, NULL, NULL,
          E_REFUSED, "ppc64-off-refused", false, "always enabled for architecture"},
         {"ppc64le off TCG -> refused", OFF, "ppc64le", "qemu", NULL, NULL, NULL, NULL, E_REFUSED,
@@ -102,7 +101,7 @@ static const row rows[] = {
         {"ppc64 unset", UNSET, "ppc64", "qemu", NULL, NULL, NULL, NULL, E_ON, "ppc64-always-on",
          true, NULL},
 
-        /* --- a host without a vPMU cannot honour on (FACTS.md §3) --- */
+        /* --- a host without a vPMU cannot honour on (docs/facts.md §3) --- */
         {"on, enable_pmu=N", ON, "x86_64", "kvm", "host-passthrough", NULL, "enable-pmu-n", "7.2.0",
          E_OFF, "host-cannot-honour", false, "host: kvm.enable_pmu=N"},
         {"on, this VM (no PMU, enable_pmu=N)", ON, "x86_64", "kvm", "host-passthrough", NULL,
@@ -112,7 +111,7 @@ static const row rows[] = {
         {"aarch64 on, KVM host without PMUv3", ON, "aarch64", "kvm", "host-passthrough", NULL,
          "arm64-nopmu", NULL, E_OFF, "host-cannot-honour", false, "KVM guests get no vPMU"},
 
-        /* --- virt types other than kvm/qemu: no element (FACTS.md §1) --- */
+        /* --- virt types other than kvm/qemu: no element (docs/facts.md §1) --- */
         {"xen on: no element", ON, "x86_64", "xen", NULL, NULL, "intel-pmu", NULL, E_UNKNOWN,
          "virt-type-no-element", true, "only for qemu and kvm"},
         {"lxc off: no element", OFF, "x86_64", "lxc", NULL, NULL, NULL, NULL, E_UNKNOWN,
@@ -132,7 +131,7 @@ static const row rows[] = {
         {"KVM without /dev/kvm", ON, "aarch64", "kvm", "host-passthrough", NULL, "arm64-tcg", NULL,
          E_UNKNOWN, "kvm-unavailable", true, "/dev/kvm"},
 
-        /* --- aarch64: on by default for cortex-a57, max, host (FACTS.md §3) --- */
+        /* --- aarch64: on by default for cortex-a57, max, host (docs/facts.md §3) --- */
         {"aarch64 TCG unset cortex-a57", UNSET, "aarch64", "qemu", "custom", "cortex-a57", NULL,
          NULL, E_ON, "aarch64-tcg", true, "emulates PMUv3"},
         {"aarch64 TCG unset maximum", UNSET, "aarch64", "qemu", "maximum", NULL, "novpmu-vm", NULL,

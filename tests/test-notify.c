@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Notifications: the emitted message equals the shipped sample
- * (doc/notification_samples/) apart from the timestamp, message_id and host;
+ * (docs/notification_samples/) apart from the timestamp, message_id and host;
  * the JSON-lines file target appends whole lines; the AMQP publisher fails
  * clearly on a bad URL and on an unreachable broker.  (The samples are
  * checked against the schema by validate-notification-samples.sh, and a real
@@ -35,7 +35,7 @@
 #define SAMPLE_TIME "2024-05-01 12:00:00.000000"
 
 typedef struct {
-    const char *sample; /* file in doc/notification_samples */
+    const char *sample; /* file in docs/notification_samples */
     const char *flavor; /* Nova API flavor JSON */
     const char *image;  /* Glance v2 image JSON */
     const char *domain_name;
@@ -87,8 +87,8 @@ sample_path(const char *name)
     const char *src = getenv("VPMU_SRCDIR");
 
     if (src && *src)
-        return xasprintf("%s/doc/notification_samples/%s", src, name);
-    return xasprintf("%s/../../doc/notification_samples/%s", VPMU_TESTDATA, name);
+        return xasprintf("%s/docs/notification_samples/%s", src, name);
+    return xasprintf("%s/../../docs/notification_samples/%s", VPMU_TESTDATA, name);
 }
 
 static json_t *

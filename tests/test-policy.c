@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The pure decision (src/lib/policy.c) against FACTS.md §1: every row of the
+ * The pure decision (src/lib/policy.c) against docs/facts.md §1: every row of the
  * truth table, the twelve oslo spellings in any case and with blanks, the
  * refused spellings, the conflict message, and the security property that an
  * image can never turn the vPMU on against a flavor's false.
@@ -98,7 +98,7 @@ test_enum_strings(void **state)
     assert_null(vpmu_source_to_string(VPMU_SOURCE_LAST));
 }
 
-/* ---- the truth table (FACTS.md §1) ---------------------------------------------------------- */
+/* ---- the truth table (docs/facts.md §1) ---------------------------------------------------------- */
 
 typedef struct {
     const char *flavor; /* NULL: unset */

@@ -12,7 +12,7 @@
 set -eu
 
 srcdir=${VPMU_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
-samples="$srcdir/doc/notification_samples"
+samples="$srcdir/docs/notification_samples"
 py=/usr/bin/python3
 
 if ! [ -x "$py" ] || ! "$py" -c 'import jsonschema' 2>/dev/null; then

@@ -85,7 +85,7 @@ typedef struct {
     unsigned long implementer; /* arm64 "CPU implementer", e.g. 0x41 (Arm) */
     bool has_family;
     unsigned long family; /* x86 "cpu family" */
-    /* PMU flags (FACTS.md §3): Intel arch_perfmon/pdcm, AMD perfctr_core/perfmon_v2 */
+    /* PMU flags (docs/facts.md §3): Intel arch_perfmon/pdcm, AMD perfctr_core/perfmon_v2 */
     bool arch_perfmon;
     bool pdcm;
     bool perfctr_core;

@@ -12,7 +12,7 @@
  * The payload is a versioned object ("nova_object.name", ".namespace",
  * ".version", ".data"), VpmuGuestPayload 1.0 in namespace "vpmu".  Its fields,
  * the nested objects and the versioning rule are in docs/notifications.md; the
- * JSON Schema and samples are in doc/notification_samples/.
+ * JSON Schema and samples are in docs/notification_samples/.
  *
  * Building and writing to a file are in libvpmu (jansson only).  Publishing on
  * AMQP is in libvpmu-virt (librabbitmq): vpmu_notification_publish_amqp().
@@ -34,7 +34,7 @@ extern "C" {
 #define VPMU_NOTIFY_NAMESPACE "vpmu"
 #define VPMU_NOTIFY_PAYLOAD_NAME "VpmuGuestPayload"
 #define VPMU_NOTIFY_PAYLOAD_VERSION "1.0"
-/* oslo.messaging defaults as Nova configures them (FACTS.md §1, docs/notifications.md). */
+/* oslo.messaging defaults as Nova configures them (docs/facts.md §1, docs/notifications.md). */
 #define VPMU_NOTIFY_DEFAULT_EXCHANGE "nova"
 #define VPMU_NOTIFY_TOPIC "versioned_notifications"
 /* oslo's routing key is TOPIC.PRIORITY, the priority in lower case. */

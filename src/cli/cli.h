@@ -16,7 +16,7 @@
 #include "util.h"
 #include "vpmu/vpmu.h"
 
-/* Exit status: the contract in DESIGN.md and vpmu(1). */
+/* Exit status: the contract in vpmu(1), docs/vpmu.1.md "EXIT STATUS". */
 enum {
     CLI_EXIT_OK = 0,
     CLI_EXIT_RUNTIME = 1,

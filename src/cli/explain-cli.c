@@ -2,7 +2,7 @@
 /*
  * The effective vPMU for the CLI: printing an explanation, and the check
  * `boot` runs so that a guest that will not get what was decided is said so
- * (DESIGN.md "Where the effective state comes from"; rules in explain.c).
+ * (docs/host-and-explain.md "The rules"; rules in explain.c).
  */
 #include "config.h"
 

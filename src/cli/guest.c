@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * From options, flavor and image to a vpmu_guest_spec, choosing each default
- * the way DESIGN.md's contract says:
+ * the way vpmu(1) documents them (docs/vpmu.1.md):
  *  - arch: --arch, else the image's hw_architecture, else the host's;
  *  - virt type: --virt-type, else kvm when the connection offers it for the
  *    arch, else qemu;
  *  - machine: the image's hw_machine_type, else the arch default;
  *  - memory and vCPUs: the flavor's ram (MiB) and vcpus;
  *  - CPU: --cpu-mode / --cpu-model; for aarch64, which needs a <cpu> element
- *    for libvirt to pass pmu= (FACTS.md §2), host-passthrough under KVM and
+ *    for libvirt to pass pmu= (docs/facts.md §2), host-passthrough under KVM and
  *    'maximum' (QEMU's -cpu max) under TCG.
  */
 #include "config.h"

@@ -3,7 +3,7 @@
  * Lazy loading of libvpmu-virt (libvirt, libcurl, librabbitmq).
  *
  * Linking those pulls ~60 shared libraries into every run and costs ~16 ms
- * of CPU before main() (FACTS.md §5).  Commands that never connect (decide,
+ * of CPU before main() (docs/facts.md §5).  Commands that never connect (decide,
  * xml --domain) must not pay that, so the CLI links only libvpmu and dlopen()s
  * libvpmu-virt on first use.  Each symbol the CLI needs is listed once below;
  * its pointer keeps the exact prototype from the public header (__typeof__).

@@ -2,29 +2,29 @@
 /*
  * The effective vPMU of a guest: pure, no I/O.
  *
- * DESIGN.md "Where the effective state comes from" lists the cases; each is
- * a rule below (one entry of the rule table), with the FACTS.md item it
+ * docs/host-and-explain.md "The rules" lists the cases; each is
+ * a rule below (one entry of the rule table), with the docs/facts.md item it
  * rests on, and a row in tests/test-explain.c.  In short:
  *
- *  virt type not qemu/kvm   no <pmu> element at all (FACTS.md §1: Nova emits
+ *  virt type not qemu/kvm   no <pmu> element at all (docs/facts.md §1: Nova emits
  *                           it only for qemu and kvm)                 -> unknown
  *  ppc64 + off              libvirt: "PMU is always enabled for
- *                           architecture" (FACTS.md §2)               -> refused
- *  ppc64 otherwise          always on (FACTS.md §2)                   -> on
- *  x86 + TCG                TCG emulates no x86 PMU (FACTS.md §3)     -> off
+ *                           architecture" (docs/facts.md §2)               -> refused
+ *  ppc64 otherwise          always on (docs/facts.md §2)                   -> on
+ *  x86 + TCG                TCG emulates no x86 PMU (docs/facts.md §3)     -> off
  *  x86 KVM + unset          QEMU's default: host / max turn pmu on under
  *                           KVM, every named model (and so host-model,
  *                           and libvirt's qemu64 without <cpu>) has it
- *                           off (FACTS.md §2, §3)                     -> on / off
+ *                           off (docs/facts.md §2, §3)                     -> on / off
  *  x86 KVM + pmu off on an AMD host with a vPMU and QEMU < 11:
  *                           AMD guests find the legacy counters by CPU
- *                           family, so off is only partly off (FACTS.md §3)
+ *                           family, so off is only partly off (docs/facts.md §3)
  *                                                                     -> partial
  *  aarch64 + unset          on for cortex-a57, max, host (KVM with
- *                           PMUv3); TCG emulates PMUv3 (FACTS.md §3)  -> on
- *  aarch64 needs <cpu>      libvirt passes pmu= only with a CPU (FACTS.md §2)
+ *                           PMUv3); TCG emulates PMUv3 (docs/facts.md §3)  -> on
+ *  aarch64 needs <cpu>      libvirt passes pmu= only with a CPU (docs/facts.md §2)
  *  host without a vPMU      enable_pmu=N or no host PMU: no guest gets
- *                           one whatever the XML says (FACTS.md §3)   -> off
+ *                           one whatever the XML says (docs/facts.md §3)   -> off
  */
 #include "config.h"
 
@@ -257,7 +257,7 @@ x86_requested(vpmu_explanation *ex, const vpmu_explain_input *in, rule_id *rule)
     default:
         break;
     }
-    /* Unset: no <pmu> element, so QEMU's default for the CPU model applies (FACTS.md §3). */
+    /* Unset: no <pmu> element, so QEMU's default for the CPU model applies (docs/facts.md §3). */
     if (!mode) {
         *rule = RULE_X86_UNSET_NO_CPU;
         because(ex, "unset with no <cpu>: libvirt picks the named model qemu64, whose pmu "
@@ -350,7 +350,7 @@ static void
 explain_x86(vpmu_explanation *ex, const vpmu_explain_input *in)
 {
     if (STREQ(in->virt_type, "qemu")) {
-        /* FACTS.md §3: TCG emulates no x86 PMU. */
+        /* docs/facts.md §3: TCG emulates no x86 PMU. */
         set(ex, VPMU_EFFECTIVE_OFF, RULE_X86_TCG);
         because(ex, "x86 under TCG (virt type qemu): QEMU emulates no x86 PMU, so the guest never "
                     "sees one");
@@ -365,7 +365,7 @@ explain_x86(vpmu_explanation *ex, const vpmu_explain_input *in)
 static void
 explain_ppc64(vpmu_explanation *ex, const vpmu_explain_input *in)
 {
-    /* FACTS.md §2: on ppc64 the PMU is always on, and libvirt rejects off. */
+    /* docs/facts.md §2: on ppc64 the PMU is always on, and libvirt rejects off. */
     if (in->decision == VPMU_PMU_OFF) {
         set(ex, VPMU_EFFECTIVE_REFUSED, RULE_PPC64_OFF_REFUSED);
         because(ex, "ppc64: the PMU is always on, and libvirt rejects <pmu state='off'/> (\"PMU "
@@ -379,7 +379,7 @@ explain_ppc64(vpmu_explanation *ex, const vpmu_explain_input *in)
 static bool
 arm_model_has_pmu(const char *model)
 {
-    /* The CPU types FACTS.md §3 names as having a PMU by default. */
+    /* The CPU types docs/facts.md §3 names as having a PMU by default. */
     return model && (STREQ(model, "cortex-a57") || STREQ(model, "max"));
 }
 
@@ -395,7 +395,7 @@ explain_arm64(vpmu_explanation *ex, const vpmu_explain_input *in)
     if (!mode && in->cpu_model)
         mode = "custom";
     if (!mode) {
-        /* FACTS.md §2: on other architectures than x86 a <cpu> element is needed. */
+        /* docs/facts.md §2: on other architectures than x86 a <cpu> element is needed. */
         set(ex, VPMU_EFFECTIVE_UNKNOWN, RULE_AARCH64_NO_CPU);
         because(ex, "aarch64 guest without <cpu>: libvirt needs a CPU model to pass pmu=, and "
                     "vpmu has no rule for QEMU's default CPU");
@@ -589,7 +589,7 @@ explain_effective(const vpmu_explain_input *in)
     vpmu_arch_family fam, host_fam;
 
     ex->decision = in->decision;
-    /* FACTS.md §1/§2: unset emits no element; on/off emit <pmu state=.../>. */
+    /* docs/facts.md §1/§2: unset emits no element; on/off emit <pmu state=.../>. */
     if (in->decision == VPMU_PMU_ON)
         ex->element = "<pmu state='on'/>";
     else if (in->decision == VPMU_PMU_OFF)
@@ -601,7 +601,7 @@ explain_effective(const vpmu_explain_input *in)
         return ex;
     }
     if (!STREQ(in->virt_type, "kvm") && !STREQ(in->virt_type, "qemu")) {
-        /* FACTS.md §1: Nova emits the element only for virt types qemu and kvm. */
+        /* docs/facts.md §1: Nova emits the element only for virt types qemu and kvm. */
         ex->element = NULL;
         set(ex, VPMU_EFFECTIVE_UNKNOWN, RULE_VIRT_TYPE_NO_ELEMENT);
         because(ex,

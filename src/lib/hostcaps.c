@@ -2,7 +2,7 @@
 /*
  * Host vPMU capability, probed from /proc and /sys relative to a root
  * directory (the libvirt virhostcpu-test idea: tests point it at fixture
- * trees).  What counts as evidence, and why, is FACTS.md §3:
+ * trees).  What counts as evidence, and why, is docs/facts.md §3:
  *
  *  - /sys/bus/event_source/devices/cpu exists only with a working x86 PMU
  *    driver; on arm64 the PMUv3 driver registers armv8_pmuv3* (ACPI) or

@@ -2,7 +2,7 @@
 /*
  * OpenStack flavors and images, read from JSON with jansson.
  *
- * Shapes (DESIGN.md, "Accepted JSON shapes"):
+ * Shapes (docs/reference.md and vpmu(1), --flavor and --image):
  *  flavor: Nova API, {"flavor": {...}} or bare, specs under "extra_specs";
  *          `openstack flavor show -f json`, specs under "properties", either
  *          an object or the older "key='value', key2='value2'" string;

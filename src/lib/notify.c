@@ -6,7 +6,7 @@
  * notification (message_id = str(uuid4()), publisher_id, event_type, priority,
  * payload, timestamp = str(timeutils.utcnow()), i.e. naive UTC as
  * "YYYY-MM-DD HH:MM:SS.ffffff").  The payload is a versioned object in Nova's
- * notation (nova_object.name/namespace/version/data, FACTS.md §1).
+ * notation (nova_object.name/namespace/version/data, docs/facts.md §1).
  *
  * Payload objects, all in namespace "vpmu" (docs/notifications.md):
  *   VpmuGuestPayload 1.0      domain_name, domain_uuid, pmu, pmu_source,

@@ -5,7 +5,7 @@
  * the trait and allocation-candidate operations.  Parsing the answers is
  * placement-parse.c's job.
  *
- * What it relies on (FACTS.md §1, checked against Debian 12's placement-api
+ * What it relies on (docs/facts.md §1, checked against Debian 12's placement-api
  * 8.0.0, whose maximum microversion is 1.39):
  *  - PUT /traits/{name} creates a custom trait: 201 when created, 204 when it
  *    already existed; only CUSTOM_[A-Z0-9_]+ (at most 255 characters) is valid.

@@ -3,7 +3,7 @@
  * The decision, pure: no I/O and no foreign library.
  *
  * Mirrors Nova's get_pmu_constraint() (nova/virt/hardware.py, Train and
- * later; FACTS.md §1): flavor hw:pmu and image hw_pmu resolve to on, off or
+ * later; docs/facts.md §1): flavor hw:pmu and image hw_pmu resolve to on, off or
  * unset; when both are set and differ Nova raises FlavorImageConflict (HTTP
  * 400), and so do we.  Unlike Nova's boot path, an unrecognised string is an
  * error here, never a silent False (docs/reference.md, "Differences from Nova").

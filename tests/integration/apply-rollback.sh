@@ -13,7 +13,7 @@
 #     that create fail, so virDomainDefineXML fails after libvirt parsed and
 #     accepted the new XML: the latest point at which a redefinition can fail.
 #  2. A definition libvirt's QEMU driver refuses: <pmu state='off'/> on ppc64
-#     ("PMU is always enabled for architecture", FACTS.md §2).  Only when
+#     ("PMU is always enabled for architecture", docs/facts.md §2).  Only when
 #     qemu-system-ppc64 is installed (the driver needs it to validate); the
 #     sub-case says so when it cannot run.
 #

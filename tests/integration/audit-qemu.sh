@@ -129,7 +129,7 @@ for short, (pmu, state) in want.items():
     check(d["cpu_mode"] == (cpu.get("mode") if cpu is not None else None),
           "%s: cpu mode %r differs from virsh" % (short, d["cpu_mode"]))
     if d["arch"] == "x86_64":
-        # TCG emulates no x86 PMU (FACTS.md §3): off, whatever the XML says.
+        # TCG emulates no x86 PMU (docs/facts.md §3): off, whatever the XML says.
         check(d["effective"] == "off", "%s: effective %s under x86 TCG" % (short, d["effective"]))
 check(doc["totals"]["hosts_unreachable"] == 1, "totals %r" % doc["totals"])
 for f in fails:

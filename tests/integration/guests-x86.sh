@@ -6,7 +6,7 @@
 # For each decision (on, off, unset) `vpmu -c qemu:///system boot` defines and
 # starts a guest, and the test asserts what the running QEMU received on its
 # command line: `-cpu ...,pmu=on`, `...,pmu=off`, or no `pmu=` at all
-# (FACTS.md §2: libvirt appends pmu=on|off to -cpu only when <pmu> is present).
+# (docs/facts.md §2: libvirt appends pmu=on|off to -cpu only when <pmu> is present).
 # The guests have no boot device: SeaBIOS keeps QEMU running, which is all
 # this needs.  (x86 TCG emulates no PMU, so the guest's own view is not
 # tested here; the aarch64 test does that.)

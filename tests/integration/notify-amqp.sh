@@ -14,7 +14,7 @@
 #    false and unset (and a flavor-only off), and `vpmu apply` on the test
 #    driver's domain 'test', and checks that the listener
 #    gets each notification with the right hw_pmu and pmu, in the shape the
-#    JSON Schema in doc/notification_samples/ describes;
+#    JSON Schema in docs/notification_samples/ describes;
 #  - amqps:// against the same node's TLS listener (127.0.0.1:35671, CA and
 #    certificate made by openssl here) to an oslo.messaging listener over TLS:
 #    --notify-ca, --notify-url-file, $VPMU_NOTIFY_URL with the system trust
@@ -239,7 +239,7 @@ wait "$LAST_LISTENER" || fail "the listener did not receive 5 notifications: $(c
 # Each received notification: the right hw_pmu and pmu, the domain boot reported,
 # and the envelope rebuilt from what oslo hands the endpoint is schema-valid.
 check_received() { # listener output, then name=hw_pmu:pmu ...
-    "$PY" - "$SRCDIR/doc/notification_samples/vpmu-guest-configure.schema.json" "$T" "$@" <<'PY'
+    "$PY" - "$SRCDIR/docs/notification_samples/vpmu-guest-configure.schema.json" "$T" "$@" <<'PY'
 import json, socket, sys
 import jsonschema
 

@@ -6,7 +6,7 @@
 #
 # Starts its own Placement on 127.0.0.1:18778 (uwsgi, else the wsgiref
 # server in /usr/bin/placement-api) with sqlite and [api] auth_strategy =
-# noauth2 (FACTS.md §1) in a temporary directory, builds a small heterogeneous
+# noauth2 (docs/facts.md §1) in a temporary directory, builds a small heterogeneous
 # cloud (three compute providers with VCPU/MEMORY_MB inventory and the traits
 # HW_CPU_X86_AVX2 and CUSTOM_FOO), reports each with `vpmu host --host-root
 # FIXTURE --placement URL --provider UUID`, and checks through Placement's own

@@ -6,7 +6,7 @@
 #
 #   tests/integration/lib/fetch-kernel.sh        -> /var/cache/vpmu-tests/vmlinuz-<ver>
 #
-# Steps (FACTS.md §3): dpkg --add-architecture arm64; apt-get update;
+# Steps (docs/facts.md §3): dpkg --add-architecture arm64; apt-get update;
 # apt-get download linux-image-<abi>-cloud-arm64-unsigned:arm64; dpkg-deb -x.
 # The package name is resolved from the meta-package linux-image-cloud-arm64,
 # whose dependency names the current ABI.  The kernel is cached OUTSIDE the

@@ -8,7 +8,7 @@
 #   it_guest_track vpmu-it-x86-on   # before creating a guest: remove stale, destroy at exit
 #   ...
 #
-# What it does (FACTS.md §2, the steps that work on a bare Debian 12 host):
+# What it does (docs/facts.md §2, the steps that work on a bare Debian 12 host):
 #   - installs libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
 #     qemu-system-x86 qemu-system-arm when one is missing (apt-get install -y);
 #   - creates the 'kvm' group and the 'libvirt-qemu' user when missing;
