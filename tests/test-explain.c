@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * explain: one table row per rule (docs/host-and-explain.md "The rules"; docs/facts.md §1-§3).  Hosts are the fixture trees under
- * tests/data/hosts, probed for real; NULL means an unknown host.
+ * explain: one table row per rule (docs/host-and-explain.md "The rules"; docs/facts.md §1-§3).
+ * Hosts are the fixture trees under tests/data/hosts, probed for real; NULL means an unknown host.
  */
 #include "config.h"
 

@@ -98,7 +98,7 @@ test_enum_strings(void **state)
     assert_null(vpmu_source_to_string(VPMU_SOURCE_LAST));
 }
 
-/* ---- the truth table (docs/facts.md §1) ---------------------------------------------------------- */
+/* ---- the truth table (docs/facts.md §1) ------------------------------------------------- */
 
 typedef struct {
     const char *flavor; /* NULL: unset */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * vpmu explain: the vPMU a guest will really get on this host, with the
- * reasons.  The rules are explain.c's (docs/host-and-explain.md "The rules"); this file only gathers the inputs:
+ * reasons.  The rules are explain.c's (docs/host-and-explain.md "The
+ * rules"); this file only gathers the inputs:
  *
  *  - decision: the policy inputs; with --domain and no policy input, the
  *    domain's own <pmu> setting;
