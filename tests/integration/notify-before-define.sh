@@ -6,7 +6,7 @@
 # started or redefined, and the default connection is libvirt's own:
 #
 #  - `boot --no-start --notify BAD` for each malformed target (a bad AMQP
-#    port, amqps://, amqp:x, AMQP://, a FIFO, a missing directory): exit 2,
+#    port, amqp:x, AMQP://, a FIFO, a missing directory): exit 2,
 #    and `virsh dominfo NAME` says the domain does not exist;
 #  - `apply NAME --notify BAD` on a defined domain: exit 2 and
 #    `virsh dumpxml --inactive` byte-identical;
@@ -36,7 +36,7 @@ check() { # check DESCRIPTION CONDITION-EXIT-STATUS [DETAIL]
     if [[ $2 -eq 0 ]]; then
         echo "ok - $1"
     else
-        echo "not ok - $1${3:+: $3}"
+        echo "not ok - $1${3:+: $(printf '%s' "$3" | tr '\n' ' ')}"
         failures=$((failures + 1))
     fi
 }
@@ -44,7 +44,6 @@ check() { # check DESCRIPTION CONDITION-EXIT-STATUS [DETAIL]
 mkfifo "$work/fifo"
 bad_targets=(
     'amqp://u:p@127.0.0.1:notaport/'
-    'amqps://u:p@127.0.0.1/'
     'amqp:x'
     'AMQP://u:p@127.0.0.1/'
     "$work/fifo"
