@@ -22,6 +22,10 @@ IT_NAME=notify-before-define
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 VPMU="${1:-${VPMU_BIN:-}}"
 
+# The control below asks for libvirt's default connection: neither vpmu nor
+# a libvirtd started here may inherit the test suite's LIBVIRT_DEFAULT_URI
+# (a daemon's own probe honours it too).
+unset LIBVIRT_DEFAULT_URI
 . "$here/lib/libvirtd.sh"
 
 [[ -n "$VPMU" && -x "$VPMU" ]] || it_fail "vpmu binary '$VPMU' is not executable (VPMU_BIN)"
