@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * metadata-private.h: what metadata.c (flavor and image documents) and
- * metadata-props.c (the legacy properties string) share.  Not installed,
- * not exported.
+ * metadata-private.h: what metadata.c (flavor and image documents),
+ * metadata-props.c (the legacy properties string) and metadata-keys.c (near
+ * misses of hw:pmu / hw_pmu) share.  Not installed, not exported.
  */
 #ifndef VPMU_METADATA_PRIVATE_H
 #define VPMU_METADATA_PRIVATE_H
@@ -13,6 +13,41 @@
 #include <jansson.h>
 
 #include "vpmu/common.h"
+#include "vpmu/metadata.h"
+
+/* Nova's flavor name and id, and Glance's image name, are at most 255 characters. */
+#define NAME_MAX_CHARS 255
+/* How much of a user value a message quotes. */
+#define SHOW_MAX 64
+
+typedef struct {
+    char *key;
+    char *value;
+} kv_pair;
+
+/* Key/value pairs in document order. */
+typedef struct {
+    kv_pair *v;
+    size_t n;
+    size_t cap;
+} kv_list;
+
+struct vpmu_flavor {
+    char *name;
+    char *id;
+    unsigned long long ram_mib;
+    unsigned int vcpus;
+    kv_list specs;
+};
+
+struct vpmu_image {
+    char *name;
+    char *id;
+    kv_list props;
+};
+
+/* A name for messages: the name, else the id, else "(unnamed)"; quoted for display. */
+char *display_name(const char *name, const char *id);
 
 /* Characters, not bytes, in a UTF-8 string. */
 static inline size_t

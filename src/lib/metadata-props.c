@@ -14,9 +14,6 @@
 #include "metadata-private.h"
 #include "util.h"
 
-/* How much of a user value a message quotes. */
-#define SHOW_MAX 64
-
 /* jansson's own json_decrefp() (behind json_auto_t) does the cleanup. */
 #define _cleanup_json_ _cleanup_(json_decrefp)
 

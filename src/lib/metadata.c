@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * OpenStack flavors and images, read from JSON with jansson.
+ * OpenStack flavors and images, read from JSON with jansson.  The warnings
+ * about near misses of hw:pmu / hw_pmu are metadata-keys.c; the legacy
+ * properties string is metadata-props.c.
  *
  * Shapes (docs/reference.md and vpmu(1), --flavor and --image):
  *  flavor: Nova API, {"flavor": {...}} or bare, specs under "extra_specs";
@@ -55,37 +57,6 @@
 #include "metadata-private.h"
 #include "util.h"
 #include "vpmu/metadata.h"
-
-/* Nova's flavor name and id, and Glance's image name, are at most 255 characters. */
-#define NAME_MAX_CHARS 255
-/* How much of a user value a message quotes. */
-#define SHOW_MAX 64
-
-typedef struct {
-    char *key;
-    char *value;
-} kv_pair;
-
-/* Key/value pairs in document order. */
-typedef struct {
-    kv_pair *v;
-    size_t n;
-    size_t cap;
-} kv_list;
-
-struct vpmu_flavor {
-    char *name;
-    char *id;
-    unsigned long long ram_mib;
-    unsigned int vcpus;
-    kv_list specs;
-};
-
-struct vpmu_image {
-    char *name;
-    char *id;
-    kv_list props;
-};
 
 /* jansson's own json_decrefp() (behind json_auto_t) does the cleanup. */
 #define _cleanup_json_ _cleanup_(json_decrefp)
@@ -201,8 +172,7 @@ is_valid_utf8(const char *s)
     return ok;
 }
 
-/* A name for messages: the name, else the id, else "(unnamed)"; quoted for display. */
-static char *
+char *
 display_name(const char *name, const char *id)
 {
     if (name && *name)
@@ -992,113 +962,6 @@ int
 vpmu_image_set_prop_kv(vpmu_image *image, const char *kv, vpmu_error **error)
 {
     return set_kv(&image->props, kv, "image property", error);
-}
-
-/* ---- near misses of hw:pmu / hw_pmu ---------------------------------------------------------
- */
-
-/* @key without its separators, lower case ("HW:PMU", "hw_pmu", " hw-pmu" -> "hwpmu"). */
-static char *
-fold_key(const char *key)
-{
-    char *out = xmalloc(strlen(key) + 1), *o = out;
-
-    for (const char *k = key; *k; k++) {
-        char c = *k;
-        if (c >= 'A' && c <= 'Z')
-            c = (char)(c - 'A' + 'a');
-        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
-            *o++ = c;
-    }
-    *o = '\0';
-    return out;
-}
-
-/* Damerau-Levenshtein distance at most 1 (one edit, or two neighbours swapped). */
-static bool
-within_one_edit(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b), i = 0;
-
-    if (la > lb + 1 || lb > la + 1)
-        return false;
-    while (i < la && i < lb && a[i] == b[i])
-        i++;
-    if (i == la && i == lb)
-        return true;
-    if (la == lb) {
-        if (STREQ(a + i + 1, b + i + 1))
-            return true; /* substitution */
-        return i + 1 < la && a[i] == b[i + 1] && a[i + 1] == b[i] &&
-               STREQ(a + i + 2, b + i + 2); /* transposition */
-    }
-    return la > lb ? STREQ(a + i + 1, b + i) : STREQ(a + i, b + i + 1);
-}
-
-/* Is @key a near miss of hw:pmu / hw_pmu (and not @exact itself)? */
-static bool
-is_near_miss(const char *key, const char *exact)
-{
-    _cleanup_free_ char *f = NULL;
-
-    if (STREQ(key, exact))
-        return false;
-    f = fold_key(key);
-    return within_one_edit(f, "hwpmu");
-}
-
-static void
-near_misses(strv *out, const kv_list *l, bool is_flavor, const char *owner)
-{
-    const char *exact = is_flavor ? VPMU_FLAVOR_KEY : VPMU_IMAGE_KEY;
-    const char *other = is_flavor ? VPMU_IMAGE_KEY : VPMU_FLAVOR_KEY;
-
-    for (size_t i = 0; i < l->n; i++) {
-        _cleanup_free_ char *shown = NULL;
-        const char *key = l->v[i].key;
-
-        if (!is_near_miss(key, exact))
-            continue;
-        shown = quote_for_message(key, SHOW_MAX);
-        if (STREQ(key, other))
-            strv_pushf(out,
-                       is_flavor ? "flavor '%s': extra spec '%s' is ignored: that is the image "
-                                   "property; the flavor's is '%s'"
-                                 : "image '%s': property '%s' is ignored: that is the flavor "
-                                   "extra spec; the image's is '%s'",
-                       owner, shown, exact);
-        else
-            strv_pushf(out,
-                       is_flavor ? "flavor '%s': extra spec '%s' is ignored; did you mean '%s'?"
-                                 : "image '%s': property '%s' is ignored; did you mean '%s'?",
-                       owner, shown, exact);
-    }
-}
-
-char **
-vpmu_metadata_key_warnings(const vpmu_flavor *flavor, const vpmu_image *image)
-{
-    strv out = {0};
-
-    if (flavor) {
-        _cleanup_free_ char *owner = display_name(flavor->name, flavor->id);
-        near_misses(&out, &flavor->specs, true, owner);
-    }
-    if (image) {
-        _cleanup_free_ char *owner = display_name(image->name, image->id);
-        near_misses(&out, &image->props, false, owner);
-    }
-    return out.v ? out.v : xcalloc(1, sizeof(char *));
-}
-
-void
-vpmu_metadata_warnings_free(char **warnings)
-{
-    if (!warnings)
-        return;
-    for (char **w = warnings; *w; w++)
-        free(*w);
-    free(warnings);
 }
 
 /* ---- decide -----------------------------------------------------------------------------------
