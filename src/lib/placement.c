@@ -87,14 +87,14 @@ vpmu_placement_new(const char *url, const char *token, vpmu_error **error)
     size_t n;
 
     if (!url || (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0)) {
-        _cleanup_free_ char *q = quote_for_message(url ? url : "", 200);
+        _cleanup_free_ char *q = uri_for_message(url ? url : "");
         vpmu_error_set(error, VPMU_ERR_USAGE,
                        "'%s' is not a Placement URL; give http://HOST:PORT or https://...", q);
         return NULL;
     }
     for (const char *p = url; *p; p++) {
         if ((unsigned char)*p <= 0x20 || *p == 0x7f || *p == '?' || *p == '#') {
-            _cleanup_free_ char *q = quote_for_message(url, 200);
+            _cleanup_free_ char *q = uri_for_message(url);
             vpmu_error_set(error, VPMU_ERR_USAGE,
                            "'%s' is not a Placement URL: no blanks, control characters, query "
                            "or fragment",
@@ -285,8 +285,9 @@ cloud_request(vpmu_placement *pl, const char *method, char *url, const char *pay
             .flags = VPMU_CLOUD_REQUEST_ANY_STATUS,
     };
     vpmu_cloud_response resp = {0};
+    _cleanup_free_ char *shown = uri_for_message(url); /* password masked, quoted */
 
-    if (!(opts.deadline_ms = request_budget_ms(pl, method, url, error)))
+    if (!(opts.deadline_ms = request_budget_ms(pl, method, shown, error)))
         return -1;
     if (vpmu_cloud_request(pl->cloud, &opts, &resp, error) < 0) {
         vpmu_cloud_response_clear(&resp);
@@ -294,7 +295,7 @@ cloud_request(vpmu_placement *pl, const char *method, char *url, const char *pay
     }
     if (resp.len > VPMU_PLACEMENT_MAX_BODY) {
         vpmu_error_set(error, VPMU_ERR_RUNTIME,
-                       "Placement's answer to %s '%s' is larger than %u bytes", method, url,
+                       "Placement's answer to %s '%s' is larger than %u bytes", method, shown,
                        VPMU_PLACEMENT_MAX_BODY);
         vpmu_cloud_response_clear(&resp);
         return -1;
@@ -305,7 +306,7 @@ cloud_request(vpmu_placement *pl, const char *method, char *url, const char *pay
     a->cap = resp.len + 1;
     pl->renewals += resp.renewals;
     if (url_out)
-        *url_out = xstrdup(url);
+        *url_out = TAKE_PTR(shown);
     vpmu_cloud_response_clear(&resp);
     return 0;
 }
@@ -313,13 +314,15 @@ cloud_request(vpmu_placement *pl, const char *method, char *url, const char *pay
 /*
  * One request.  Transport failures are errors here; any HTTP status is
  * returned in @a for the caller to judge.  @url_out (optional) receives the
- * full URL for messages.
+ * full URL for messages, as uri_for_message() shows it (password masked,
+ * quoted).
  */
 static int
 http_request(vpmu_placement *pl, const char *method, const char *path, const char *payload,
              http_answer *a, char **url_out, vpmu_error **error)
 {
     _cleanup_free_ char *url = xasprintf("%s%s", pl->url, path);
+    _cleanup_free_ char *shown = uri_for_message(url);
     _cleanup_(curl_slist_free_allp) struct curl_slist *hdrs = NULL;
     _cleanup_free_ char *auth = NULL;
     CURL *c = pl->curl;
@@ -329,7 +332,7 @@ http_request(vpmu_placement *pl, const char *method, const char *path, const cha
     memset(a, 0, sizeof(*a));
     if (pl->cloud)
         return cloud_request(pl, method, url, payload, a, url_out, error);
-    if (!(budget = request_budget_ms(pl, method, url, error)))
+    if (!(budget = request_budget_ms(pl, method, shown, error)))
         return -1;
     curl_easy_reset(c); /* keeps the connection cache */
     pl->errbuf[0] = '\0';
@@ -375,11 +378,11 @@ http_request(vpmu_placement *pl, const char *method, const char *path, const cha
     if (rc != CURLE_OK) {
         if (a->too_big)
             vpmu_error_set(error, VPMU_ERR_RUNTIME,
-                           "Placement's answer to %s '%s' is larger than %u bytes", method, url,
+                           "Placement's answer to %s '%s' is larger than %u bytes", method, shown,
                            VPMU_PLACEMENT_MAX_BODY);
         else
             vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot reach Placement: %s '%s': %s", method,
-                           url, pl->errbuf[0] ? pl->errbuf : curl_easy_strerror(rc));
+                           shown, pl->errbuf[0] ? pl->errbuf : curl_easy_strerror(rc));
         http_answer_clear(a);
         return -1;
     }
@@ -389,7 +392,7 @@ http_request(vpmu_placement *pl, const char *method, const char *path, const cha
         a->cap = 1;
     }
     if (url_out)
-        *url_out = TAKE_PTR(url);
+        *url_out = TAKE_PTR(shown);
     return 0;
 }
 
@@ -688,8 +691,9 @@ vpmu_placement_find_provider(vpmu_placement *pl, const char *name, char **uuid, 
         return -1;
     }
     if (json_array_size(rps) == 0) {
+        _cleanup_free_ char *qurl = uri_for_message(pl->url);
         vpmu_error_set(error, VPMU_ERR_RUNTIME,
-                       "Placement '%s' has no resource provider named '%s'", pl->url, qname);
+                       "Placement '%s' has no resource provider named '%s'", qurl, qname);
         return -1;
     }
     rp = json_array_get(rps, 0);

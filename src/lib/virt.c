@@ -533,8 +533,10 @@ lookup(vpmu_conn *conn, const char *name, vpmu_error **error)
 
     if (!dom)
         dom = virDomainLookupByUUIDString(conn->conn, name);
-    if (!dom)
-        vpmu_error_set(error, VPMU_ERR_RUNTIME, "no domain '%s' on '%s'", name, conn->uri);
+    if (!dom) {
+        _cleanup_free_ char *q = quote_for_message(name, 200);
+        vpmu_error_set(error, VPMU_ERR_RUNTIME, "no domain '%s' on '%s'", q, conn->uri);
+    }
     return dom;
 }
 
@@ -557,9 +559,10 @@ vpmu_guest_define(vpmu_conn *conn, const char *xml, bool start, char **uuid_out,
         virResetLastError();
         existing = virDomainLookupByName(conn->conn, info.name);
         if (existing) {
+            _cleanup_free_ char *q = quote_for_message(info.name, 200);
             vpmu_error_set(error, VPMU_ERR_RUNTIME,
                            "domain '%s' already exists on '%s'; use 'vpmu apply %s' to change it",
-                           info.name, conn->uri, info.name);
+                           q, conn->uri, q);
             vpmu_domain_info_clear(&info);
             return -1;
         }
@@ -583,12 +586,12 @@ vpmu_guest_define(vpmu_conn *conn, const char *xml, bool start, char **uuid_out,
         } else {
             /* Copied first: every libvirt call, virDomainGetName too, resets it. */
             _cleanup_free_ char *why_not = xstrdup(last_error());
-            const char *name = virDomainGetName(dom);
+            _cleanup_free_ char *name = quote_for_message(virDomainGetName(dom) ?: "", 200);
 
             vpmu_error_set(error, VPMU_ERR_RUNTIME,
                            "cannot start the guest on '%s': %s; removing its definition failed "
                            "too (%s), so '%s' is still defined: undefine it yourself",
-                           conn->uri, why, why_not, name ? name : "");
+                           conn->uri, why, why_not, name);
         }
         return -1;
     }
@@ -609,9 +612,11 @@ vpmu_domain_get_xml(vpmu_conn *conn, const char *name, bool inactive, vpmu_error
     if (!dom)
         return NULL;
     xml = virDomainGetXMLDesc(dom, inactive ? VIR_DOMAIN_XML_INACTIVE : 0);
-    if (!xml)
-        vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot read the XML of '%s' on '%s': %s", name,
+    if (!xml) {
+        _cleanup_free_ char *q = quote_for_message(name, 200);
+        vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot read the XML of '%s' on '%s': %s", q,
                        conn->uri, last_error());
+    }
     return xml;
 }
 
@@ -629,19 +634,20 @@ vpmu_domain_apply_pmu(vpmu_conn *conn, const char *name, vpmu_pmu pmu, vpmu_appl
     const unsigned int flags = VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE;
 
     vpmu_apply_result res = {0};
+    _cleanup_free_ char *qn = quote_for_message(name, 200);
 
     if (!dom)
         return -1;
     if (virDomainIsPersistent(dom) != 1) {
         vpmu_error_set(
                 error, VPMU_ERR_RUNTIME,
-                "domain '%s' on '%s' is transient; apply changes persistent definitions only", name,
+                "domain '%s' on '%s' is transient; apply changes persistent definitions only", qn,
                 conn->uri);
         return -1;
     }
     orig = virDomainGetXMLDesc(dom, flags);
     if (!orig) {
-        vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot read the XML of '%s' on '%s': %s", name,
+        vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot read the XML of '%s' on '%s': %s", qn,
                        conn->uri, last_error());
         return -1;
     }
@@ -665,7 +671,7 @@ vpmu_domain_apply_pmu(vpmu_conn *conn, const char *name, vpmu_pmu pmu, vpmu_appl
     redefined = virDomainDefineXMLFlags(conn->conn, edited, VIR_DOMAIN_DEFINE_VALIDATE);
     if (!redefined) {
         vpmu_error_set(error, VPMU_ERR_RUNTIME,
-                       "cannot redefine '%s' on '%s': %s; the domain was left as it was", name,
+                       "cannot redefine '%s' on '%s': %s; the domain was left as it was", qn,
                        conn->uri, last_error());
         /* libvirt defines atomically; make sure, and put the original back if not. */
         after = virDomainGetXMLDesc(dom, flags);
