@@ -280,7 +280,8 @@ cmd_schedule(cli_global *g, int argc, char **argv)
         const char *missing = VIRT(vpmu_placement_candidates_missing_trait)(cands);
         for (size_t i = 0; i < n; i++) {
             const char *name = VIRT(vpmu_placement_candidates_name)(cands, i);
-            printf("%s %s\n", VIRT(vpmu_placement_candidates_uuid)(cands, i), name ? name : "-");
+            printf("%s %s\n", cli_e(VIRT(vpmu_placement_candidates_uuid)(cands, i)),
+                   name ? cli_e(name) : "-");
         }
         if (missing)
             cli_warn(g,

@@ -201,8 +201,8 @@ cli_host_report_placement(const cli_global *g, const cli_report *r, vpmu_conn **
     provider = json_string_value(json_object_get(rep, "provider"));
     name = json_string_value(json_object_get(rep, "provider_name"));
     if (name)
-        printf("placement: provider %s is '%s' at %s\n", provider, name,
-               json_string_value(json_object_get(rep, "url")));
+        printf("placement: provider %s is '%s' at %s\n", cli_e(provider), cli_e(name),
+               cli_e_uri(json_string_value(json_object_get(rep, "url"))));
     if (json_is_true(json_object_get(rep, "trait_created")))
         printf("placement: created the trait %s\n", VPMU_TRAIT);
     if (STREQ(action, "unchanged"))
