@@ -13,6 +13,7 @@ auth_type must agree.  vpmu may add only openstackclient's defaults
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -22,8 +23,12 @@ AUTH_TYPES = {"password": "password", "v3password": "password", "token": "token"
 OSC_DEFAULTS = {"user_domain_id": "default", "project_domain_id": "default"}
 
 
+# The valgrind setup puts the compiled reader (not this interpreter) under valgrind.
+WRAPPER = shlex.split(os.environ.get("VPMU_TEST_WRAPPER", ""))
+
+
 def vpmu_read(dump, env, name, cwd):
-    r = subprocess.run([dump] + ([name] if name else []), env=env, cwd=cwd,
+    r = subprocess.run(WRAPPER + [dump] + ([name] if name else []), env=env, cwd=cwd,
                        capture_output=True, text=True, timeout=60)
     if r.returncode != 0:
         return None, r.stderr.strip()

@@ -404,7 +404,7 @@ int
 cli_guest_opt(cli_guest *o, const char *cmd, int opt, const char *arg)
 {
     switch (opt) {
-    case CLI_OPT_ARCH:
+    case CLI_OPT_ARCH: {
         /* The arch table (arch.c) decides what is accepted, and the message. */
         /* explain also explains arches that xml and boot do not build. */
         bool explain = cmd && STREQ(cmd, "explain");
@@ -414,6 +414,7 @@ cli_guest_opt(cli_guest *o, const char *cmd, int opt, const char *arg)
         }
         o->arch = arg;
         return 1;
+    }
     case CLI_OPT_VIRT_TYPE:
         if (!STREQ(arg, "kvm") && !STREQ(arg, "qemu"))
             return cli_usage(cmd, "unsupported --virt-type '%s'; use kvm or qemu", cli_e(arg)), -1;

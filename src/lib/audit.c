@@ -31,7 +31,6 @@
 #include "vpmu/explain.h"
 #include "vpmu/hostcaps.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(vpmu_dom *, vpmu_dom_free)
 DEFINE_TRIVIAL_CLEANUP_FUNC(vpmu_conn *, vpmu_conn_close)
 
 static double
