@@ -33,6 +33,7 @@ EXTERNAL = (
     "src/libvirt_public.syms",
     "docs/formatdomain.rst",
     "docs/schemas/",
+    "tests/qemuxml2argvdata/",
 )
 
 PATH_RE = re.compile(r"(?<![A-Za-z0-9_./-])((?:%s)/[][A-Za-z0-9_.*/{},-]*)" % "|".join(ROOTS))
