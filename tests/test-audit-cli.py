@@ -15,6 +15,7 @@ temporary directory, with a manifest of what every domain must be audited as.
 
 VPMU_AUDIT_TEST_COUNT overrides the 10,000 (for quick runs while developing).
 """
+import contextlib
 import ctypes.util
 import json
 import os
@@ -56,6 +57,18 @@ while True:
 """
 
 results = []
+
+
+@contextlib.contextmanager
+def silent_listener():
+    """A qemu+tcp:// URI whose server accepts and never speaks (virConnectOpen blocks)."""
+    lst = subprocess.Popen([sys.executable, "-u", "-c", SILENT_LISTENER],
+                           stdout=subprocess.PIPE, text=True)
+    try:
+        yield "qemu+tcp://127.0.0.1:%d/system" % int(lst.stdout.readline())
+    finally:
+        lst.kill()
+        lst.wait()
 
 
 def check(name, fn):
@@ -475,11 +488,7 @@ def main():
     def silent_host():
         # A server that accepts and never speaks: virConnectOpen blocks in the handshake.
         # With --timeout 2 it is reported down after ~2 s and test:///default still printed.
-        lst = subprocess.Popen([sys.executable, "-u", "-c", SILENT_LISTENER],
-                               stdout=subprocess.PIPE, text=True)
-        try:
-            port = int(lst.stdout.readline())
-            silent = "qemu+tcp://127.0.0.1:%d/system" % port
+        with silent_listener() as silent:
             t0 = time.monotonic()
             rc, out, err = run("-o", "json", "audit", "--timeout", "2", "-c", silent,
                                "-c", "test:///default")
@@ -506,10 +515,36 @@ def main():
             # Alone: nothing audited, exit 1.
             rc, out, err = run("-o", "json", "audit", "--timeout", "1", "-c", silent)
             expect(rc == EXIT_NOTHING, "alone: exit %d" % rc)
-        finally:
-            lst.kill()
-            lst.wait()
     check("a host that accepts and never speaks is down at --timeout; the others print", silent_host)
+
+    def silent_default():
+        # No -c: libvirt's default connection ($LIBVIRT_DEFAULT_URI) is opened by the audit
+        # itself, under --timeout, not by an unbounded step before it.
+        with silent_listener() as silent:
+            env = {"LIBVIRT_DEFAULT_URI": silent}
+            t0 = time.monotonic()
+            rc, out, err = run("-o", "prometheus", "audit", "--timeout", "2", env=env)
+            took = time.monotonic() - t0
+            # Bounded (the deadline), not a timing goal: far below "for ever".
+            expect(took < 20, "audit took %.1f s with --timeout 2" % took)
+            expect(rc == EXIT_NOTHING, "exit %d, want %d: %s" % (rc, EXIT_NOTHING, err))
+            up = {s[1]["uri"]: s[2] for s in parse_prometheus(out) if s[0] == "vpmu_host_up"}
+            expect(up == {silent: 0.0}, "up %r" % up)
+            expect("libvirt's default URI: no answer within 2 s" in err, "stderr %r" % err)
+            rc, out, err = run("-o", "json", "audit", "--timeout", "2", env=env)
+            h = json.loads(out)["hosts"]
+            expect(rc == EXIT_NOTHING and len(h) == 1 and h[0]["uri"] == silent and
+                   h[0]["up"] is False and h[0]["timed_out"] is True, "json hosts %r" % h)
+            rc, out, err = run("audit", "--timeout", "2", env=env)
+            expect(rc == EXIT_NOTHING and ("%s: down, no answer within 2 s" % silent) in out,
+                   "text %r" % out)
+            # A default that opens is named by its canonical URI in every row.
+            rc, out, err = run("-o", "json", "audit", env={"LIBVIRT_DEFAULT_URI": "test:///default"})
+            doc = json.loads(out)
+            expect(rc == EXIT_OK and [d["uri"] for d in doc["domains"]] == ["test:///default"] and
+                   doc["hosts"][0]["uri"] == "test:///default" and doc["hosts"][0]["up"] is True,
+                   "default test:///default: %d %r" % (rc, doc))
+    check("no -c: libvirt's default that never speaks is down at --timeout", silent_default)
 
     def textfile():
         path = os.path.join(tmp, "vpmu.prom")

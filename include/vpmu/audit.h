@@ -76,8 +76,9 @@ typedef struct {
 
 /* One audited domain. */
 typedef struct {
-    const char *uri;                     /* the connection, as the caller gave it */
-    const char *state;                   /* "running", "paused", "shutoff", ... (libvirt's) */
+    const char *uri;   /* the connection, as the caller gave it; for libvirt's default, its
+                          canonical URI (virConnectGetURI) */
+    const char *state; /* "running", "paused", "shutoff", ... (libvirt's) */
     const vpmu_domain_info *info;        /* name, uuid, pmu, arch, virt type, CPU, Nova names */
     vpmu_effective effective;            /* what the guest gets, by explain's rules */
     const vpmu_explanation *explanation; /* the rule and the reasons behind it */
@@ -92,7 +93,8 @@ typedef struct {
 
 /* One connection, when its audit is over. */
 typedef struct {
-    const char *uri;           /* as the caller gave it */
+    /* As the caller gave it; for libvirt's default, its canonical URI, NULL when it did not open */
+    const char *uri;
     bool reachable;            /* the connection opened */
     bool up;                   /* opened and audited to the end: not dropped, not timed out */
     bool timed_out;            /* the deadline (vpmu_audit_options.timeout) passed */
@@ -116,7 +118,8 @@ typedef enum {
 
 typedef struct {
     vpmu_audit_event_kind kind;
-    const char *uri;
+    size_t index;    /* the connection's position in the uris passed to vpmu_audit_run() */
+    const char *uri; /* as in vpmu_audit_host.uri */
     const vpmu_audit_domain *domain; /* DOMAIN */
     const char *name;                /* SKIPPED */
     const char *uuid;                /* SKIPPED */
@@ -142,8 +145,13 @@ typedef struct {
 } vpmu_audit_totals;
 
 /*
- * Audit @n_uris connections (n_uris >= 1; no URI may be NULL).  @opts may be
- * NULL.  *totals (optional) is filled whether or not the run succeeds.
+ * Audit @n_uris connections (n_uris >= 1).  A NULL URI is libvirt's default
+ * connection (virConnectOpenReadOnly(NULL): $LIBVIRT_DEFAULT_URI, then
+ * libvirt.conf, then probing), opened in its worker under the same deadline
+ * as the others; its events carry the canonical URI libvirt reports once it
+ * is open (and NULL before: a default that never opened).  Use the events'
+ * index, not the URI, to tell connections apart.  @opts may be NULL.
+ * *totals (optional) is filled whether or not the run succeeds.
  * Returns 0 when every connection was attempted (skips and unreachable hosts
  * are not failures: they are in the events and in *totals), or -1 when the
  * callback stopped the audit (VPMU_ERR_RUNTIME) or the arguments are wrong

@@ -169,11 +169,6 @@ int cli_print_json(json_t *v);
  */
 const char *cli_uri(const cli_global *g);
 /*
- * The URI libvirt's default connection has (opened once to ask it), for a
- * command that must name its connection, e.g. an audit row.  Free it.
- */
-char *cli_default_uri(vpmu_error **error);
-/*
  * The connection the user named: -c, else a non-empty $LIBVIRT_DEFAULT_URI,
  * else NULL.  For commands that connect only when one was named (explain,
  * host's versions).

@@ -128,7 +128,8 @@ membuf_drain(membuf *m, FILE *out, size_t skip)
  */
 typedef struct {
     bool seen;
-    vpmu_audit_host h; /* h.error is not kept: see error */
+    vpmu_audit_host h; /* h.error is not kept: see error; h.uri and h.driver are uri and driver */
+    char *uri;         /* as the event named it, or for a default that did not open, its label */
     char *driver;
     char *error;
     membuf rows;    /* rows while an earlier connection is still going */
@@ -145,7 +146,8 @@ typedef struct {
     cli_drift_result dres; /* the domain in hand */
     size_t matched;
     size_t n_domains_printed;
-    const char **uris;
+    const char **uris;         /* NULL: libvirt's default */
+    const char *default_label; /* names libvirt's default until its canonical URI is known */
     size_t n_uris;
     host_rec *hosts; /* one per URI */
     json_t *skipped; /* JSON: up to MAX_SKIPPED_LISTED skipped domains */
@@ -229,7 +231,7 @@ on_domain_text(audit_out *ao, FILE *out, const vpmu_audit_domain *d)
         nova = xasprintf("%s (%s)", nn, nf);
     }
     if (ao->n_uris > 1) {
-        _cleanup_free_ char *u = quote_for_message(d->uri, 256);
+        _cleanup_free_ char *u = uri_for_message(d->uri);
         fprintf(out, "%-*s ", ao->uri_width, u);
     }
     fprintf(out, "%-20s %-36s %-9s %-5s %-7s %-9s %-8s %-5s %-28s %s\n", name, dash(in->uuid),
@@ -341,16 +343,6 @@ on_skipped(audit_out *ao, const vpmu_audit_event *ev)
                                         jstr(vpmu_error_get_message(ev->error))));
 }
 
-/* The index of the connection @uri (the very pointer passed in), or n_uris. */
-static size_t
-host_index(const audit_out *ao, const char *uri)
-{
-    for (size_t i = 0; i < ao->n_uris; i++)
-        if (ao->uris[i] == uri)
-            return i;
-    return ao->n_uris;
-}
-
 /* Connection @i is now printed directly: what it held in memory goes out first. */
 static void
 make_current(audit_out *ao, size_t i)
@@ -367,25 +359,24 @@ make_current(audit_out *ao, size_t i)
 }
 
 static void
-on_host(audit_out *ao, const vpmu_audit_host *h)
+on_host(audit_out *ao, size_t i, const vpmu_audit_host *h)
 {
     const char *err = h->error ? vpmu_error_get_message(h->error) : NULL;
 
     if (err)
         cli_warn(ao->g, "%s%s", err,
                  h->reachable ? "; the rest of its domains were skipped" : "; skipped");
-    for (size_t i = 0; i < ao->n_uris; i++) {
-        /* The event's URI is the very pointer passed in (vpmu_audit_host.uri). */
-        if (ao->uris[i] == h->uri && !ao->hosts[i].seen) {
-            host_rec *r = &ao->hosts[i];
-            r->seen = true;
-            r->h = *h;
-            r->h.error = NULL;
-            r->driver = h->driver ? xstrdup(h->driver) : NULL;
-            r->error = err ? xstrdup(err) : NULL;
-            r->h.driver = r->driver;
-            break;
-        }
+    if (i < ao->n_uris && !ao->hosts[i].seen) {
+        host_rec *r = &ao->hosts[i];
+        r->seen = true;
+        r->h = *h;
+        r->h.error = NULL;
+        /* Copies: a default's canonical URI is the library's, borrowed for the event only. */
+        r->uri = xstrdup(h->uri ? h->uri : ao->default_label);
+        r->driver = h->driver ? xstrdup(h->driver) : NULL;
+        r->error = err ? xstrdup(err) : NULL;
+        r->h.uri = r->uri;
+        r->h.driver = r->driver;
     }
     /* Rows in -c order: once the current connection is done, the next one's rows follow. */
     while (ao->cur < ao->n_uris && ao->hosts[ao->cur].seen) {
@@ -404,7 +395,7 @@ on_event(const vpmu_audit_event *ev, void *opaque)
     switch (ev->kind) {
     case VPMU_AUDIT_EVENT_DOMAIN: {
         const vpmu_audit_domain *d = ev->domain;
-        size_t i = host_index(ao, d->uri);
+        size_t i = ev->index;
         bool direct = i == ao->cur;
         host_rec *hr = i < ao->n_uris ? &ao->hosts[i] : NULL;
         FILE *out = direct || !hr ? ao->out : membuf_open(&hr->rows);
@@ -435,7 +426,7 @@ on_event(const vpmu_audit_event *ev, void *opaque)
         on_skipped(ao, ev);
         break;
     case VPMU_AUDIT_EVENT_HOST:
-        on_host(ao, ev->host);
+        on_host(ao, ev->index, ev->host);
         break;
     }
     /* A closed or full stdout stops the audit instead of working for nobody. */
@@ -599,7 +590,7 @@ print_tail_text(audit_out *ao)
         const vpmu_audit_host *h = &ao->hosts[i].h;
         if (!ao->hosts[i].seen)
             continue;
-        _cleanup_free_ char *u = quote_for_message(h->uri, 256);
+        _cleanup_free_ char *u = uri_for_message(h->uri);
         if (!h->reachable) {
             if (h->timed_out)
                 fprintf(ao->out, "%s: down, no answer within %u s, skipped\n", u, ao->timeout);
@@ -657,6 +648,7 @@ static void
 audit_out_clear(audit_out *ao)
 {
     for (size_t i = 0; ao->hosts && i < ao->n_uris; i++) {
+        free(ao->hosts[i].uri);
         free(ao->hosts[i].driver);
         free(ao->hosts[i].error);
         membuf_drain(&ao->hosts[i].rows, NULL, SIZE_MAX);
@@ -672,7 +664,7 @@ static void
 add_uri(const char **uris, size_t *n, const char *uri)
 {
     for (size_t i = 0; i < *n; i++)
-        if (STREQ(uris[i], uri))
+        if (STREQ_NULLABLE(uris[i], uri))
             return;
     uris[(*n)++] = uri;
 }
@@ -699,7 +691,6 @@ cmd_audit(cli_global *g, int argc, char **argv)
                                                  .prometheus_ok = true};
     _cleanup_(audit_out_clear) audit_out ao = {.g = g, .out = stdout};
     _cleanup_free_ const char **uris = NULL;
-    _cleanup_free_ char *default_uri = NULL;
     vpmu_audit_options opts = {0};
     vpmu_audit_totals totals = {0};
     _cleanup_(cli_drift_close) cli_drift drift = {0};
@@ -773,17 +764,20 @@ cmd_audit(cli_global *g, int argc, char **argv)
     if (!opts.timeout)
         opts.timeout = VPMU_AUDIT_DEFAULT_TIMEOUT;
     ao.timeout = opts.timeout;
-    if (n == 0) {
-        /* libvirt's own default, named by its canonical URI in the rows. */
-        default_uri = cli_default_uri(&err);
-        if (!default_uri)
-            return cli_fail(err);
-        uris[n++] = default_uri;
-    }
+    /*
+     * None given: libvirt's own default, which the library opens under the
+     * same deadline as any other and names by its canonical URI in the rows.
+     * Until it is open it is named as $LIBVIRT_DEFAULT_URI names it, if set.
+     */
+    if (n == 0)
+        uris[n++] = NULL;
+    ao.default_label = cli_uri_named(g) ? cli_uri_named(g) : "(libvirt's default)";
     ao.n_uris = n;
-    for (size_t i = 0; i < n; i++)
-        if (strlen(uris[i]) > (size_t)ao.uri_width)
-            ao.uri_width = (int)(strlen(uris[i]) > 200 ? 200 : strlen(uris[i]));
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(uris[i] ? uris[i] : ao.default_label);
+        if (len > (size_t)ao.uri_width)
+            ao.uri_width = (int)(len > 200 ? 200 : len);
+    }
 
     if (cli_virt_load(&err) < 0)
         return cli_fail(err);

@@ -192,22 +192,6 @@ cli_uri_named(const cli_global *g)
     return env && *env ? env : NULL;
 }
 
-char *
-cli_default_uri(vpmu_error **error)
-{
-    vpmu_conn *conn;
-    char *uri;
-
-    if (cli_virt_load(error) < 0)
-        return NULL;
-    conn = VIRT(vpmu_conn_open)(NULL, error);
-    if (!conn)
-        return NULL;
-    uri = xstrdup(VIRT(vpmu_conn_get_uri)(conn));
-    VIRT(vpmu_conn_close)(conn);
-    return uri;
-}
-
 bool
 cli_policy_given(const cli_policy *p)
 {

@@ -67,8 +67,15 @@ vpmu_audit_uri_is_local(const char *uri)
  * fields marked (lock) are shared with the scheduler, under run->lock.
  */
 typedef struct {
-    const char *ev_uri; /* the caller's pointer, for events only (valid until the run returns) */
-    char *uri;          /* a copy, for everything else (an abandoned worker outlives the run) */
+    size_t index; /* in the caller's uris */
+    /*
+     * (lock) For events only: the caller's pointer (valid until the run
+     * returns); for libvirt's default (NULL), .canon once it is open.
+     */
+    const char *ev_uri;
+    char *uri;   /* a copy, NULL for libvirt's default (an abandoned worker outlives the run) */
+    char *canon; /* (lock) libvirt's default: its canonical URI, once open */
+    char *shown; /* (lock) the connection as messages name it (shown_uri()) */
     pthread_t thread;
     double deadline; /* monotonic seconds */
     double started;
@@ -112,6 +119,8 @@ run_unref(audit_run *run)
         return;
     for (size_t i = 0; i < run->n_uris; i++) {
         free(run->jobs[i].uri);
+        free(run->jobs[i].canon);
+        free(run->jobs[i].shown);
         free(run->jobs[i].driver);
     }
     free(run->jobs);
@@ -120,6 +129,18 @@ run_unref(audit_run *run)
     pthread_cond_destroy(&run->cond);
     pthread_mutex_destroy(&run->lock);
     free(run);
+}
+
+/* A connection as messages name it: quoted, its password masked; or libvirt's default. */
+static char *
+shown_uri(const char *uri)
+{
+    _cleanup_free_ char *q = NULL;
+
+    if (!uri)
+        return xstrdup("libvirt's default URI");
+    q = uri_for_message(uri);
+    return xasprintf("'%s'", q);
 }
 
 /* Whether @job may still deliver: under the lock. */
@@ -177,6 +198,7 @@ static dom_result
 skip(audit_run *run, audit_job *job, const char *name, const char *uuid, vpmu_error *err)
 {
     vpmu_audit_event ev = {.kind = VPMU_AUDIT_EVENT_SKIPPED,
+                           .index = job->index,
                            .uri = job->ev_uri,
                            .name = name,
                            .uuid = uuid,
@@ -200,12 +222,13 @@ dom_failed(audit_run *run, audit_job *job, vpmu_conn *conn, const char *name, co
            bool persistent, char **lost_why)
 {
     _cleanup_free_ char *why = NULL;
+    _cleanup_free_ char *qn = quote_for_message(name, 200);
     vpmu_error *err = NULL;
 
     switch (vpmu_virt_last_fault(conn, &why)) {
     case VPMU_VIRT_FAULT_NO_DOMAIN:
-        vpmu_error_set(&err, VPMU_ERR_RUNTIME, "domain '%s' on '%s' disappeared during the audit",
-                       name, job->uri);
+        vpmu_error_set(&err, VPMU_ERR_RUNTIME, "domain '%s' on %s disappeared during the audit", qn,
+                       job->shown);
         break;
     case VPMU_VIRT_FAULT_CONN_LOST:
         *lost_why = TAKE_PTR(why);
@@ -213,11 +236,11 @@ dom_failed(audit_run *run, audit_job *job, vpmu_conn *conn, const char *name, co
     default:
         if (persistent)
             vpmu_error_set(&err, VPMU_ERR_RUNTIME,
-                           "cannot read the persistent definition of domain '%s' on '%s': %s", name,
-                           job->uri, why);
+                           "cannot read the persistent definition of domain '%s' on %s: %s", qn,
+                           job->shown, why);
         else
-            vpmu_error_set(&err, VPMU_ERR_RUNTIME, "cannot read domain '%s' on '%s': %s", name,
-                           job->uri, why);
+            vpmu_error_set(&err, VPMU_ERR_RUNTIME, "cannot read domain '%s' on %s: %s", qn,
+                           job->shown, why);
         break;
     }
     return skip(run, job, name, uuid, err);
@@ -241,7 +264,8 @@ pending_pmu(audit_run *run, audit_job *job, vpmu_conn *conn, vpmu_dom *dom, vpmu
         return dom_failed(run, job, conn, name, vpmu_dom_get_uuid(dom), true, lost_why);
     doc = vpmu_domxml_parse(xml, strlen(xml), name, &err);
     if (!doc) {
-        vpmu_error_prefix(&err, "the persistent definition of domain '%s' on '%s'", name, job->uri);
+        _cleanup_free_ char *qn = quote_for_message(name, 200);
+        vpmu_error_prefix(&err, "the persistent definition of domain '%s' on %s", qn, job->shown);
         return skip(run, job, name, vpmu_dom_get_uuid(dom), err);
     }
     *out = vpmu_domxml_get_pmu(doc);
@@ -270,7 +294,8 @@ audit_domain(audit_run *run, audit_job *job, vpmu_conn *conn, vpmu_dom *dom, con
     doc = vpmu_domxml_parse(xml, strlen(xml), name, &err);
     free(TAKE_PTR(xml)); /* the tree is all we need from here */
     if (!doc || vpmu_domxml_get_info(doc, &info, &err) < 0) {
-        vpmu_error_prefix(&err, "domain '%s' on '%s'", name, job->uri);
+        _cleanup_free_ char *qn = quote_for_message(name, 200);
+        vpmu_error_prefix(&err, "domain '%s' on %s", qn, job->shown);
         vpmu_domain_info_clear(&info);
         return skip(run, job, name, uuid, err);
     }
@@ -309,7 +334,8 @@ audit_domain(audit_run *run, audit_job *job, vpmu_conn *conn, vpmu_dom *dom, con
             .pending_restart = pending != info.pmu,
             .pending = pending,
     };
-    vpmu_audit_event ev = {.kind = VPMU_AUDIT_EVENT_DOMAIN, .uri = job->ev_uri, .domain = &d};
+    vpmu_audit_event ev = {
+            .kind = VPMU_AUDIT_EVENT_DOMAIN, .index = job->index, .uri = job->ev_uri, .domain = &d};
 
     pthread_mutex_lock(&run->lock);
     r = job_live(run, job) ? DOM_REPORTED : DOM_STOP;
@@ -387,7 +413,8 @@ finish_host_locked(audit_run *run, audit_job *job, vpmu_error *herr, bool droppe
     run->totals.hosts_dropped += job->opened && dropped;
     run->totals.domains += hs.domains;
     run->totals.skipped += hs.skipped;
-    vpmu_audit_event ev = {.kind = VPMU_AUDIT_EVENT_HOST, .uri = job->ev_uri, .host = &hs};
+    vpmu_audit_event ev = {
+            .kind = VPMU_AUDIT_EVENT_HOST, .index = job->index, .uri = job->ev_uri, .host = &hs};
     deliver_locked(run, &ev);
 }
 
@@ -416,12 +443,19 @@ audit_host(audit_run *run, audit_job *job)
         job->opened = true;
         job->driver = xstrdup(vpmu_conn_get_driver(conn));
         job->hs.hv_version = hv;
+        if (!job->uri) {
+            /* libvirt's default: named from now on by the URI libvirt says it opened. */
+            job->canon = xstrdup(vpmu_conn_get_uri(conn));
+            job->ev_uri = job->canon;
+            free(job->shown);
+            job->shown = shown_uri(job->canon);
+        }
     }
     pthread_mutex_unlock(&run->lock);
     if (!conn || !live)
         goto done;
     hf.qemu_version = hv;
-    if (want_probe(run, job->uri)) {
+    if (want_probe(run, job->uri ? job->uri : job->canon)) {
         hf.host = run_host(run);
         pthread_mutex_lock(&run->lock);
         job->hs.host_probed = hf.host != NULL;
@@ -430,7 +464,7 @@ audit_host(audit_run *run, audit_job *job)
 
     n = vpmu_conn_list_domains(conn, !run->opts.per_domain_state, &doms);
     if (n < 0) {
-        vpmu_error_set(&herr, VPMU_ERR_RUNTIME, "cannot list the domains of '%s': %s", job->uri,
+        vpmu_error_set(&herr, VPMU_ERR_RUNTIME, "cannot list the domains of %s: %s", job->shown,
                        vpmu_virt_last_error());
         dropped = true;
         n = 0;
@@ -447,7 +481,7 @@ audit_host(audit_run *run, audit_job *job)
         if (r == DOM_CONN_LOST) {
             pthread_mutex_lock(&run->lock);
             vpmu_error_set(&herr, VPMU_ERR_RUNTIME,
-                           "lost the connection to '%s' after %zu of %d domains: %s", job->uri,
+                           "lost the connection to %s after %zu of %d domains: %s", job->shown,
                            job->hs.domains + job->hs.skipped, n, why);
             /* This one and the rest are not reported. */
             job->hs.skipped += (size_t)(n - i);
@@ -496,11 +530,11 @@ abandon_locked(audit_run *run, audit_job *job)
     job->running = false;
     if (job->opened)
         vpmu_error_set(&err, VPMU_ERR_RUNTIME,
-                       "'%s' did not finish within the %u s timeout, after %zu domains", job->uri,
+                       "%s did not finish within the %u s timeout, after %zu domains", job->shown,
                        run->opts.timeout, hs.domains + hs.skipped);
     else
-        vpmu_error_set(&err, VPMU_ERR_RUNTIME, "cannot connect to '%s': no answer within %u s",
-                       job->uri, run->opts.timeout);
+        vpmu_error_set(&err, VPMU_ERR_RUNTIME, "cannot connect to %s: no answer within %u s",
+                       job->shown, run->opts.timeout);
     hs.uri = job->ev_uri;
     hs.reachable = job->opened;
     hs.up = false;
@@ -513,7 +547,8 @@ abandon_locked(audit_run *run, audit_job *job)
     run->totals.hosts_timed_out++;
     run->totals.domains += hs.domains;
     run->totals.skipped += hs.skipped;
-    vpmu_audit_event ev = {.kind = VPMU_AUDIT_EVENT_HOST, .uri = job->ev_uri, .host = &hs};
+    vpmu_audit_event ev = {
+            .kind = VPMU_AUDIT_EVENT_HOST, .index = job->index, .uri = job->ev_uri, .host = &hs};
     deliver_locked(run, &ev);
     vpmu_error_free(err);
     /* It finishes (or not) on its own, holding its reference; nobody joins it. */
@@ -549,12 +584,15 @@ start_job_locked(audit_run *run, audit_job *job)
         free(wa);
         job->running = false;
         job->finished = true;
-        vpmu_error_set(&err, VPMU_ERR_RUNTIME, "cannot audit '%s': no thread could be started",
-                       job->uri);
+        vpmu_error_set(&err, VPMU_ERR_RUNTIME, "cannot audit %s: no thread could be started",
+                       job->shown);
         hs.error = err;
         run->totals.hosts++;
         run->totals.hosts_unreachable++;
-        vpmu_audit_event ev = {.kind = VPMU_AUDIT_EVENT_HOST, .uri = job->ev_uri, .host = &hs};
+        vpmu_audit_event ev = {.kind = VPMU_AUDIT_EVENT_HOST,
+                               .index = job->index,
+                               .uri = job->ev_uri,
+                               .host = &hs};
         deliver_locked(run, &ev);
         vpmu_error_free(err);
         return false;
@@ -624,7 +662,7 @@ vpmu_audit_run(const char *const *uris, size_t n_uris, const vpmu_audit_options 
         return -1;
     }
     for (size_t i = 0; i < n_uris; i++) {
-        if (!uris[i] || !*uris[i]) {
+        if (uris[i] && !*uris[i]) {
             vpmu_error_set(error, VPMU_ERR_USAGE, "connection URI %zu of the audit is empty",
                            i + 1);
             return -1;
@@ -650,8 +688,10 @@ vpmu_audit_run(const char *const *uris, size_t n_uris, const vpmu_audit_options 
     run->opaque = opaque;
     run->jobs = xcalloc(n_uris, sizeof(*run->jobs));
     for (size_t i = 0; i < n_uris; i++) {
+        run->jobs[i].index = i;
         run->jobs[i].ev_uri = uris[i];
-        run->jobs[i].uri = xstrdup(uris[i]);
+        run->jobs[i].uri = uris[i] ? xstrdup(uris[i]) : NULL;
+        run->jobs[i].shown = shown_uri(uris[i]);
     }
     atomic_init(&run->refs, 1);
     atomic_init(&run->stopped, false);

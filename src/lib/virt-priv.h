@@ -18,7 +18,8 @@
 
 /*
  * Open @uri read-only (an audit changes nothing, and a monitoring user may
- * have no more), @uri exactly as given (no default).  libxml2's generic error
+ * have no more), @uri exactly as given (NULL: libvirt's default, as for
+ * vpmu_conn_open()).  No deadline: the caller bounds it.  libxml2's generic error
  * handler, which the test driver's node-file parsing would print through, is
  * silenced for the call.
  */
