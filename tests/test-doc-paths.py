@@ -9,7 +9,10 @@ that is not in the repository).
    `src/lib/util.[ch]`), brace lists (`{on,off}`) and the placeholder NAME
    (`src/cli/cmd-NAME.c`) must match at least one file.  Paths in libvirt's
    own tree, which docs/facts.md cites, are listed in EXTERNAL.
-2. Every `facts.md §N` anywhere in the tree names a section heading
+2. Every function named as `name()` in docs/architecture.md is called or
+   defined somewhere in src/ or include/ (system calls vpmu deliberately
+   does not make are listed in NOT_CALLED).
+3. Every `facts.md §N` anywhere in the tree names a section heading
    `## §N` of docs/facts.md, and every quoted label after `facts.md` on the
    same line (`docs/facts.md, "Placement"`) occurs in docs/facts.md.
 
@@ -41,6 +44,10 @@ SECTION_REF_RE = re.compile(r"facts\.md[ ,]*((?:§\d+(?:\s*(?:-|/|,|and)\s*)?)+)
 SECTION_NUM_RE = re.compile(r"§(\d+)")
 LABEL_LINE_RE = re.compile(r"facts\.md(.*)$")
 QUOTED_RE = re.compile(r'"([^"]{3,})"')
+
+# Functions docs/architecture.md names because vpmu does not call them.
+NOT_CALLED = {"umask"}
+FUNC_RE = re.compile(r"`([A-Za-z_][A-Za-z0-9_]*)\(\)`")
 
 # Directories never scanned for citations (build trees, git metadata).
 SKIP_DIRS = {".git", "subprojects"}
@@ -108,6 +115,24 @@ def main():
                     if not path_exists(p):
                         missing.append("%s:%d: %s" % (rel, lineno, p))
     results.append(("every path named in docs/*.md and README.md exists (%d named)" % named, missing))
+
+    code = ""
+    for top in ("src", "include"):
+        for d, _, files in os.walk(os.path.join(SRCDIR, top)):
+            for f in files:
+                if f.endswith((".c", ".h")):
+                    with open(os.path.join(d, f), encoding="utf-8", errors="replace") as fh:
+                        code += fh.read()
+    unknown, funcs = [], 0
+    arch = os.path.join(SRCDIR, "docs", "architecture.md")
+    with open(arch, encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            for name in FUNC_RE.findall(line):
+                funcs += 1
+                pat = re.escape(name).replace("NAME", "[a-z_]+")  # cmd_NAME(): some command
+                if name not in NOT_CALLED and not re.search(r"\b%s\s*\(" % pat, code):
+                    unknown.append("docs/architecture.md:%d: %s()" % (lineno, name))
+    results.append(("every function docs/architecture.md names is in src/ or include/ (%d named)" % funcs, unknown))
 
     facts_path = os.path.join(SRCDIR, "docs", "facts.md")
     with open(facts_path, encoding="utf-8") as fh:
