@@ -584,12 +584,55 @@ c14n_of(const char *xml, size_t len)
 }
 
 /*
+ * A document parsed without VPMU_DOMXML_PRESERVE_BYTES reads as one parsed
+ * with it, and is written by the whole-tree writer: byte for byte the
+ * fallback's output @whole.  Formatting changes no document: formatting
+ * again gives the same bytes, with and without preservation.
+ */
+static void
+check_unpreserved(const char *input, size_t len, const char *path, vpmu_pmu pmu, const char *whole)
+{
+    _cleanup_domxml_ vpmu_domxml *lean = NULL, *kept = NULL;
+    _cleanup_free_ char *out_lean = NULL, *again_lean = NULL, *out_kept = NULL, *again_kept = NULL;
+    vpmu_domain_info il = {0}, ik = {0};
+    vpmu_error *err = NULL;
+
+    lean = vpmu_domxml_parse_flags(input, len, path, 0, &err);
+    if (!lean)
+        fail_msg("parse %s without preservation: %s", path, vpmu_error_get_message(err));
+    kept = vpmu_domxml_parse_flags(input, len, path, VPMU_DOMXML_PRESERVE_BYTES, &err);
+    if (!kept)
+        fail_msg("parse %s with preservation: %s", path, vpmu_error_get_message(err));
+
+    assert_int_equal(vpmu_domxml_get_pmu(lean), vpmu_domxml_get_pmu(kept));
+    assert_int_equal(vpmu_domxml_get_info(lean, &il, NULL), 0);
+    assert_int_equal(vpmu_domxml_get_info(kept, &ik, NULL), 0);
+    assert_true(STREQ_NULLABLE(il.name, ik.name) && STREQ_NULLABLE(il.uuid, ik.uuid) &&
+                STREQ_NULLABLE(il.arch, ik.arch) && STREQ_NULLABLE(il.cpu_mode, ik.cpu_mode) &&
+                STREQ_NULLABLE(il.nova_flavor, ik.nova_flavor) && il.pmu == ik.pmu);
+    vpmu_domain_info_clear(&il);
+    vpmu_domain_info_clear(&ik);
+
+    set_pmu_ok(lean, pmu);
+    out_lean = format(lean, NULL);
+    assert_string_equal(out_lean, whole);
+    again_lean = format(lean, NULL);
+    assert_string_equal(again_lean, out_lean);
+
+    set_pmu_ok(kept, pmu);
+    out_kept = format(kept, NULL);
+    again_kept = format(kept, NULL);
+    assert_string_equal(again_kept, out_kept);
+}
+
+/*
  * The fallback.  With the splice sabotaged (one copied element put one byte
  * off, as a bookkeeping bug would), the self-check must refuse it and the
  * whole tree be written by libxml2: the same document as the golden file (in
  * C14N), byte-identical to the input up to the attribute quotes, and
  * different from the golden file wherever the input has quotes libxml2
- * rewrites, which shows that this other path was taken.
+ * rewrites, which shows that this other path was taken.  Documents parsed
+ * without byte preservation give the same bytes (check_unpreserved).
  */
 static void
 test_fallback(void **state _unused_)
@@ -622,6 +665,7 @@ test_fallback(void **state _unused_)
             vpmu_domxml_test_sabotage_splice(d);
             out = format(d, &len);
             expected = slurp(exp_path, &exp_len);
+            check_unpreserved(input, input_len, in_path, pmu, out);
 
             c14n_out = c14n_of(out, len);
             c14n_exp = c14n_of(expected, exp_len);
@@ -991,7 +1035,21 @@ test_hostile_file(void **state)
     assert_refused(d, err, path, c->line, c->expect);
     /* Nothing of /etc/passwd ever reaches the message. */
     assert_null(strstr(vpmu_error_get_message(err), "root:"));
-    vpmu_error_free(err);
+    vpmu_error_free(TAKE_PTR(err));
+
+    /* The same refusal, with the same message, with and without byte
+     * preservation. */
+    for (unsigned flags = 0; flags <= VPMU_DOMXML_PRESERVE_BYTES; flags++) {
+        size_t len = 0;
+        _cleanup_free_ char *bytes = slurp(path, &len);
+
+        stderr_capture_begin(&cap);
+        d = vpmu_domxml_parse_flags(bytes, len, path, flags, &err);
+        stderr_capture_end_empty(&cap);
+        assert_refused(d, err, path, c->line, c->expect);
+        assert_null(strstr(vpmu_error_get_message(err), "root:"));
+        vpmu_error_free(TAKE_PTR(err));
+    }
 }
 
 /* An external entity on a file we made: libxml2 with entity loading would
@@ -1180,6 +1238,9 @@ test_hostile_huge_buffer(void **state _unused_)
     memcpy(buf, "<domain>", 8);
     d = vpmu_domxml_parse(buf, len, "huge", &err);
     assert_refused(d, err, "huge: ", 0, "the document is larger than the 16777216-byte limit");
+    vpmu_error_free(TAKE_PTR(err));
+    d = vpmu_domxml_parse_flags(buf, len, "huge", 0, &err);
+    assert_refused(d, err, "huge: ", 0, "the document is larger than the 16777216-byte limit");
     vpmu_error_free(err);
 }
 
@@ -1208,16 +1269,20 @@ test_hostile_deep_nesting(void **state _unused_)
     vpmu_error *err = NULL;
     vpmu_domxml *d;
 
-    d = vpmu_domxml_parse(deep, strlen(deep), "deep", &err);
-    assert_refused(d, err, "deep", 1, "elements nest deeper than the limit of 64 levels");
-    vpmu_error_free(TAKE_PTR(err));
+    for (unsigned flags = 0; flags <= VPMU_DOMXML_PRESERVE_BYTES; flags++) {
+        d = vpmu_domxml_parse_flags(deep, strlen(deep), "deep", flags, &err);
+        assert_refused(d, err, "deep", 1, "elements nest deeper than the limit of 64 levels");
+        vpmu_error_free(TAKE_PTR(err));
 
-    d = vpmu_domxml_parse(over, strlen(over), "over", &err);
-    assert_refused(d, err, "over", 1, "elements nest deeper than the limit of 64 levels");
-    vpmu_error_free(TAKE_PTR(err));
+        d = vpmu_domxml_parse_flags(over, strlen(over), "over", flags, &err);
+        assert_refused(d, err, "over", 1, "elements nest deeper than the limit of 64 levels");
+        vpmu_error_free(TAKE_PTR(err));
 
-    ok = parse_ok(limit, strlen(limit), "limit");
-    assert_int_equal(vpmu_domxml_get_pmu(ok), VPMU_PMU_UNSET);
+        ok = vpmu_domxml_parse_flags(limit, strlen(limit), "limit", flags, &err);
+        assert_non_null(ok);
+        assert_int_equal(vpmu_domxml_get_pmu(ok), VPMU_PMU_UNSET);
+        vpmu_domxml_free(TAKE_PTR(ok));
+    }
 }
 
 /* libxml2's own handlers are put back after each call. */
@@ -1574,6 +1639,10 @@ test_api_misuse(void **state _unused_)
 
     assert_null(vpmu_domxml_parse(NULL, 0, NULL, &err));
     assert_int_equal(vpmu_error_get_code(err), VPMU_ERR_USAGE);
+    vpmu_error_free(TAKE_PTR(err));
+    assert_null(vpmu_domxml_parse_flags("<domain/>", 9, "flags", 1u << 1, &err));
+    assert_int_equal(vpmu_error_get_code(err), VPMU_ERR_USAGE);
+    assert_string_equal(vpmu_error_get_message(err), "flags: unknown parse flags 0x2");
     vpmu_error_free(TAKE_PTR(err));
     assert_int_equal(vpmu_domxml_set_pmu(NULL, VPMU_PMU_ON, &err), -1);
     vpmu_error_free(TAKE_PTR(err));

@@ -37,7 +37,8 @@
  * the <pmu> element and the blanks that led up to it, and leaves <features>
  * in place even when it becomes empty.
  *
- * Serializing (vpmu_domxml_format) of a parsed document writes the input's
+ * Serializing (vpmu_domxml_format) of a document parsed with byte
+ * preservation (vpmu_domxml_parse, _load, or VPMU_DOMXML_PRESERVE_BYTES) writes the input's
  * own bytes everywhere except the <pmu> element: quotes, entity and character
  * references, blanks inside tags, comments, PIs, CDATA, the XML declaration,
  * a byte order mark and line endings all stay as written.  Only the nodes an
@@ -55,8 +56,9 @@
  * in between that an edit touched.  Every splice is checked before it is
  * returned: its skeleton (the output with the content of each copied element
  * left out) is parsed again with the same hooks and must give back the edited
- * tree node for node.  When a check fails, and for guests built by
- * vpmu_domxml_build, the whole tree is written by libxml2 instead; that
+ * tree node for node.  When a check fails, for guests built by
+ * vpmu_domxml_build, and for documents parsed without
+ * VPMU_DOMXML_PRESERVE_BYTES, the whole tree is written by libxml2 instead; that
  * output carries the same infoset, with these lexical normalisations:
  *  - attribute values are written in double quotes (a '"' inside becomes
  *    &quot;; '<', '>', '&', tab, CR and LF become references);
@@ -70,6 +72,10 @@
  * input and output are byte-identical once <pmu> (and a <features> the edit
  * wrote around it) is taken out of both, and equal in C14N, and that the
  * fallback is correct too.
+ *
+ * vpmu_domxml_format does not change the document (the self-check parses
+ * with a parser of its own), so a formatted document can be formatted again
+ * or read, with the same result.
  *
  * Thread safety: a vpmu_domxml is not shared between threads; calls on
  * different documents may run in parallel (libxml2 2.9 keeps its error
@@ -94,9 +100,33 @@ typedef struct vpmu_domxml vpmu_domxml;
 /*
  * Parse a domain document.  @filename names it in messages (NULL: "<input>").
  * Errors are VPMU_ERR_INVALID and start with "FILE:LINE: " when there is a line.
+ * The document keeps what byte-preserving output needs (see Serializing
+ * above): vpmu_domxml_parse_flags(buf, len, filename,
+ * VPMU_DOMXML_PRESERVE_BYTES, error).
  */
 VPMU_EXPORT vpmu_domxml *vpmu_domxml_parse(const char *buf, size_t len, const char *filename,
                                            vpmu_error **error);
+
+/* Flags of vpmu_domxml_parse_flags. */
+typedef enum {
+    /*
+     * Keep a copy of the input and the byte positions of the elements an
+     * edit can reach, so that vpmu_domxml_format splices its output from the
+     * input's own bytes.  Costs a copy of the input and the span records.
+     */
+    VPMU_DOMXML_PRESERVE_BYTES = 1u << 0,
+} vpmu_domxml_parse_flag;
+
+/*
+ * Parse with @flags (a bitwise OR of vpmu_domxml_parse_flag; unknown bits are
+ * VPMU_ERR_USAGE).  With 0 the document is for reading (get_pmu, get_info)
+ * and for edits whose output is written by libxml2: nothing of the input is
+ * kept, and vpmu_domxml_format writes the whole tree as it does for a built
+ * guest, with the lexical normalisations listed above (never a splice).
+ * The refusals, limits and messages are the same with any flags.
+ */
+VPMU_EXPORT vpmu_domxml *vpmu_domxml_parse_flags(const char *buf, size_t len, const char *filename,
+                                                 unsigned int flags, vpmu_error **error);
 /* Read ("-" = stdin, capped at VPMU_DOMXML_MAX_BYTES) and parse; I/O errors are VPMU_ERR_RUNTIME.
  */
 VPMU_EXPORT vpmu_domxml *vpmu_domxml_load(const char *path, vpmu_error **error);

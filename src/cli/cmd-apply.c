@@ -27,7 +27,7 @@ explain_applied(cli_global *g, vpmu_conn *conn, const char *domain, vpmu_pmu pmu
 
     if (!xml)
         return NULL;
-    doc = vpmu_domxml_parse(xml, strlen(xml), domain, NULL);
+    doc = vpmu_domxml_parse_flags(xml, strlen(xml), domain, 0, NULL);
     if (!doc || vpmu_domxml_get_info(doc, &info, NULL) < 0)
         return NULL;
     vpmu_guest_spec spec = {

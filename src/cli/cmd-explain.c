@@ -103,7 +103,7 @@ load_domain(const cli_global *g, explain_ctx *x, const char *name, vpmu_error **
     xml = VIRT(vpmu_domain_get_xml)(x->conn, name, false, error);
     if (!xml)
         return -1;
-    doc = vpmu_domxml_parse(xml, strlen(xml), name, error);
+    doc = vpmu_domxml_parse_flags(xml, strlen(xml), name, 0, error);
     if (!doc)
         return -1;
     return vpmu_domxml_get_info(doc, &x->info, error);

@@ -262,7 +262,7 @@ pending_pmu(audit_run *run, audit_job *job, vpmu_conn *conn, vpmu_dom *dom, vpmu
 
     if (!xml)
         return dom_failed(run, job, conn, name, vpmu_dom_get_uuid(dom), true, lost_why);
-    doc = vpmu_domxml_parse(xml, strlen(xml), name, &err);
+    doc = vpmu_domxml_parse_flags(xml, strlen(xml), name, 0, &err);
     if (!doc) {
         _cleanup_free_ char *qn = quote_for_message(name, 200);
         vpmu_error_prefix(&err, "the persistent definition of domain '%s' on %s", qn, job->shown);
@@ -291,7 +291,7 @@ audit_domain(audit_run *run, audit_job *job, vpmu_conn *conn, vpmu_dom *dom, con
     if (!(state = vpmu_dom_get_state(dom)) || !(xml = vpmu_dom_get_xml(dom, false)))
         return dom_failed(run, job, conn, name, uuid, false, lost_why);
 
-    doc = vpmu_domxml_parse(xml, strlen(xml), name, &err);
+    doc = vpmu_domxml_parse_flags(xml, strlen(xml), name, 0, &err);
     free(TAKE_PTR(xml)); /* the tree is all we need from here */
     if (!doc || vpmu_domxml_get_info(doc, &info, &err) < 0) {
         _cleanup_free_ char *qn = quote_for_message(name, 200);

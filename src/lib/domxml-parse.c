@@ -586,6 +586,13 @@ drop_spans(parse_state *st)
 vpmu_domxml *
 vpmu_domxml_parse(const char *buf, size_t len, const char *filename, vpmu_error **error)
 {
+    return vpmu_domxml_parse_flags(buf, len, filename, VPMU_DOMXML_PRESERVE_BYTES, error);
+}
+
+vpmu_domxml *
+vpmu_domxml_parse_flags(const char *buf, size_t len, const char *filename, unsigned int flags,
+                        vpmu_error **error)
+{
     _cleanup_(xmlFreeParserCtxtp) xmlParserCtxt *ctxt = NULL;
     _cleanup_(xmlFreeDocp) xmlDoc *doc = NULL;
     _cleanup_free_ char *encoding = NULL;
@@ -598,6 +605,11 @@ vpmu_domxml_parse(const char *buf, size_t len, const char *filename, vpmu_error 
         filename = "<input>";
     if (!buf) {
         vpmu_error_set(error, VPMU_ERR_USAGE, "%s: no document given", filename);
+        return NULL;
+    }
+    if (flags & ~(unsigned int)VPMU_DOMXML_PRESERVE_BYTES) {
+        vpmu_error_set(error, VPMU_ERR_USAGE, "%s: unknown parse flags 0x%x", filename,
+                       flags & ~(unsigned int)VPMU_DOMXML_PRESERVE_BYTES);
         return NULL;
     }
     if (len > VPMU_DOMXML_MAX_BYTES) {
@@ -636,7 +648,7 @@ vpmu_domxml_parse(const char *buf, size_t len, const char *filename, vpmu_error 
     }
 
     memset(&st, 0, sizeof(st));
-    st.record = st.spans_ok = true;
+    st.record = st.spans_ok = (flags & VPMU_DOMXML_PRESERVE_BYTES) != 0;
     st.buf = buf;
     st.len = len;
     /* libxml2 drops a UTF-8 byte order mark from its input without counting it. */
@@ -679,17 +691,13 @@ vpmu_domxml_parse(const char *buf, size_t len, const char *filename, vpmu_error 
     /* Every recorded element must have ended, the root first of all. */
     for (size_t i = 0; st.spans_ok && i < st.n_spans; i++)
         st.spans_ok = st.spans[i].end != 0;
-    if (st.spans_ok && xmlDocGetRootElement(d->doc)->_private) {
+    if (st.record && st.spans_ok && xmlDocGetRootElement(d->doc)->_private) {
         d->orig = xmalloc(len + 1);
         memcpy(d->orig, buf, len);
         d->orig[len] = '\0';
         d->orig_len = len;
         d->spans = TAKE_PTR(st.spans);
         d->n_spans = st.n_spans;
-        /* Its input (a copy of buf) goes now; the hooks' state was ours. */
-        xmlCtxtReset(ctxt);
-        ctxt->_private = NULL;
-        d->ctxt = TAKE_PTR(ctxt);
     } else {
         drop_spans(&st);
     }
@@ -734,7 +742,5 @@ vpmu_domxml_free(vpmu_domxml *d)
     free(d->tail);
     free(d->orig);
     free(d->spans);
-    if (d->ctxt)
-        xmlFreeParserCtxt(d->ctxt);
     free(d);
 }

@@ -49,16 +49,14 @@ struct vpmu_domxml {
     /*
      * For splicing (vpmu_domxml_format): the input and the spans of its
      * elements; an element's _private holds its index in spans, plus one, and
-     * an edit that changes an element clears it.  NULL for a built guest, and
-     * when a span could not be recorded: the whole tree is serialized then.
+     * an edit that changes an element clears it.  NULL for a built guest, for
+     * a document parsed without VPMU_DOMXML_PRESERVE_BYTES, and when a span
+     * could not be recorded: the whole tree is serialized then.
      */
     char *orig;
     size_t orig_len;
     span *spans;
     size_t n_spans;
-    /* The parser, kept for the self-check: making one (and its dictionary,
-     * which the document shares) costs more than parsing the skeleton. */
-    xmlParserCtxt *ctxt;
 #ifdef VPMU_TEST_HOOKS
     bool sabotage; /* vpmu_domxml_test_sabotage_splice() */
 #endif
@@ -99,7 +97,8 @@ void domxml_errors_clear(xml_errors *e);
 /* What the hooks share, through ctxt->_private. */
 typedef struct {
     xml_errors errs;
-    /* Span recording (vpmu_domxml_parse only; the self-check parses without). */
+    /* Span recording (parsing with VPMU_DOMXML_PRESERVE_BYTES only; the
+     * self-check parses without). */
     bool record;
     bool spans_ok;   /* every span recorded so far was checked against the bytes */
     const char *buf; /* the input */

@@ -40,9 +40,20 @@ format_whole(const vpmu_domxml *d, char **out, size_t *len, vpmu_error **error)
     domxml_errors_begin(&errs, d->filename);
     buf = xmlBufferCreate();
     /* Without XML_SAVE_FORMAT: libxml2 writes the tree as it is, whitespace
-     * nodes included; the declaration is kept verbatim in d->head instead. */
+     * nodes included; the declaration is kept verbatim in d->head instead.
+     * Each top-level node is written on its own line, as xmlSaveDoc does
+     * with XML_SAVE_NO_DECL; xmlSaveDoc itself is not used because it sets
+     * the document's encoding field while it writes, and formatting leaves
+     * the document as it is. */
     save = buf ? xmlSaveToBuffer(buf, "UTF-8", XML_SAVE_NO_DECL | XML_SAVE_AS_XML) : NULL;
-    rc = save ? xmlSaveDoc(save, d->doc) : -1;
+    rc = save ? 0 : -1;
+    for (xmlNode *n = d->doc->children; n && rc >= 0; n = n->next) {
+        rc = xmlSaveTree(save, n);
+        if (rc >= 0)
+            rc = xmlSaveFlush(save);
+        if (rc >= 0 && xmlBufferAdd(buf, BAD_CAST "\n", 1) != 0)
+            rc = -1;
+    }
     if (save && xmlSaveClose(save) < 0)
         rc = -1;
     domxml_errors_end(&errs);
@@ -179,7 +190,7 @@ emit_both(splicer *sp, const char *s, size_t n)
 
 /* One node as libxml2 writes it, with the input's line endings. */
 static void
-emit_serialized(splicer *sp, const xmlNode *n)
+emit_serialized(splicer *sp, xmlNode *n)
 {
     const char *p;
     size_t len, i = 0;
@@ -195,7 +206,7 @@ emit_serialized(splicer *sp, const xmlNode *n)
         return;
     }
     xmlBufferEmpty(sp->nodebuf);
-    if (xmlSaveTree(sp->save, (xmlNode *)n) < 0 || xmlSaveFlush(sp->save) < 0) {
+    if (xmlSaveTree(sp->save, n) < 0 || xmlSaveFlush(sp->save) < 0) {
         sp->failed = true;
         return;
     }
@@ -388,7 +399,7 @@ run_matches(const char *g, size_t m, const xmlNode *from, const xmlNode *to)
 
 /* The nodes [from, to), between input offsets a and b (SIZE_MAX: none). */
 static void
-emit_run(splicer *sp, const xmlNode *from, const xmlNode *to, size_t a, size_t b)
+emit_run(splicer *sp, xmlNode *from, const xmlNode *to, size_t a, size_t b)
 {
     if (a != SIZE_MAX && b != SIZE_MAX) {
         if (a > b || b > sp->d->orig_len) {
@@ -400,7 +411,7 @@ emit_run(splicer *sp, const xmlNode *from, const xmlNode *to, size_t a, size_t b
             return;
         }
     }
-    for (const xmlNode *n = from; n != to; n = n->next)
+    for (xmlNode *n = from; n != to; n = n->next)
         emit_serialized(sp, n);
 }
 
@@ -438,7 +449,7 @@ emit_container(splicer *sp, const xmlNode *c, const span *s)
     /* An empty-element tag (<features/>) that gained content is opened. */
     bool opened = s->stag_end == s->end && c->children;
     size_t pos = opened ? SIZE_MAX : s->stag_end;
-    const xmlNode *run = c->children;
+    xmlNode *run = c->children;
 
     if (sp->failed)
         return;
@@ -594,20 +605,18 @@ same_nodes(const xmlNode *a, const xmlNode *b, splicer *sp, size_t *k)
 static bool
 splice_verified(splicer *sp)
 {
-    xmlParserCtxt *ctxt = sp->d->ctxt;
+    _cleanup_(xmlFreeParserCtxtp) xmlParserCtxt *ctxt = NULL;
     _cleanup_(xmlFreeDocp) xmlDoc *doc = NULL;
     parse_state st;
     size_t k = 0;
     bool ok;
 
-    /* The input's parser, with its hooks, options and dictionary; a parse
-     * resets it first (xmlCtxtReadMemory). */
+    /* A parser of its own, with the input's hooks and options: the
+     * document being formatted is only read. */
     memset(&st, 0, sizeof(st));
     domxml_errors_begin(&st.errs, sp->d->filename);
-    ctxt->_private = &st;
-    doc = domxml_read_memory(ctxt, sp->skel.p, sp->skel.n);
-    xmlCtxtReset(ctxt);
-    ctxt->_private = NULL;
+    ctxt = domxml_new_parser(&st);
+    doc = ctxt ? domxml_read_memory(ctxt, sp->skel.p, sp->skel.n) : NULL;
     domxml_errors_end(&st.errs);
     ok = doc && !st.errs.message && same_nodes(sp->d->doc->children, doc->children, sp, &k) &&
          k == sp->n_shallow;
@@ -625,7 +634,7 @@ format_spliced(const vpmu_domxml *d, char **out, size_t *len)
     xml_errors errs;
     bool ok;
 
-    if (!rs || !d->ctxt)
+    if (!rs)
         return -1;
 #ifdef VPMU_TEST_HOOKS
     sp.sabotage = d->sabotage;

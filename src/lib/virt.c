@@ -550,7 +550,7 @@ vpmu_guest_define(vpmu_conn *conn, const char *xml, bool start, char **uuid_out,
     char uuid[VIR_UUID_STRING_BUFLEN];
 
     /* Refuse to replace an existing definition: that is what 'apply' is for. */
-    doc = vpmu_domxml_parse(xml, strlen(xml), "<guest>", error);
+    doc = vpmu_domxml_parse_flags(xml, strlen(xml), "<guest>", 0, error);
     if (!doc)
         return -1;
     if (vpmu_domxml_get_info(doc, &info, error) < 0)
@@ -651,7 +651,9 @@ vpmu_domain_apply_pmu(vpmu_conn *conn, const char *name, vpmu_pmu pmu, vpmu_appl
                        conn->uri, last_error());
         return -1;
     }
-    doc = vpmu_domxml_parse(orig, strlen(orig), name, error);
+    /* libvirt parses the redefinition and writes its own XML: whole-tree
+     * output is as good as a splice here, so the input's bytes are not kept. */
+    doc = vpmu_domxml_parse_flags(orig, strlen(orig), name, 0, error);
     if (!doc)
         return -1;
     res.previous = vpmu_domxml_get_pmu(doc);
