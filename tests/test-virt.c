@@ -118,6 +118,29 @@ test_open_failure_is_clear(void **state)
                            "cannot connect to 'qemu+tcp://127.0.0.1:9/system'"));
 }
 
+/* libvirt's part of a message too: no control character, no password (issue 10 item 9). */
+static void
+test_open_failure_escaped_and_masked(void **state)
+{
+    (void)state;
+    _cleanup_error_ vpmu_error *err = NULL;
+    vpmu_conn *c =
+            vpmu_conn_open("qemu+tcp://user:s3cret@127.0.0.1:9/sys\x1b[31mtem\nx\xc2\x9b", &err);
+    const char *m;
+
+    assert_null(c);
+    m = vpmu_error_get_message(err);
+    /* libvirt repeats the URI it could not parse: both copies are masked and escaped. */
+    assert_null(strstr(m, "s3cret"));
+    assert_non_null(
+            strstr(m, "cannot connect to 'qemu+tcp://user:***@127.0.0.1:9/sys\\x1b[31mtem"));
+    assert_non_null(strstr(m + 20, "user:***@"));
+    for (const unsigned char *p = (const unsigned char *)m; *p; p++) {
+        assert_true(*p >= 0x20 && *p != 0x7f);
+        assert_false(p[0] == 0xc2 && p[1] == 0x9b);
+    }
+}
+
 static void
 test_defaults_from_capabilities(void **state)
 {
@@ -276,6 +299,7 @@ main(void)
     const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_open_and_identity),
             cmocka_unit_test(test_open_failure_is_clear),
+            cmocka_unit_test(test_open_failure_escaped_and_masked),
             cmocka_unit_test(test_defaults_from_capabilities),
             cmocka_unit_test(test_define_start_each_state),
             cmocka_unit_test(test_define_refuses_existing_name),

@@ -27,6 +27,7 @@
 struct vpmu_conn {
     virConnectPtr conn;
     char *uri;
+    char *shown; /* uri for messages: uri_for_message() */
     char *driver;
     char *caps; /* capabilities XML, fetched on first use */
 };
@@ -119,11 +120,31 @@ vpmu_virt_init(unsigned int flags, vpmu_error **error)
     return 0;
 }
 
+static pthread_key_t msg_key;
+static pthread_once_t msg_once = PTHREAD_ONCE_INIT;
+
+static void
+make_msg_key(void)
+{
+    (void)pthread_key_create(&msg_key, free);
+}
+
+/*
+ * libvirt's last error on this thread, through quote_for_message(): a remote
+ * daemon's text (or QEMU's stderr in it) reaches messages with no control
+ * character.  Valid until the next call on this thread.
+ */
 static const char *
 last_error(void)
 {
     const char *m = virGetLastErrorMessage();
-    return m && *m ? m : "unknown libvirt error";
+    char *q;
+
+    pthread_once(&msg_once, make_msg_key);
+    q = quote_for_message(m && *m ? m : "unknown libvirt error", 2000);
+    free(pthread_getspecific(msg_key));
+    (void)pthread_setspecific(msg_key, q);
+    return q;
 }
 
 const char *
@@ -142,6 +163,7 @@ conn_wrap(virConnectPtr vc, const char *want)
     c->conn = vc;
     canon = virConnectGetURI(vc);
     c->uri = xstrdup(canon ? canon : want ? want : "(libvirt's default)");
+    c->shown = uri_for_message(c->uri);
     free(canon);
     /* Owned by the connection (remote drivers free it on close): keep a copy. */
     type = virConnectGetType(vc);
@@ -149,19 +171,62 @@ conn_wrap(virConnectPtr vc, const char *want)
     return c;
 }
 
+/*
+ * libvirt's message with the password of @uri (user:PASSWORD@) put as ***:
+ * libvirt repeats the URI it could not parse or reach.
+ */
+static char *
+open_error_masked(const char *uri)
+{
+    const char *msg = last_error(), *auth, *end, *at = NULL, *colon, *p;
+    _cleanup_free_ char *needle = NULL;
+    char *out;
+    size_t nl;
+
+    auth = strstr(uri, "://");
+    if (!auth)
+        return xstrdup(msg);
+    auth += 3;
+    end = auth + strcspn(auth, "/?#");
+    for (p = auth; p < end; p++)
+        if (*p == '@')
+            at = p;
+    colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+    if (!colon || colon + 1 == at)
+        return xstrdup(msg);
+    /* The password as libvirt's message shows it: quoted like the rest of the message. */
+    _cleanup_free_ char *raw = xstrndup(colon, (size_t)(at + 1 - colon));
+    needle = quote_for_message(raw, SIZE_MAX);
+    nl = strlen(needle);
+    out = xmalloc(strlen(msg) + 1);
+    char *o = out;
+    for (p = msg; *p;) {
+        if (strncmp(p, needle, nl) == 0) {
+            o = stpcpy(o, ":***@");
+            p += nl;
+        } else {
+            *o++ = *p++;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
 /* The URI is shown without its password, quoted; NULL is libvirt's default. */
 static void
 conn_open_failed(const char *uri, vpmu_error **error)
 {
     _cleanup_free_ char *shown = NULL;
+    _cleanup_free_ char *why = NULL;
 
     if (!uri) {
         vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot connect to libvirt's default URI: %s",
                        last_error());
         return;
     }
+    why = open_error_masked(uri);
     shown = uri_for_message(uri);
-    vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot connect to '%s': %s", shown, last_error());
+    vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot connect to '%s': %s", shown, why);
 }
 
 vpmu_conn *
@@ -372,6 +437,7 @@ vpmu_conn_close(vpmu_conn *conn)
         return;
     virConnectClose(conn->conn);
     free(conn->uri);
+    free(conn->shown);
     free(conn->driver);
     free(conn->caps);
     free(conn);
@@ -397,7 +463,7 @@ vpmu_conn_get_versions(vpmu_conn *conn, unsigned long *libvirt_version, unsigned
 
     if (virConnectGetLibVersion(conn->conn, &lv) < 0) {
         vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot read the libvirt version of '%s': %s",
-                       conn->uri, last_error());
+                       conn->shown, last_error());
         return -1;
     }
     /* Some drivers have no hypervisor version; that is "unknown", not an error. */
@@ -416,7 +482,7 @@ vpmu_conn_get_hostname(vpmu_conn *conn, vpmu_error **error)
     char *h = virConnectGetHostname(conn->conn);
 
     if (!h) {
-        vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot read the hostname of '%s': %s", conn->uri,
+        vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot read the hostname of '%s': %s", conn->shown,
                        last_error());
         return NULL;
     }
@@ -441,7 +507,7 @@ caps_xpath_string(vpmu_conn *conn, const char *expr, vpmu_error **error)
         char *caps = virConnectGetCapabilities(conn->conn);
         if (!caps) {
             vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot read the capabilities of '%s': %s",
-                           conn->uri, last_error());
+                           conn->shown, last_error());
             return NULL;
         }
         conn->caps = caps;
@@ -450,7 +516,7 @@ caps_xpath_string(vpmu_conn *conn, const char *expr, vpmu_error **error)
                         XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
     if (!doc) {
         vpmu_error_set(error, VPMU_ERR_RUNTIME, "'%s' returned capabilities that do not parse",
-                       conn->uri);
+                       conn->shown);
         return NULL;
     }
     ctx = xmlXPathNewContext(doc);
@@ -535,7 +601,7 @@ lookup(vpmu_conn *conn, const char *name, vpmu_error **error)
         dom = virDomainLookupByUUIDString(conn->conn, name);
     if (!dom) {
         _cleanup_free_ char *q = quote_for_message(name, 200);
-        vpmu_error_set(error, VPMU_ERR_RUNTIME, "no domain '%s' on '%s'", q, conn->uri);
+        vpmu_error_set(error, VPMU_ERR_RUNTIME, "no domain '%s' on '%s'", q, conn->shown);
     }
     return dom;
 }
@@ -562,7 +628,7 @@ vpmu_guest_define(vpmu_conn *conn, const char *xml, bool start, char **uuid_out,
             _cleanup_free_ char *q = quote_for_message(info.name, 200);
             vpmu_error_set(error, VPMU_ERR_RUNTIME,
                            "domain '%s' already exists on '%s'; use 'vpmu apply %s' to change it",
-                           q, conn->uri, q);
+                           q, conn->shown, q);
             vpmu_domain_info_clear(&info);
             return -1;
         }
@@ -571,7 +637,7 @@ vpmu_guest_define(vpmu_conn *conn, const char *xml, bool start, char **uuid_out,
 
     dom = virDomainDefineXMLFlags(conn->conn, xml, VIR_DOMAIN_DEFINE_VALIDATE);
     if (!dom) {
-        vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot define the guest on '%s': %s", conn->uri,
+        vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot define the guest on '%s': %s", conn->shown,
                        last_error());
         return -1;
     }
@@ -582,7 +648,7 @@ vpmu_guest_define(vpmu_conn *conn, const char *xml, bool start, char **uuid_out,
         if (virDomainUndefineFlags(dom, VIR_DOMAIN_UNDEFINE_NVRAM) == 0) {
             vpmu_error_set(error, VPMU_ERR_RUNTIME,
                            "cannot start the guest on '%s': %s; its definition was removed again",
-                           conn->uri, why);
+                           conn->shown, why);
         } else {
             /* Copied first: every libvirt call, virDomainGetName too, resets it. */
             _cleanup_free_ char *why_not = xstrdup(last_error());
@@ -591,7 +657,7 @@ vpmu_guest_define(vpmu_conn *conn, const char *xml, bool start, char **uuid_out,
             vpmu_error_set(error, VPMU_ERR_RUNTIME,
                            "cannot start the guest on '%s': %s; removing its definition failed "
                            "too (%s), so '%s' is still defined: undefine it yourself",
-                           conn->uri, why, why_not, name);
+                           conn->shown, why, why_not, name);
         }
         return -1;
     }
@@ -615,7 +681,7 @@ vpmu_domain_get_xml(vpmu_conn *conn, const char *name, bool inactive, vpmu_error
     if (!xml) {
         _cleanup_free_ char *q = quote_for_message(name, 200);
         vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot read the XML of '%s' on '%s': %s", q,
-                       conn->uri, last_error());
+                       conn->shown, last_error());
     }
     return xml;
 }
@@ -642,13 +708,13 @@ vpmu_domain_apply_pmu(vpmu_conn *conn, const char *name, vpmu_pmu pmu, vpmu_appl
         vpmu_error_set(
                 error, VPMU_ERR_RUNTIME,
                 "domain '%s' on '%s' is transient; apply changes persistent definitions only", qn,
-                conn->uri);
+                conn->shown);
         return -1;
     }
     orig = virDomainGetXMLDesc(dom, flags);
     if (!orig) {
         vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot read the XML of '%s' on '%s': %s", qn,
-                       conn->uri, last_error());
+                       conn->shown, last_error());
         return -1;
     }
     /* libvirt parses the redefinition and writes its own XML: whole-tree
@@ -674,7 +740,7 @@ vpmu_domain_apply_pmu(vpmu_conn *conn, const char *name, vpmu_pmu pmu, vpmu_appl
     if (!redefined) {
         vpmu_error_set(error, VPMU_ERR_RUNTIME,
                        "cannot redefine '%s' on '%s': %s; the domain was left as it was", qn,
-                       conn->uri, last_error());
+                       conn->shown, last_error());
         /* libvirt defines atomically; make sure, and put the original back if not. */
         after = virDomainGetXMLDesc(dom, flags);
         if (after && !STREQ(after, orig)) {
