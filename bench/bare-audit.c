@@ -7,6 +7,10 @@
  *                           prints "DOMAINS BYTES"
  *   bare-audit --list URI   only open + list (for the test driver, that is
  *                           loading the node file): the fixed part
+ *   bare-audit --inactive URI  as bare-audit URI, and for each running
+ *                           domain its persistent definition too
+ *                           (VIR_DOMAIN_XML_INACTIVE), as audit's
+ *                           pending-restart check reads it
  *   bare-audit --noop       return at once: the start-up cost of a program
  *                           that links libvirt
  *
@@ -32,7 +36,7 @@ main(int argc, char **argv)
     virConnectPtr conn;
     virDomainPtr *doms = NULL;
     unsigned long long bytes = 0;
-    int list_only = 0, n;
+    int list_only = 0, inactive = 0, n;
     const char *uri;
 
     if (argc == 2 && strcmp(argv[1], "--noop") == 0)
@@ -40,10 +44,13 @@ main(int argc, char **argv)
     if (argc == 3 && strcmp(argv[1], "--list") == 0) {
         list_only = 1;
         uri = argv[2];
+    } else if (argc == 3 && strcmp(argv[1], "--inactive") == 0) {
+        inactive = 1;
+        uri = argv[2];
     } else if (argc == 2) {
         uri = argv[1];
     } else {
-        fprintf(stderr, "usage: bare-audit [--list] URI | --noop\n");
+        fprintf(stderr, "usage: bare-audit [--list|--inactive] URI | --noop\n");
         return 2;
     }
     virSetErrorFunc(NULL, quiet);
@@ -63,6 +70,12 @@ main(int argc, char **argv)
             if (xml)
                 bytes += strlen(xml);
             free(xml);
+            if (inactive && virDomainIsActive(doms[i]) == 1) {
+                xml = virDomainGetXMLDesc(doms[i], VIR_DOMAIN_XML_INACTIVE);
+                if (xml)
+                    bytes += strlen(xml);
+                free(xml);
+            }
         }
         virDomainFree(doms[i]);
     }

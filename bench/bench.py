@@ -10,6 +10,12 @@
       libvirt loop (virConnectListAllDomains + virDomainGetXMLDesc);
   (d) start-up of `vpmu decide` for one flavor/image pair.
 
+--audit-compare REV... instead measures (c) at 10,000 domains for vpmu as
+built from each commit (a clean `git archive` of it, built in its own
+directory with the project's default flags), interleaved with the bare loop
+with and without the inactive XML of running domains, and writes only its
+own section of RESULTS.md.
+
 Every process is timed by this script: wall time around the spawn, CPU time
 and peak RSS from wait4(2) of the child.  Runs of the things compared are
 interleaved, so that a change in machine load hits both sides alike; figures
@@ -529,12 +535,159 @@ def report(args, mach, load0, load1, a, b, c, d, started, elapsed):
     return "\n".join(L) + "\n"
 
 
+# ---- audit across commits ---------------------------------------------------------------
+
+COMPARE_BEGIN = "<!-- bench/run --audit-compare: begin -->"
+COMPARE_END = "<!-- bench/run --audit-compare: end -->"
+
+
+def build_rev(top, rev, workdir):
+    """vpmu built from a clean export of @rev; returns (short, subject, vpmu path)."""
+    sha = subprocess.run(["git", "-C", top, "rev-parse", "--verify", rev + "^{commit}"],
+                         capture_output=True, text=True, check=True).stdout.strip()
+    short, subject = subprocess.run(
+        ["git", "-C", top, "log", "-1", "--format=%h%x09%s", sha],
+        capture_output=True, text=True, check=True).stdout.strip().split("\t", 1)
+    src = os.path.join(workdir, sha, "src")
+    build = os.path.join(workdir, sha, "build")
+    if not os.path.exists(os.path.join(build, "build.ninja")):
+        shutil.rmtree(os.path.join(workdir, sha), ignore_errors=True)
+        os.makedirs(src)
+        arch = subprocess.run(["git", "-C", top, "archive", "--format=tar", sha],
+                              capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", src], input=arch, check=True)
+        log("  building %s in %s" % (short, build))
+        subprocess.run(["meson", "setup", build, src], stdout=subprocess.DEVNULL, check=True)
+    # The CLI and the libvirt adapter it loads at run time.
+    targets = subprocess.run(["ninja", "-C", build, "-t", "targets", "all"], capture_output=True,
+                             text=True, check=True).stdout.splitlines()
+    adapter = [t.split(":")[0] for t in targets
+               if re.match(r"src/lib/libvpmu-virt\.so\.\d+\.\d+\.\d+:", t)]
+    subprocess.run(["ninja", "-C", build, "src/cli/vpmu"] + adapter[:1],
+                   stdout=subprocess.DEVNULL, check=True)
+    return short, subject, os.path.join(build, "src", "cli", "vpmu")
+
+
+def audit_compare(top, bare, revs, n, runs, workdir, tmp):
+    builds = [build_rev(top, r, workdir) for r in revs]
+    node = os.path.join(tmp, "node-%d.xml" % n)
+    subprocess.run([sys.executable, GEN, "node", "--count", str(n), "--out", node], check=True)
+    uri = "test://" + node
+    cases = [("bare", [bare, uri]), ("bare+inactive", [bare, "--inactive", uri])]
+    for short, _, vpmu in builds:
+        doc = json.loads(subprocess.run([vpmu, "-o", "json", "audit", "-c", uri],
+                                        capture_output=True, text=True, check=True).stdout)
+        if len(doc["domains"]) != n:
+            raise SystemExit("%s: vpmu audit saw %d domains, not %d" % (short, len(doc["domains"]), n))
+        del doc
+        cases.append((short, [vpmu, "-o", "json", "audit", "-c", uri]))
+    m = {k: {"wall": [], "cpu": [], "rss": []} for k, _ in cases}
+    for i in range(runs):
+        # Interleaved, and the order turned by one each run: load and caches
+        # hit every case alike.
+        order = cases[i % len(cases):] + cases[:i % len(cases)]
+        for k, argv in order:
+            w, cpu, rss, rc = timed(argv)
+            if rc != 0:
+                raise SystemExit("%s exited %d" % (argv, rc))
+            m[k]["wall"].append(w)
+            m[k]["cpu"].append(cpu)
+            m[k]["rss"].append(rss)
+        log("  run %d/%d: %s" % (i + 1, runs, ", ".join(
+            "%s %s" % (k, fmt_s(m[k]["cpu"][-1])) for k, _ in cases)))
+    res = {k: {x: median(v[x]) for x in v} for k, v in m.items()}
+    raw = {k: v["cpu"] for k, v in m.items()}
+    node_bytes = os.path.getsize(node)
+    os.unlink(node)
+    return builds, res, raw, node_bytes
+
+
+def compare_report(mach, load0, load1, builds, res, raw, n, runs, node_bytes, started, elapsed):
+    out = []
+    w = out.append
+    w(COMPARE_BEGIN)
+    w("## (e) Audit across commits")
+    w("")
+    w("Written by `bench/run --audit-compare %s` on %s UTC (%.0f s). Do not edit the figures "
+      "by hand; run it again." % (" ".join(b[0] for b in builds),
+                                  started.strftime("%Y-%m-%d %H:%M"), elapsed))
+    w("")
+    w("`vpmu -o json audit -c test:///NODE > /dev/null` on one generated node of %s domains "
+      "(%.1f MB, `gen-node.py node`), as built from each commit (a clean `git archive` export "
+      "built in its own directory with the project's default `debugoptimized` flags), "
+      "interleaved with **bare** = `bench/bare-audit URI` and **bare+inactive** = "
+      "`bench/bare-audit --inactive URI` (also the persistent definition of every running "
+      "domain, which audit's pending-restart check reads). %d runs of each; medians; CPU = "
+      "user + sys of the process (the figure to compare: the machine is shared, so wall time "
+      "moves with the load). Machine: %s cores (%s), load %s before, %s after."
+      % ("{:,}".format(n), node_bytes / 1e6, runs, mach["nproc"], mach["cpu"], load0, load1))
+    w("")
+    w("| what | commit | CPU (median) | CPU runs | wall (median) | peak RSS |")
+    w("|---|---|---|---|---|---|")
+    for k, label in (("bare", "bare libvirt loop"), ("bare+inactive", "bare loop + inactive XML")):
+        r = res[k]
+        w("| %s | - | %s | %s | %s | %d MB |" % (label, fmt_s(r["cpu"]),
+                                                 " ".join("%.2f" % x for x in raw[k]),
+                                                 fmt_s(r["wall"]), r["rss"] // 1024))
+    for short, subject, _ in builds:
+        r = res[short]
+        subject = subject.replace("|", "/")
+        if len(subject) > 70:
+            subject = subject[:67] + "..."
+        w("| vpmu audit | `%s` %s | %s | %s | %s | %d MB |" % (
+            short, subject, fmt_s(r["cpu"]), " ".join("%.2f" % x for x in raw[short]),
+            fmt_s(r["wall"]), r["rss"] // 1024))
+    w("")
+    w(COMPARE_END)
+    return "\n".join(out) + "\n"
+
+
+def replace_section(path, begin, end, text):
+    """@path with the section between @begin and @end replaced by @text (appended if new)."""
+    try:
+        old = open(path).read()
+    except OSError:
+        old = ""
+    pat = re.compile(re.escape(begin) + ".*?" + re.escape(end) + "\n?", re.S)
+    if pat.search(old):
+        new = pat.sub(lambda _: text, old)
+    else:
+        new = old.rstrip("\n") + "\n\n" + text
+    with open(path + ".tmp", "w") as f:
+        f.write(new)
+    os.replace(path + ".tmp", path)
+
+
+def main_compare(args, bare):
+    top = os.path.dirname(HERE)
+    started = datetime.datetime.utcnow()
+    t0 = time.time()
+    mach = machine()
+    load0 = loadavg()
+    workdir = os.path.join(top, "build-bench-compare")
+    tmp = tempfile.mkdtemp(prefix="vpmu-bench-")
+    try:
+        builds, res, raw, node_bytes = audit_compare(top, bare, args.audit_compare,
+                                                     args.domains, args.runs, workdir, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    text = compare_report(mach, load0, loadavg(), builds, res, raw, args.domains, args.runs,
+                          node_bytes, started, time.time() - t0)
+    replace_section(args.out, COMPARE_BEGIN, COMPARE_END, text)
+    print(text)
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--build", required=True, help="meson build directory")
     ap.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"))
     ap.add_argument("--quick", action="store_true", help="fewer runs and domains (smoke test)")
     ap.add_argument("--source", help="what was built, when not this working tree")
+    ap.add_argument("--audit-compare", nargs="+", metavar="REV",
+                    help="only the audit at scale, for vpmu built from each commit")
+    ap.add_argument("--runs", type=int, default=5, help="runs of each (--audit-compare)")
+    ap.add_argument("--domains", type=int, default=10000, help="domains (--audit-compare)")
     args = ap.parse_args()
     vpmu = os.path.join(args.build, "src", "cli", "vpmu")
     tool = os.path.join(args.build, "bench", "edit-throughput")
@@ -542,6 +695,8 @@ def main():
     for p in (vpmu, tool, bare):
         if not os.access(p, os.X_OK):
             raise SystemExit("missing %s: build first (bench/run does)" % p)
+    if args.audit_compare:
+        return main_compare(args, bare)
     for t in ("virt-xml", "xmllint", "virsh"):
         if not shutil.which(t):
             raise SystemExit("missing %s: bench/run installs it" % t)
@@ -579,13 +734,15 @@ def main():
         shutil.rmtree(tmp, ignore_errors=True)
     load1 = loadavg()
     text = report(args, mach, load0, load1, a, b, c, d, started, time.time() - t0)
-    # Keep the section bench/cloud-drift.sh writes (it needs Keystone, Nova and Glance).
+    # Keep the sections bench/cloud-drift.sh (it needs Keystone, Nova and Glance) and
+    # --audit-compare write.
     try:
         old = open(args.out).read()
-        m = re.search(r"<!-- bench/cloud-drift.sh: begin -->.*?<!-- bench/cloud-drift.sh: end -->",
-                      old, re.S)
-        if m:
-            text = text.rstrip("\n") + "\n\n" + m.group(0) + "\n"
+        for pat in (r"<!-- bench/cloud-drift.sh: begin -->.*?<!-- bench/cloud-drift.sh: end -->",
+                    re.escape(COMPARE_BEGIN) + ".*?" + re.escape(COMPARE_END)):
+            m = re.search(pat, old, re.S)
+            if m:
+                text = text.rstrip("\n") + "\n\n" + m.group(0) + "\n"
     except OSError:
         pass
     with open(args.out + ".tmp", "w") as f:
