@@ -575,12 +575,15 @@ def audit_compare(top, bare, revs, n, runs, workdir, tmp):
     uri = "test://" + node
     cases = [("bare", [bare, uri]), ("bare+inactive", [bare, "--inactive", uri])]
     for short, _, vpmu in builds:
-        doc = json.loads(subprocess.run([vpmu, "-o", "json", "audit", "-c", uri],
+        # Commits with a per-connection deadline (default 30 s) get one no load can reach.
+        helptext = subprocess.run([vpmu, "audit", "--help"], capture_output=True, text=True).stdout
+        extra = ["--timeout", "3600"] if "--timeout" in helptext else []
+        doc = json.loads(subprocess.run([vpmu, "-o", "json", "audit", "-c", uri] + extra,
                                         capture_output=True, text=True, check=True).stdout)
         if len(doc["domains"]) != n:
             raise SystemExit("%s: vpmu audit saw %d domains, not %d" % (short, len(doc["domains"]), n))
         del doc
-        cases.append((short, [vpmu, "-o", "json", "audit", "-c", uri]))
+        cases.append((short, [vpmu, "-o", "json", "audit", "-c", uri] + extra))
     m = {k: {"wall": [], "cpu": [], "rss": []} for k, _ in cases}
     for i in range(runs):
         # Interleaved, and the order turned by one each run: load and caches
