@@ -67,6 +67,17 @@ def timed(argv, stdin_path=None, env=None):
     return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss, p.returncode
 
 
+def sample_into(acc, argv):
+    """Run ARGV once with timed(); append its wall, CPU and RSS to ACC
+    (a dict of lists); a non-zero exit ends the benchmark."""
+    w, cpu, rss, rc = timed(argv)
+    if rc != 0:
+        raise SystemExit("%s exited %d" % (argv, rc))
+    acc["wall"].append(w)
+    acc["cpu"].append(cpu)
+    acc["rss"].append(rss)
+
+
 def median(xs):
     return statistics.median(xs) if xs else float("nan")
 
@@ -228,12 +239,7 @@ def bench_c(vpmu, bare, tmp, sizes, runs_for):
         m = {k: {"wall": [], "cpu": [], "rss": []} for k in cases}
         for i in range(runs_for(n)):
             for k, argv in cases.items():
-                w, cpu, rss, rc = timed(argv)
-                if rc != 0:
-                    raise SystemExit("%s exited %d" % (argv, rc))
-                m[k]["wall"].append(w)
-                m[k]["cpu"].append(cpu)
-                m[k]["rss"].append(rss)
+                sample_into(m[k], argv)
             log("  (c) %d domains, run %d: list %s, bare %s, vpmu %s" % (
                 n, i + 1, fmt_s(m["list"]["wall"][-1]), fmt_s(m["bare"]["wall"][-1]),
                 fmt_s(m["vpmu"]["wall"][-1])))
@@ -590,12 +596,7 @@ def audit_compare(top, bare, revs, n, runs, workdir, tmp):
         # hit every case alike.
         order = cases[i % len(cases):] + cases[:i % len(cases)]
         for k, argv in order:
-            w, cpu, rss, rc = timed(argv)
-            if rc != 0:
-                raise SystemExit("%s exited %d" % (argv, rc))
-            m[k]["wall"].append(w)
-            m[k]["cpu"].append(cpu)
-            m[k]["rss"].append(rss)
+            sample_into(m[k], argv)
         log("  run %d/%d: %s" % (i + 1, runs, ", ".join(
             "%s %s" % (k, fmt_s(m[k]["cpu"][-1])) for k, _ in cases)))
     res = {k: {x: median(v[x]) for x in v} for k, v in m.items()}
