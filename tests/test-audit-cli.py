@@ -26,6 +26,8 @@ import tempfile
 import time
 import xml.etree.ElementTree as ET
 
+from tap import check, expect, report
+
 VPMU = os.environ.get("VPMU_BIN", "vpmu")
 SRCDIR = os.environ.get("VPMU_SRCDIR", os.path.join(os.path.dirname(__file__), ".."))
 GEN = os.path.join(SRCDIR, "bench", "gen-node.py")
@@ -56,9 +58,6 @@ while True:
     held.append(s.accept()[0])
 """
 
-results = []
-
-
 @contextlib.contextmanager
 def silent_listener():
     """A qemu+tcp:// URI whose server accepts and never speaks (virConnectOpen blocks)."""
@@ -69,19 +68,6 @@ def silent_listener():
     finally:
         lst.kill()
         lst.wait()
-
-
-def check(name, fn):
-    try:
-        fn()
-        results.append((True, name, None))
-    except Exception as e:  # a failed assertion or anything unexpected
-        results.append((False, name, "%s: %s" % (type(e).__name__, e)))
-
-
-def expect(cond, msg):
-    if not cond:
-        raise AssertionError(msg)
 
 
 def vpmu(*args, env=None):
@@ -596,13 +582,7 @@ def main():
         os.unlink(os.path.join(tmp, f))
     os.rmdir(tmp)
 
-    print("1..%d" % len(results))
-    for n, (ok, name, why) in enumerate(results, 1):
-        print("%s %d - %s" % ("ok" if ok else "not ok", n, name))
-        if why:
-            for line in why.splitlines()[:20]:
-                print("# " + line[:400])
-    return 0 if all(ok for ok, _, _ in results) else 1
+    return report(max_lines=20)
 
 
 if __name__ == "__main__":

@@ -125,6 +125,11 @@ bool cli_unified_diff(FILE *out, const char *a_label, const char *a, size_t alen
 const char *cli_e(const char *s);
 /* The same for a URL or URI: uri_for_message(), its password never shown. */
 const char *cli_e_uri(const char *uri);
+/*
+ * A URL or URI for JSON and Prometheus output, which escape it themselves:
+ * uri_without_password(), not quoted.  Held by the same ring as cli_e().
+ */
+const char *cli_uri_masked(const char *uri);
 void cli_e_release(void);
 
 typedef struct {

@@ -230,7 +230,7 @@ cli_drift_prom_add(cli_drift *d, const char *uri, const vpmu_domain_info *info,
     if (!d->prom_f)
         abort(); /* out of memory: the x*alloc policy */
     fputs("vpmu_domain_drift{", d->prom_f);
-    prom_label(d->prom_f, "uri", uri, true);
+    prom_label(d->prom_f, "uri", cli_uri_masked(uri), true);
     prom_label(d->prom_f, "name", info->name, false);
     prom_label(d->prom_f, "uuid", info->uuid, false);
     prom_label(d->prom_f, "nova_name", info->nova_name, false);

@@ -76,7 +76,7 @@ dry_run_diff(const cli_global *g, vpmu_conn *conn, const char *domain, const cli
     if (g->output == CLI_OUTPUT_JSON)
         return cli_print_json(
                 json_pack("{s:s, s:s, s:b, s:b, s:s, s:o, s:o}", "name", domain, "uri",
-                          cli_e_uri(VIRT(vpmu_conn_get_uri)(conn)), "dry_run", 1, "changed",
+                          cli_uri_masked(VIRT(vpmu_conn_get_uri)(conn)), "dry_run", 1, "changed",
                           changed, "pmu", vpmu_pmu_to_string(p->decision.pmu), "decision",
                           cli_decision_json(p), "diff", changed ? json_string(diff) : json_null()));
     if (changed)
@@ -192,7 +192,7 @@ cmd_apply(cli_global *g, int argc, char **argv)
     if (g->output == CLI_OUTPUT_JSON) {
         rc = cli_print_json(json_pack(
                 "{s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:o, s:o}", "name", domain, "uuid", res.uuid,
-                "uri", cli_e_uri(VIRT(vpmu_conn_get_uri)(conn)), "previous",
+                "uri", cli_uri_masked(VIRT(vpmu_conn_get_uri)(conn)), "previous",
                 vpmu_pmu_to_string(res.previous), "pmu", vpmu_pmu_to_string(p.decision.pmu),
                 "changed", res.changed, "active", res.active, "decision", cli_decision_json(&p),
                 "effective", ex ? cli_explanation_json(ex) : json_null()));

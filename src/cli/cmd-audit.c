@@ -256,7 +256,7 @@ on_domain_json(audit_out *ao, FILE *out, bool sep, const vpmu_audit_domain *d)
 
     for (size_t i = 0; reasons && reasons[i]; i++)
         json_array_append_new(rs, json_string(reasons[i]));
-    json_object_set_new(o, "uri", jstr(d->uri));
+    json_object_set_new(o, "uri", jstr(cli_uri_masked(d->uri)));
     json_object_set_new(o, "name", jstr(in->name));
     json_object_set_new(o, "uuid", jstr(in->uuid));
     json_object_set_new(o, "state", jstr(d->state));
@@ -291,7 +291,7 @@ on_domain_prom(audit_out *ao, FILE *out, FILE *pending, const vpmu_audit_domain 
 {
     const vpmu_domain_info *in = d->info;
     const char *vals[] = {
-            d->uri,
+            cli_uri_masked(d->uri),
             in->name,
             in->uuid,
             d->state,
@@ -319,7 +319,7 @@ on_domain_prom(audit_out *ao, FILE *out, FILE *pending, const vpmu_audit_domain 
     fputs("} 1\n", out);
 
     /* Every domain, 0 or 1, so that "== 1" and "== 0" both select. */
-    _cleanup_free_ char *u = prom_escape(d->uri);
+    _cleanup_free_ char *u = prom_escape(cli_uri_masked(d->uri));
     _cleanup_free_ char *n = prom_escape(in->name);
     _cleanup_free_ char *id = prom_escape(in->uuid);
     fprintf(pending,
@@ -337,10 +337,10 @@ on_skipped(audit_out *ao, const vpmu_audit_event *ev)
 {
     cli_warn(ao->g, "skipped: %s", vpmu_error_get_message(ev->error));
     if (ao->skipped && json_array_size(ao->skipped) < MAX_SKIPPED_LISTED)
-        json_array_append_new(ao->skipped,
-                              json_pack("{s:o, s:o, s:o, s:o}", "uri", jstr(ev->uri), "name",
-                                        jstr(ev->name), "uuid", jstr(ev->uuid), "reason",
-                                        jstr(vpmu_error_get_message(ev->error))));
+        json_array_append_new(
+                ao->skipped, json_pack("{s:o, s:o, s:o, s:o}", "uri", jstr(cli_uri_masked(ev->uri)),
+                                       "name", jstr(ev->name), "uuid", jstr(ev->uuid), "reason",
+                                       jstr(vpmu_error_get_message(ev->error))));
 }
 
 /* Connection @i is now printed directly: what it held in memory goes out first. */
@@ -444,10 +444,10 @@ host_json(const host_rec *r)
     for (int e = 0; e < VPMU_EFFECTIVE_LAST; e++)
         json_object_set_new(eff, vpmu_effective_to_string((vpmu_effective)e),
                             json_integer((json_int_t)h->effective[e]));
-    return json_pack("{s:s, s:b, s:b, s:b, s:o, s:o, s:b, s:I, s:I, s:{s:I, s:I, s:I}, s:o, s:I, "
+    return json_pack("{s:o, s:b, s:b, s:b, s:o, s:o, s:b, s:I, s:I, s:{s:I, s:I, s:I}, s:o, s:I, "
                      "s:f, s:o}",
-                     "uri", h->uri, "reachable", h->reachable, "up", h->up, "timed_out",
-                     h->timed_out, "driver", jstr(r->driver), "hypervisor_version",
+                     "uri", jstr(cli_uri_masked(h->uri)), "reachable", h->reachable, "up", h->up,
+                     "timed_out", h->timed_out, "driver", jstr(r->driver), "hypervisor_version",
                      h->hv_version ? json_integer((json_int_t)h->hv_version) : json_null(),
                      "host_probed", h->host_probed, "domains", (json_int_t)h->domains, "skipped",
                      (json_int_t)h->skipped, "pmu", "on", (json_int_t)h->pmu[VPMU_PMU_ON], "off",
@@ -574,7 +574,7 @@ print_tail_prom(audit_out *ao)
         for (size_t i = 0; i < ao->n_uris; i++) {
             if (!ao->hosts[i].seen)
                 continue;
-            _cleanup_free_ char *u = prom_escape(ao->hosts[i].h.uri);
+            _cleanup_free_ char *u = prom_escape(cli_uri_masked(ao->hosts[i].h.uri));
             print_prom_family(ao, (prom_family)f, u, &ao->hosts[i].h);
         }
     }
@@ -774,9 +774,10 @@ cmd_audit(cli_global *g, int argc, char **argv)
     ao.default_label = cli_uri_named(g) ? cli_uri_named(g) : "(libvirt's default)";
     ao.n_uris = n;
     for (size_t i = 0; i < n; i++) {
-        size_t len = strlen(uris[i] ? uris[i] : ao.default_label);
-        if (len > (size_t)ao.uri_width)
-            ao.uri_width = (int)(len > 200 ? 200 : len);
+        /* As the rows show it: masked and quoted, at most 200 bytes and "...". */
+        _cleanup_free_ char *shown = uri_for_message(uris[i] ? uris[i] : ao.default_label);
+        if (strlen(shown) > (size_t)ao.uri_width)
+            ao.uri_width = (int)strlen(shown);
     }
 
     if (cli_virt_load(&err) < 0)

@@ -108,7 +108,7 @@ cmd_boot(cli_global *g, int argc, char **argv)
 
     if (g->output == CLI_OUTPUT_JSON) {
         json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:o}", "name", plan.spec.name, "uuid", uuid,
-                              "uri", cli_e_uri(VIRT(vpmu_conn_get_uri)(conn)), "state",
+                              "uri", cli_uri_masked(VIRT(vpmu_conn_get_uri)(conn)), "state",
                               start ? "running" : "defined", "decision", cli_decision_json(&p));
         json_t *notes = json_array();
         for (size_t i = 0; i < plan.notes.n; i++)

@@ -173,9 +173,10 @@ host_json(const vpmu_hostcaps *c, const conn_versions *cv)
                   evidence, "kvm", kvm);
     if (cv->have)
         json_object_set_new(o, "connection",
-                            json_pack("{s:s, s:o, s:s, s:o}", "uri", cv->uri, "driver",
-                                      string_or_null(cv->driver), "libvirt_version", cv->libvirt,
-                                      "hypervisor_version", string_or_null(cv->hypervisor)));
+                            json_pack("{s:s, s:o, s:s, s:o}", "uri", cli_uri_masked(cv->uri),
+                                      "driver", string_or_null(cv->driver), "libvirt_version",
+                                      cv->libvirt, "hypervisor_version",
+                                      string_or_null(cv->hypervisor)));
     json_object_set_new(o, "verdict",
                         json_string(vpmu_host_verdict_to_string(vpmu_hostcaps_get_verdict(c))));
     json_object_set_new(o, "reasons", strv_json(vpmu_hostcaps_get_reasons(c, NULL)));
@@ -238,7 +239,8 @@ host_text(const vpmu_hostcaps *c, const conn_versions *cv, FILE *out)
         fprintf(out, "  %s.enable_mediated_pmu: %s\n", vpmu_hostcaps_get_kvm_module(c),
                 vpmu_host_param_to_string(vpmu_hostcaps_get_enable_mediated_pmu(c)));
     if (cv->have) {
-        fprintf(out, "connection: %s (driver %s)\n", cv->uri, cv->driver ? cv->driver : "?");
+        fprintf(out, "connection: %s (driver %s)\n", cli_e_uri(cv->uri),
+                cv->driver ? cli_e(cv->driver) : "?");
         fprintf(out, "  libvirt: %s\n", cv->libvirt);
         fprintf(out, "  %s: %s\n", cv->driver && STREQ(cv->driver, "QEMU") ? "qemu" : "hypervisor",
                 cv->hypervisor[0] ? cv->hypervisor : "unknown");

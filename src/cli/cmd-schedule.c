@@ -237,7 +237,7 @@ cmd_schedule(cli_global *g, int argc, char **argv)
             return cli_fail(err);
         }
         cands = VIRT(vpmu_placement_get_candidates)(pl, resources, *query ? query : NULL, &err);
-        placement_url = xstrdup(VIRT(vpmu_placement_get_url)(pl));
+        placement_url = uri_without_password(VIRT(vpmu_placement_get_url)(pl));
         VIRT(vpmu_placement_free)(pl);
         VIRT(vpmu_cloud_free)(cloud);
         if (!cands)

@@ -167,6 +167,12 @@ cli_e_uri(const char *uri)
     return uri ? ring_keep(uri_for_message(uri)) : NULL;
 }
 
+const char *
+cli_uri_masked(const char *uri)
+{
+    return uri ? ring_keep(uri_without_password(uri)) : NULL;
+}
+
 void
 cli_e_release(void)
 {

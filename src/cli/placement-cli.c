@@ -123,9 +123,9 @@ cli_host_placement_json(const cli_global *g, const cli_report *rep, vpmu_conn **
                                                 &med, error) < 0)
         goto out;
     *out = json_pack("{s:s, s:s, s:o, s:s, s:b, s:s, s:b, s:b, s:I, s:I, s:I, s:I, s:s, s:I}",
-                     "url", VIRT(vpmu_placement_get_url)(pl), "provider", provider, "provider_name",
-                     name ? json_string(name) : json_null(), "trait", VPMU_TRAIT, "capable",
-                     capable, "action",
+                     "url", cli_uri_masked(VIRT(vpmu_placement_get_url)(pl)), "provider", provider,
+                     "provider_name", name ? json_string(name) : json_null(), "trait", VPMU_TRAIT,
+                     "capable", capable, "action",
                      !res.changed ? "unchanged"
                      : capable    ? "set"
                                   : "cleared",

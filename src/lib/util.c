@@ -294,16 +294,15 @@ quote_for_message(const char *s, size_t max)
 }
 
 char *
-uri_for_message(const char *uri)
+uri_without_password(const char *uri)
 {
-    _cleanup_free_ char *masked = NULL;
     const char *sep, *auth, *end, *at = NULL, *colon;
 
     if (!uri)
-        return xstrdup("");
+        return NULL;
     sep = strstr(uri, "://");
     if (!sep)
-        return quote_for_message(uri, 200);
+        return xstrdup(uri);
     auth = sep + 3;
     end = auth + strcspn(auth, "/?#");
     /* The user information ends at the last '@' of the authority. */
@@ -311,12 +310,19 @@ uri_for_message(const char *uri)
         if (*p == '@')
             at = p;
     if (!at)
-        return quote_for_message(uri, 200);
+        return xstrdup(uri);
     colon = memchr(auth, ':', (size_t)(at - auth));
     if (!colon)
-        return quote_for_message(uri, 200);
-    masked = xasprintf("%.*s***%s", (int)(colon + 1 - uri), uri, at);
-    return quote_for_message(masked, 200);
+        return xstrdup(uri);
+    return xasprintf("%.*s***%s", (int)(colon + 1 - uri), uri, at);
+}
+
+char *
+uri_for_message(const char *uri)
+{
+    _cleanup_free_ char *masked = uri_without_password(uri);
+
+    return quote_for_message(masked ? masked : "", 200);
 }
 
 static locale_t c_locale;

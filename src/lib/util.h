@@ -178,9 +178,17 @@ char *strstrip(char *s);
 char *quote_for_message(const char *s, size_t max);
 
 /*
- * A URL or libvirt URI for messages: the password of its user information
+ * A URL or libvirt URI with the password of its user information
  * (scheme://USER:PASSWORD@HOST/..., any scheme and case) replaced by "***",
- * then quote_for_message() with at most 200 bytes shown.  The caller frees it.
+ * otherwise unchanged and not quoted: for output that has its own escaping
+ * (JSON, Prometheus labels).  NULL gives NULL.  The caller frees it.
+ */
+char *uri_without_password(const char *uri);
+
+/*
+ * A URL or libvirt URI for messages and text output: uri_without_password(),
+ * then quote_for_message() with at most 200 bytes shown; NULL gives "".
+ * The caller frees it.
  */
 char *uri_for_message(const char *uri);
 
