@@ -5,11 +5,14 @@
  */
 #include "config.h"
 
+#include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <libxml/c14n.h>
@@ -293,6 +296,112 @@ test_apply_idempotent_and_missing(void **state)
     assert_non_null(strstr(vpmu_error_get_message(err), "no domain 'no-such-domain'"));
 }
 
+/*
+ * A TCP server on 127.0.0.1 that accepts (the kernel completes the handshake
+ * into the backlog) and never speaks: libvirt's remote driver then waits in
+ * virConnectOpen() for the answer to its first call, for ever.  *port gets
+ * its port; close the socket to end it (the queued connections are reset).
+ */
+static int
+silent_listener(int *port)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof(sa);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    assert_true(fd >= 0);
+    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    assert_int_equal(listen(fd, 16), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+    *port = ntohs(sa.sin_port);
+    return fd;
+}
+
+/*
+ * A server that never answers: the bounded open returns at its deadline
+ * with the documented message (URI quoted, password masked), instead of
+ * blocking; the thread left inside libvirt ends when the server goes away.
+ * (That it returns at all is the test: without a deadline this hangs until
+ * the test's own timeout.)
+ */
+static void
+test_bounded_open_silent_server(void **state)
+{
+    (void)state;
+    _cleanup_error_ vpmu_error *err = NULL;
+    _cleanup_error_ vpmu_error *err2 = NULL;
+    _cleanup_free_ char *uri = NULL;
+    _cleanup_free_ char *secret_uri = NULL;
+    _cleanup_free_ char *want = NULL;
+    int port, fd = silent_listener(&port);
+
+    uri = xasprintf("qemu+tcp://127.0.0.1:%d/system", port);
+    assert_null(vpmu_conn_open_bounded(uri, 0, 1, &err));
+    assert_int_equal(vpmu_error_get_code(err), VPMU_ERR_RUNTIME);
+    want = xasprintf("cannot connect to '%s': no answer within 1 s", uri);
+    assert_string_equal(vpmu_error_get_message(err), want);
+
+    /* Read-only too, and the password never shown. */
+    secret_uri = xasprintf("qemu+tcp://admin:s3cret@127.0.0.1:%d/system", port);
+    assert_null(vpmu_conn_open_bounded(secret_uri, VPMU_CONN_OPEN_READ_ONLY, 1, &err2));
+    free(want);
+    want = xasprintf("cannot connect to 'qemu+tcp://admin:***@127.0.0.1:%d/system': no answer "
+                     "within 1 s",
+                     port);
+    assert_string_equal(vpmu_error_get_message(err2), want);
+    assert_null(strstr(vpmu_error_get_message(err2), "s3cret"));
+    /* The abandoned opens fail now (connection reset) and free what they hold. */
+    close(fd);
+}
+
+/* Within the deadline it is vpmu_conn_open(): the same connection, the same errors. */
+static void
+test_bounded_open_answers(void **state)
+{
+    (void)state;
+    _cleanup_error_ vpmu_error *err = NULL;
+    _cleanup_free_ char *xml = build_guest("bounded-ro", VPMU_PMU_ON);
+    vpmu_conn *c = vpmu_conn_open_bounded("test:///default", 0, 5, &err);
+
+    if (!c)
+        fail_msg("%s", vpmu_error_get_message(err));
+    assert_string_equal(vpmu_conn_get_uri(c), "test:///default");
+    assert_string_equal(vpmu_conn_get_driver(c), "TEST");
+    vpmu_conn_close(c);
+
+    /* VPMU_CONN_OPEN_READ_ONLY really is read-only: libvirt refuses a definition. */
+    c = vpmu_conn_open_bounded("test:///default", VPMU_CONN_OPEN_READ_ONLY, 0, &err);
+    if (!c)
+        fail_msg("%s", vpmu_error_get_message(err));
+    assert_int_equal(vpmu_guest_define(c, xml, false, NULL, &err), -1);
+    assert_non_null(strstr(vpmu_error_get_message(err), "cannot define the guest"));
+    vpmu_conn_close(c);
+    vpmu_error_free(TAKE_PTR(err));
+
+    /* A refusal within the deadline is libvirt's own error, as from vpmu_conn_open(). */
+    assert_null(vpmu_conn_open_bounded("qemu+tcp://127.0.0.1:9/system", 0, 5, &err));
+    assert_int_equal(vpmu_error_get_code(err), VPMU_ERR_RUNTIME);
+    assert_non_null(strstr(vpmu_error_get_message(err),
+                           "cannot connect to 'qemu+tcp://127.0.0.1:9/system': "));
+    assert_null(strstr(vpmu_error_get_message(err), "no answer within"));
+}
+
+static void
+test_bounded_open_refuses_bad_arguments(void **state)
+{
+    (void)state;
+    _cleanup_error_ vpmu_error *err = NULL;
+    _cleanup_error_ vpmu_error *err2 = NULL;
+
+    assert_null(vpmu_conn_open_bounded("test:///default", 1u << 7, 5, &err));
+    assert_int_equal(vpmu_error_get_code(err), VPMU_ERR_USAGE);
+    assert_string_equal(vpmu_error_get_message(err), "unknown vpmu_conn_open_bounded() flags 0x80");
+    assert_null(vpmu_conn_open_bounded("test:///default", 0, VPMU_CONN_MAX_TIMEOUT + 1, &err2));
+    assert_int_equal(vpmu_error_get_code(err2), VPMU_ERR_USAGE);
+    assert_string_equal(vpmu_error_get_message(err2),
+                        "a connection timeout of 86401 s is over the 86400 s maximum");
+}
+
 int
 main(void)
 {
@@ -306,6 +415,9 @@ main(void)
             cmocka_unit_test(test_define_invalid_is_not_left_behind),
             cmocka_unit_test(test_apply_changes_only_pmu),
             cmocka_unit_test(test_apply_idempotent_and_missing),
+            cmocka_unit_test(test_bounded_open_silent_server),
+            cmocka_unit_test(test_bounded_open_answers),
+            cmocka_unit_test(test_bounded_open_refuses_bad_arguments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

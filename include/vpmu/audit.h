@@ -24,6 +24,7 @@
 #include "vpmu/domxml.h"
 #include "vpmu/explain.h"
 #include "vpmu/policy.h"
+#include "vpmu/virt.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -31,10 +32,10 @@ extern "C" {
 
 /* Connections audited at once when vpmu_audit_options.jobs is 0. */
 #define VPMU_AUDIT_DEFAULT_JOBS 8u
-/* Seconds each connection's audit may take when vpmu_audit_options.timeout is 0. */
-#define VPMU_AUDIT_DEFAULT_TIMEOUT 30u
-/* The longest timeout accepted (a day). */
-#define VPMU_AUDIT_MAX_TIMEOUT 86400u
+/* Seconds each connection's audit may take when vpmu_audit_options.timeout is 0 (30). */
+#define VPMU_AUDIT_DEFAULT_TIMEOUT VPMU_CONN_DEFAULT_TIMEOUT
+/* The longest timeout accepted (a day), as for vpmu_conn_open_bounded(). */
+#define VPMU_AUDIT_MAX_TIMEOUT VPMU_CONN_MAX_TIMEOUT
 
 /* When the host probe (this machine's /proc and /sys) feeds the effective state. */
 typedef enum {

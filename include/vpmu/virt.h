@@ -56,6 +56,38 @@ VPMU_EXPORT int vpmu_virt_init(unsigned int flags, vpmu_error **error);
  * Never the test driver unless it is named.
  */
 VPMU_EXPORT vpmu_conn *vpmu_conn_open(const char *uri, vpmu_error **error);
+
+/* vpmu_conn_open_bounded() flags. */
+#define VPMU_CONN_OPEN_READ_ONLY (1u << 0) /* virConnectOpenReadOnly() */
+
+/* Seconds vpmu_conn_open_bounded() waits when asked for 0. */
+#define VPMU_CONN_DEFAULT_TIMEOUT 30u
+/* The longest deadline accepted (a day): there is no "for ever". */
+#define VPMU_CONN_MAX_TIMEOUT 86400u
+
+/*
+ * Open @uri as vpmu_conn_open() does (NULL: libvirt's default), but give up
+ * after @timeout_s seconds (0: VPMU_CONN_DEFAULT_TIMEOUT; at most
+ * VPMU_CONN_MAX_TIMEOUT, else VPMU_ERR_USAGE).  virConnectOpen() has no
+ * deadline of its own: a server that accepts and never speaks, a firewall
+ * that drops packets or an ssh prompt blocks it for ever.  So it runs in a
+ * thread of its own, and when the deadline passes first this returns NULL
+ * with "cannot connect to 'URI': no answer within N s" (VPMU_ERR_RUNTIME,
+ * the URI's password shown as ***; "libvirt's default URI" for NULL).  That
+ * thread is then abandoned, not cancelled: it keeps no pointer to the
+ * caller's memory, and if libvirt ever returns it closes the connection
+ * itself.  The deadline is monotonic (a clock step does not move it).
+ *
+ * Once open, the connection asks for libvirt keepalive probes: every
+ * @timeout_s/8 seconds (1 to 5), closed after 3 unanswered, so that a later
+ * call on a peer that stops answering fails too, after about 4 intervals.
+ * Keepalive needs a libvirt event loop running in the process
+ * (vpmu_virt_init(VPMU_VIRT_INIT_EVENT_LOOP), or the program's own); without
+ * one only the opening is bounded.  Drivers without keepalive (test://)
+ * simply get none.  @flags: 0 or VPMU_CONN_OPEN_READ_ONLY.
+ */
+VPMU_EXPORT vpmu_conn *vpmu_conn_open_bounded(const char *uri, unsigned int flags,
+                                              unsigned int timeout_s, vpmu_error **error);
 /* Accepts NULL. */
 VPMU_EXPORT void vpmu_conn_close(vpmu_conn *conn);
 /* The canonical URI of the open connection.  Borrowed. */

@@ -75,7 +75,7 @@ typedef struct {
     const char *ev_uri;
     char *uri;   /* a copy, NULL for libvirt's default (an abandoned worker outlives the run) */
     char *canon; /* (lock) libvirt's default: its canonical URI, once open */
-    char *shown; /* (lock) the connection as messages name it (shown_uri()) */
+    char *shown; /* (lock) the connection as messages name it (vpmu_conn_describe_uri()) */
     pthread_t thread;
     double deadline; /* monotonic seconds */
     double started;
@@ -129,18 +129,6 @@ run_unref(audit_run *run)
     pthread_cond_destroy(&run->cond);
     pthread_mutex_destroy(&run->lock);
     free(run);
-}
-
-/* A connection as messages name it: quoted, its password masked; or libvirt's default. */
-static char *
-shown_uri(const char *uri)
-{
-    _cleanup_free_ char *q = NULL;
-
-    if (!uri)
-        return xstrdup("libvirt's default URI");
-    q = uri_for_message(uri);
-    return xasprintf("'%s'", q);
 }
 
 /* Whether @job may still deliver: under the lock. */
@@ -374,24 +362,6 @@ cmp_dom_name(const void *a, const void *b)
                   vpmu_dom_get_name(*(vpmu_dom *const *)b));
 }
 
-/*
- * Keepalive probes, so that a peer that stops answering closes the
- * connection (and unblocks the call in hand) within the deadline: every
- * timeout/8 seconds (1 to 5), the connection given up after 3 unanswered: a
- * silent peer is dropped after about 4 intervals: half the deadline, 20 s at most.
- */
-static void
-start_keepalive(vpmu_conn *conn, unsigned int timeout)
-{
-    int interval = (int)(timeout / 8);
-
-    if (interval < 1)
-        interval = 1;
-    if (interval > 5)
-        interval = 5;
-    (void)vpmu_conn_set_keepalive(conn, interval, 3);
-}
-
 /* The totals and the host event, under the lock, unless the job was abandoned. */
 static void
 finish_host_locked(audit_run *run, audit_job *job, vpmu_error *herr, bool dropped)
@@ -432,7 +402,9 @@ audit_host(audit_run *run, audit_job *job)
     /* The call that can block in the handshake for ever: the scheduler's deadline bounds it. */
     conn = vpmu_conn_open_read_only(job->uri, &herr);
     if (conn) {
-        start_keepalive(conn, run->opts.timeout);
+        /* A peer that stops answering closes the connection (and unblocks the call
+         * in hand) within the deadline. */
+        vpmu_conn_start_keepalive(conn, run->opts.timeout);
         /* Only the QEMU driver's version is a QEMU version (the test driver says 0.0.2). */
         if (STREQ(vpmu_conn_get_driver(conn), "QEMU"))
             hv = vpmu_conn_get_hv_version(conn);
@@ -448,7 +420,7 @@ audit_host(audit_run *run, audit_job *job)
             job->canon = xstrdup(vpmu_conn_get_uri(conn));
             job->ev_uri = job->canon;
             free(job->shown);
-            job->shown = shown_uri(job->canon);
+            job->shown = vpmu_conn_describe_uri(job->canon);
         }
     }
     pthread_mutex_unlock(&run->lock);
@@ -691,7 +663,7 @@ vpmu_audit_run(const char *const *uris, size_t n_uris, const vpmu_audit_options 
         run->jobs[i].index = i;
         run->jobs[i].ev_uri = uris[i];
         run->jobs[i].uri = uris[i] ? xstrdup(uris[i]) : NULL;
-        run->jobs[i].shown = shown_uri(uris[i]);
+        run->jobs[i].shown = vpmu_conn_describe_uri(uris[i]);
     }
     atomic_init(&run->refs, 1);
     atomic_init(&run->stopped, false);

@@ -33,6 +33,20 @@ vpmu_conn *vpmu_conn_open_read_only(const char *uri, vpmu_error **error);
  */
 int vpmu_conn_set_keepalive(vpmu_conn *conn, int interval, unsigned int count);
 
+/*
+ * Keepalive for a connection under a deadline of @timeout seconds: probes
+ * every timeout/8 seconds (1 to 5), the connection given up after 3
+ * unanswered, so a silent peer is dropped after about 4 intervals: half the
+ * deadline, 20 s at most.  Best effort, as vpmu_conn_set_keepalive().
+ */
+void vpmu_conn_start_keepalive(vpmu_conn *conn, unsigned int timeout);
+
+/*
+ * A connection as messages name it: "'URI'" (uri_for_message(): quoted, its
+ * password masked), or "libvirt's default URI" for NULL.  Owned string.
+ */
+char *vpmu_conn_describe_uri(const char *uri);
+
 /* Whether the connection is still usable (virConnectIsAlive). */
 bool vpmu_conn_is_alive(vpmu_conn *conn);
 

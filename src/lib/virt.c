@@ -12,11 +12,13 @@
 #include <libxml/parser.h>
 #include <libxml/xmlerror.h>
 #include <libxml/xpath.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/utsname.h>
+#include <time.h>
 
 #include "cleanup.h"
 #include "util.h"
@@ -282,6 +284,159 @@ vpmu_conn_set_keepalive(vpmu_conn *conn, int interval, unsigned int count)
 {
     /* -1 (no event loop, or a driver without keepalive) and 1 (peer without it) alike. */
     return virConnectSetKeepAlive(conn->conn, interval, count) == 0 ? 0 : 1;
+}
+
+void
+vpmu_conn_start_keepalive(vpmu_conn *conn, unsigned int timeout)
+{
+    int interval = (int)(timeout / 8);
+
+    if (interval < 1)
+        interval = 1;
+    if (interval > 5)
+        interval = 5;
+    (void)vpmu_conn_set_keepalive(conn, interval, 3);
+}
+
+char *
+vpmu_conn_describe_uri(const char *uri)
+{
+    _cleanup_free_ char *q = NULL;
+
+    if (!uri)
+        return xstrdup("libvirt's default URI");
+    q = uri_for_message(uri);
+    return xasprintf("'%s'", q);
+}
+
+/*
+ * One vpmu_conn_open_bounded().  Shared by the caller and the thread that
+ * opens, each holding a reference; whichever lets go last frees it.  The
+ * thread reads nothing outside it, so a caller that gave up can return and
+ * free everything of its own while libvirt still blocks.
+ */
+typedef struct {
+    pthread_mutex_t lock;
+    pthread_cond_t cond; /* done */
+    int refs;            /* (lock) */
+    bool done;           /* (lock) the open returned: conn or err is set */
+    char *uri;           /* a copy; NULL: libvirt's default */
+    unsigned int flags;
+    unsigned int timeout;
+    vpmu_conn *conn; /* (lock) */
+    vpmu_error *err; /* (lock) */
+} bounded_open;
+
+/* Drop one reference, under bo->lock, which it releases. */
+static void
+bounded_open_unref_unlock(bounded_open *bo)
+{
+    bool last = --bo->refs == 0;
+
+    pthread_mutex_unlock(&bo->lock);
+    if (!last)
+        return;
+    vpmu_conn_close(bo->conn);
+    vpmu_error_free(bo->err);
+    free(bo->uri);
+    pthread_cond_destroy(&bo->cond);
+    pthread_mutex_destroy(&bo->lock);
+    free(bo);
+}
+
+static void *
+bounded_open_thread(void *arg)
+{
+    bounded_open *bo = arg;
+    vpmu_error *err = NULL;
+    vpmu_conn *conn;
+
+    conn = (bo->flags & VPMU_CONN_OPEN_READ_ONLY) ? vpmu_conn_open_read_only(bo->uri, &err)
+                                                  : vpmu_conn_open(bo->uri, &err);
+    if (conn)
+        vpmu_conn_start_keepalive(conn, bo->timeout);
+    pthread_mutex_lock(&bo->lock);
+    /*
+     * When the caller gave up at its deadline, nobody takes them: this
+     * reference is then the last, and its release closes and frees them.
+     */
+    bo->conn = conn;
+    bo->err = err;
+    bo->done = true;
+    pthread_cond_signal(&bo->cond);
+    bounded_open_unref_unlock(bo);
+    return NULL;
+}
+
+vpmu_conn *
+vpmu_conn_open_bounded(const char *uri, unsigned int flags, unsigned int timeout_s,
+                       vpmu_error **error)
+{
+    pthread_condattr_t ca;
+    pthread_attr_t attr;
+    struct timespec deadline;
+    bounded_open *bo;
+    vpmu_conn *conn = NULL;
+    pthread_t t;
+    int rc = 0;
+
+    if (flags & ~VPMU_CONN_OPEN_READ_ONLY) {
+        vpmu_error_set(error, VPMU_ERR_USAGE, "unknown vpmu_conn_open_bounded() flags 0x%x", flags);
+        return NULL;
+    }
+    if (timeout_s > VPMU_CONN_MAX_TIMEOUT) {
+        vpmu_error_set(error, VPMU_ERR_USAGE,
+                       "a connection timeout of %u s is over the %u s maximum", timeout_s,
+                       VPMU_CONN_MAX_TIMEOUT);
+        return NULL;
+    }
+    if (!timeout_s)
+        timeout_s = VPMU_CONN_DEFAULT_TIMEOUT;
+    /* Here, not in the thread: the set-up is documented to happen on the caller's. */
+    pthread_once(&init_once, init_libvirt);
+
+    bo = xcalloc(1, sizeof(*bo));
+    bo->uri = uri ? xstrdup(uri) : NULL;
+    bo->flags = flags;
+    bo->timeout = timeout_s;
+    bo->refs = 2;
+    pthread_mutex_init(&bo->lock, NULL);
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&bo->cond, &ca);
+    pthread_condattr_destroy(&ca);
+
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    if (pthread_create(&t, &attr, bounded_open_thread, bo) != 0) {
+        _cleanup_free_ char *shown = vpmu_conn_describe_uri(uri);
+        pthread_attr_destroy(&attr);
+        vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot connect to %s: no thread could be started",
+                       shown);
+        pthread_mutex_lock(&bo->lock);
+        bo->refs--; /* the thread's */
+        bounded_open_unref_unlock(bo);
+        return NULL;
+    }
+    pthread_attr_destroy(&attr);
+
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    deadline.tv_sec += (time_t)timeout_s;
+    pthread_mutex_lock(&bo->lock);
+    while (!bo->done && rc != ETIMEDOUT)
+        rc = pthread_cond_timedwait(&bo->cond, &bo->lock, &deadline);
+    if (bo->done) {
+        conn = TAKE_PTR(bo->conn);
+        if (!conn && error && !*error)
+            *error = TAKE_PTR(bo->err);
+    } else {
+        /* Left to finish on its own: its reference, the last, closes what it opens. */
+        _cleanup_free_ char *shown = vpmu_conn_describe_uri(uri);
+        vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot connect to %s: no answer within %u s",
+                       shown, timeout_s);
+    }
+    bounded_open_unref_unlock(bo);
+    return conn;
 }
 
 bool
