@@ -4,7 +4,8 @@
  * (openstack/config/loader.py) and openstackclient (osc_lib's client_config)
  * read them:
  *  - files: OS_CLIENT_CONFIG_FILE, then clouds.{yaml,yml,json} in the current
- *    directory, ~/.config/openstack and /etc/openstack; the first that exists
+ *    directory, the XDG user and site directories, ~/.config/openstack and
+ *    /etc/openstack (push_search_dirs() has the order); the first that exists
  *    and can be read wins.  secure.* likewise (OS_CLIENT_SECURE_FILE first) and
  *    is merged over it, key by key;
  *  - keys are those of OS_* in lower case without the prefix ('-' is read as
@@ -588,6 +589,64 @@ vpmu_cloud_config_parse(const char *name, const char *clouds, size_t clouds_len,
 }
 
 /*
+ * The directories openstacksdk searches, in its order (its loader's
+ * CONFIG_SEARCH_PATH, with appdirs' Linux answers):
+ *  1. the current directory ("" here);
+ *  2. $XDG_CONFIG_HOME/openstack, or ~/.config/openstack when it is unset (an
+ *     empty value is kept, as appdirs keeps it: "openstack", under 1.);
+ *  3. ~/.config/openstack, the home being $SNAP_REAL_HOME when it is set;
+ *  4. each entry of $XDG_CONFIG_DIRS (default /etc/xdg) with "/openstack"
+ *     appended, a leading "~" expanded and trailing slashes removed, the
+ *     entries joined again with ':' into one path: that is what openstacksdk
+ *     asks appdirs for (multipath), so with one entry it is that entry's
+ *     directory and with several it names no directory at all;
+ *  5. /etc/openstack.
+ * A directory named twice is simply tried twice; the first file found wins.
+ */
+static void
+push_search_dirs(strv *dirs)
+{
+    const char *home = getenv("HOME");
+    const char *snap = getenv("SNAP_REAL_HOME");
+    const char *xdg_home = getenv("XDG_CONFIG_HOME");
+    const char *xdg_dirs = getenv("XDG_CONFIG_DIRS");
+    bool have_home = home && *home;
+    _cleanup_free_ char *site = NULL;
+
+    strv_push(dirs, xstrdup("")); /* the current directory: a bare file name */
+    if (xdg_home)
+        strv_pushf(dirs, "%s%sopenstack", xdg_home, *xdg_home ? "/" : "");
+    else if (have_home)
+        strv_pushf(dirs, "%s/.config/openstack", home);
+    if (snap && *snap)
+        strv_pushf(dirs, "%s/.config/openstack", snap);
+    else if (have_home)
+        strv_pushf(dirs, "%s/.config/openstack", home);
+
+    site = xstrdup("");
+    for (const char *p = xdg_dirs ? xdg_dirs : "/etc/xdg";;) {
+        size_t n = strcspn(p, ":");
+        _cleanup_free_ char *entry = xstrndup(p, n);
+        _cleanup_free_ char *joined = NULL;
+        size_t len = strlen(entry);
+
+        while (len > 0 && entry[len - 1] == '/')
+            entry[--len] = '\0';
+        if (entry[0] == '~' && (entry[1] == '/' || entry[1] == '\0') && have_home)
+            joined = xasprintf("%s%s%s%s/openstack", site, *site ? ":" : "", home, entry + 1);
+        else
+            joined = xasprintf("%s%s%s/openstack", site, *site ? ":" : "", entry);
+        free(site);
+        site = TAKE_PTR(joined);
+        if (!p[n])
+            break;
+        p += n + 1;
+    }
+    strv_push(dirs, TAKE_PTR(site));
+    strv_push(dirs, xstrdup("/etc/openstack"));
+}
+
+/*
  * The first readable file of clouds.{yaml,yml,json} (@base "clouds") or
  * secure.* in the standard places, after @env_var's file.  0 with *path NULL
  * when there is none.
@@ -597,20 +656,18 @@ find_config_file(const char *base, const char *env_var, char **path, char **buf,
                  vpmu_error **error)
 {
     static const char *const suffixes[] = {".yaml", ".yml", ".json"};
-    const char *home = getenv("HOME");
     const char *env = getenv(env_var);
-    strv candidates = {0};
+    strv candidates = {0}, dirs = {0};
     int r = 0;
 
     if (env && *env)
         strv_push(&candidates, xstrdup(env));
-    for (size_t s = 0; s < ELEMENTSOF(suffixes); s++)
-        strv_pushf(&candidates, "%s%s", base, suffixes[s]);
-    if (home && *home)
+    push_search_dirs(&dirs);
+    for (size_t d = 0; d < dirs.n; d++)
         for (size_t s = 0; s < ELEMENTSOF(suffixes); s++)
-            strv_pushf(&candidates, "%s/.config/openstack/%s%s", home, base, suffixes[s]);
-    for (size_t s = 0; s < ELEMENTSOF(suffixes); s++)
-        strv_pushf(&candidates, "/etc/openstack/%s%s", base, suffixes[s]);
+            strv_pushf(&candidates, "%s%s%s%s", dirs.v[d], *dirs.v[d] ? "/" : "", base,
+                       suffixes[s]);
+    strv_clear(&dirs);
 
     *path = NULL;
     for (size_t i = 0; i < candidates.n; i++) {
@@ -676,7 +733,8 @@ vpmu_cloud_config_load(const char *name, vpmu_error **error)
         _cleanup_free_ char *qn = quote_for_message(name, 80);
         vpmu_error_set(error, VPMU_ERR_RUNTIME,
                        "cloud '%s' is not defined: no clouds.yaml in $OS_CLIENT_CONFIG_FILE, "
-                       "the current directory, ~/.config/openstack or /etc/openstack",
+                       "the current directory, $XDG_CONFIG_HOME/openstack, ~/.config/openstack, "
+                       "$XDG_CONFIG_DIRS/openstack or /etc/openstack",
                        qn);
         goto fail;
     }
