@@ -222,9 +222,9 @@ on_domain_text(audit_out *ao, FILE *out, const vpmu_audit_domain *d)
     _cleanup_free_ char *nova = NULL;
 
     if (in->cpu_model)
-        cpu = xasprintf("%s/%s", dash(in->cpu_mode), in->cpu_model);
+        cpu = xasprintf("%s/%s", cli_e(dash(in->cpu_mode)), cli_e(in->cpu_model));
     else
-        cpu = xstrdup(dash(in->cpu_mode));
+        cpu = xstrdup(cli_e(dash(in->cpu_mode)));
     if (in->nova_name || in->nova_flavor) {
         _cleanup_free_ char *nn = quote_for_message(dash(in->nova_name), 128);
         _cleanup_free_ char *nf = quote_for_message(dash(in->nova_flavor), 128);
@@ -237,8 +237,8 @@ on_domain_text(audit_out *ao, FILE *out, const vpmu_audit_domain *d)
     fprintf(out, "%-20s %-36s %-9s %-5s %-7s %-9s %-8s %-5s %-28s %s\n", name, dash(in->uuid),
             d->state, vpmu_pmu_to_string(in->pmu),
             d->pending_restart ? vpmu_pmu_to_string(d->pending) : "-",
-            dash(vpmu_effective_to_string(d->effective)), dash(in->arch), dash(in->virt_type), cpu,
-            dash(nova));
+            dash(vpmu_effective_to_string(d->effective)), cli_e(dash(in->arch)),
+            cli_e(dash(in->virt_type)), cpu, dash(nova));
     if (ao->drift)
         cli_drift_print_text(out, &ao->dres);
     return 0;
@@ -715,7 +715,7 @@ cmd_audit(cli_global *g, int argc, char **argv)
             break;
         case 'j':
             if (parse_ull(optarg, &jobs) < 0 || jobs < 1 || jobs > 1024)
-                return cli_usage("audit", "invalid --jobs '%s'; use 1 to 1024", optarg);
+                return cli_usage("audit", "invalid --jobs '%s'; use 1 to 1024", cli_e(optarg));
             opts.jobs = (unsigned)jobs;
             break;
         case OPT_FAIL_IF:
@@ -726,7 +726,7 @@ cmd_audit(cli_global *g, int argc, char **argv)
             pmu = vpmu_pmu_from_string(optarg);
             if (pmu < 0)
                 return cli_usage("audit", "invalid --fail-if '%s'; use on, off, unset or drift",
-                                 optarg);
+                                 cli_e(optarg));
             ao.fail_if[pmu] = true;
             break;
         case OPT_CLOUD:
@@ -741,8 +741,8 @@ cmd_audit(cli_global *g, int argc, char **argv)
             break;
         case OPT_TIMEOUT:
             if (parse_ull(optarg, &timeout) < 0 || timeout < 1 || timeout > VPMU_AUDIT_MAX_TIMEOUT)
-                return cli_usage("audit", "invalid --timeout '%s'; use 1 to %u seconds", optarg,
-                                 VPMU_AUDIT_MAX_TIMEOUT);
+                return cli_usage("audit", "invalid --timeout '%s'; use 1 to %u seconds",
+                                 cli_e(optarg), VPMU_AUDIT_MAX_TIMEOUT);
             opts.timeout = (unsigned)timeout;
             break;
         case OPT_TEXTFILE:
@@ -822,7 +822,7 @@ cmd_audit(cli_global *g, int argc, char **argv)
         file.f = NULL;
         if (bad) {
             free(file.data);
-            fprintf(stderr, "vpmu: cannot build the Prometheus text for '%s'\n", textfile);
+            fprintf(stderr, "vpmu: cannot build the Prometheus text for '%s'\n", cli_e(textfile));
             return CLI_EXIT_RUNTIME;
         }
         r = vpmu_write_file_atomic(textfile, file.data, file.len, &err);

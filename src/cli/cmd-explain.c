@@ -167,7 +167,7 @@ cmd_explain(cli_global *g, int argc, char **argv)
         return cli_usage("explain", "--host-root needs a directory");
     if (gopt.cpu_model && gopt.cpu_mode && !STREQ(gopt.cpu_mode, "custom"))
         return cli_usage("explain", "--cpu-model implies --cpu-mode custom, not '%s'",
-                         gopt.cpu_mode);
+                         cli_e(gopt.cpu_mode));
 
     /* The decision. */
     from_policy = !domain || cli_policy_given(&p);
@@ -295,15 +295,16 @@ cmd_explain(cli_global *g, int argc, char **argv)
         return cli_print_json(o);
     }
 
+    /* Names and values from the user, the domain's XML and the host's files: quoted. */
     if (domain)
-        printf("domain: %s\n", domain);
+        printf("domain: %s\n", cli_e(domain));
     printf("decision: %s (%s)\n", vpmu_pmu_to_string(in.decision), decision_from);
-    printf("guest: arch %s, virt type %s, cpu %s%s%s\n", arch ? arch : "unknown",
-           virt_type ? virt_type : "unknown", cpu_mode ? cpu_mode : "none (no <cpu>)",
-           cpu_model ? " " : "", cpu_model ? cpu_model : "");
+    printf("guest: arch %s, virt type %s, cpu %s%s%s\n", arch ? cli_e(arch) : "unknown",
+           virt_type ? cli_e(virt_type) : "unknown", cpu_mode ? cli_e(cpu_mode) : "none (no <cpu>)",
+           cpu_model ? " " : "", cpu_model ? cli_e(cpu_model) : "");
     if (host)
-        printf("host: %s (%s, %s, vPMU verdict %s)\n", vpmu_hostcaps_get_root(host),
-               vpmu_hostcaps_get_arch(host) ? vpmu_hostcaps_get_arch(host) : "arch unknown",
+        printf("host: %s (%s, %s, vPMU verdict %s)\n", cli_e(vpmu_hostcaps_get_root(host)),
+               vpmu_hostcaps_get_arch(host) ? cli_e(vpmu_hostcaps_get_arch(host)) : "arch unknown",
                vpmu_cpu_vendor_to_string(vpmu_hostcaps_get_vendor(host)),
                vpmu_host_verdict_to_string(vpmu_hostcaps_get_verdict(host)));
     else
@@ -311,7 +312,7 @@ cmd_explain(cli_global *g, int argc, char **argv)
     printf("qemu: %s\n",
            in.qemu_version ? vpmu_version_format(in.qemu_version, vbuf, sizeof(vbuf)) : "unknown");
     for (size_t i = 0; i < x.notes.n; i++)
-        printf("note: %s\n", x.notes.v[i]);
+        printf("note: %s\n", cli_e(x.notes.v[i]));
     cli_explanation_print_text(ex, stdout);
     if (fflush(stdout) != 0) {
         fprintf(stderr, "vpmu: cannot write to standard output\n");

@@ -202,22 +202,23 @@ host_text(const vpmu_hostcaps *c, const conn_versions *cv, FILE *out)
     size_t n = 0;
     vpmu_host_param ep = vpmu_hostcaps_get_enable_pmu(c);
 
-    fprintf(out, "host root: %s\n", vpmu_hostcaps_get_root(c));
+    /* The root is the user's; the rest is read from files under it: all quoted. */
+    fprintf(out, "host root: %s\n", cli_e(vpmu_hostcaps_get_root(c)));
     if (arch)
-        fprintf(out, "arch: %s (from %s)\n", arch, vpmu_hostcaps_get_arch_source(c));
+        fprintf(out, "arch: %s (from %s)\n", cli_e(arch), cli_e(vpmu_hostcaps_get_arch_source(c)));
     else
         fprintf(out, "arch: unknown\n");
     fprintf(out, "cpu vendor: %s", vpmu_cpu_vendor_to_string(vpmu_hostcaps_get_vendor(c)));
     if (ci->vendor_id[0])
-        fprintf(out, " (%s)", ci->vendor_id);
+        fprintf(out, " (%s)", cli_e(ci->vendor_id));
     else if (ci->has_implementer)
         fprintf(out, " (implementer 0x%02lx)", ci->implementer);
     fputc('\n', out);
     if (ci->model_name[0])
-        fprintf(out, "cpu model: %s\n", ci->model_name);
+        fprintf(out, "cpu model: %s\n", cli_e(ci->model_name));
     fprintf(out, "pmu evidence:\n");
     fprintf(out, "  cpu event source: %s\n", yes_no(vpmu_hostcaps_has_cpu_event_source(c)));
-    fprintf(out, "  arm pmu event source: %s\n", arm_pmu ? arm_pmu : "none");
+    fprintf(out, "  arm pmu event source: %s\n", arm_pmu ? cli_e(arm_pmu) : "none");
     fprintf(out, "  cpuinfo flags: arch_perfmon=%s pdcm=%s perfctr_core=%s perfmon_v2=%s\n",
             yes_no(ci->arch_perfmon), yes_no(ci->pdcm), yes_no(ci->perfctr_core),
             yes_no(ci->perfmon_v2));
@@ -236,7 +237,7 @@ host_text(const vpmu_hostcaps *c, const conn_versions *cv, FILE *out)
     fprintf(out, "  /dev/kvm: %s\n", yes_no(vpmu_hostcaps_has_dev_kvm(c)));
     fprintf(out, "  kvm.enable_pmu: %s\n", vpmu_host_param_to_string(ep));
     if (vpmu_hostcaps_get_kvm_module(c))
-        fprintf(out, "  %s.enable_mediated_pmu: %s\n", vpmu_hostcaps_get_kvm_module(c),
+        fprintf(out, "  %s.enable_mediated_pmu: %s\n", cli_e(vpmu_hostcaps_get_kvm_module(c)),
                 vpmu_host_param_to_string(vpmu_hostcaps_get_enable_mediated_pmu(c)));
     if (cv->have) {
         fprintf(out, "connection: %s (driver %s)\n", cli_e_uri(cv->uri),
@@ -247,14 +248,14 @@ host_text(const vpmu_hostcaps *c, const conn_versions *cv, FILE *out)
     }
     fprintf(out, "verdict: %s\n", vpmu_host_verdict_to_string(vpmu_hostcaps_get_verdict(c)));
     for (v = vpmu_hostcaps_get_reasons(c, NULL); *v; v++)
-        fprintf(out, "reason: %s\n", *v);
+        fprintf(out, "reason: %s\n", cli_e(*v));
     for (v = vpmu_hostcaps_get_notes(c, NULL); *v; v++) {
         _cleanup_free_ char *q = quote_for_message(*v, 1024);
         fprintf(out, "note: %s\n", q);
     }
     fprintf(out, "vpmu kind: %s\n", vpmu_kind_to_string(vpmu_hostcaps_get_kind(c)));
     for (v = vpmu_hostcaps_get_kind_reasons(c, NULL); *v; v++)
-        fprintf(out, "kind reason: %s\n", *v);
+        fprintf(out, "kind reason: %s\n", cli_e(*v));
     fprintf(out, "trait %s: %s\n", VPMU_TRAIT, vpmu_hostcaps_has_trait(c) ? "set" : "not set");
     fprintf(out, "trait %s: %s\n", VPMU_HOST_TRAIT_MEDIATED,
             vpmu_hostcaps_has_mediated_trait(c) ? "set" : "not set");
@@ -267,7 +268,8 @@ host_unknown(const vpmu_hostcaps *c, bool report)
     _cleanup_free_ char *root = quote_for_message(vpmu_hostcaps_get_root(c), 256);
     const char *const *r = vpmu_hostcaps_get_reasons(c, NULL);
 
-    fprintf(stderr, "vpmu: host verdict unknown under '%s': %s\n", root, *r ? *r : "no evidence");
+    fprintf(stderr, "vpmu: host verdict unknown under '%s': %s\n", root,
+            *r ? cli_e(*r) : "no evidence");
     if (report)
         fprintf(stderr, "vpmu: Placement left unchanged (verdict unknown)\n");
     return CLI_EXIT_RUNTIME;

@@ -287,9 +287,9 @@ cmd_schedule(cli_global *g, int argc, char **argv)
             cli_warn(g,
                      "no resource provider fits: Placement does not know the trait '%s'; no "
                      "host has reported it yet (vpmu host --report)",
-                     missing);
+                     cli_e(missing));
         else if (n == 0)
-            cli_warn(g, "no resource provider fits resources=%s%s%s", resources,
+            cli_warn(g, "no resource provider fits resources=%s%s%s", cli_e(resources),
                      *query ? "&required=" : "", query);
         VIRT(vpmu_placement_candidates_free)(cands);
     }

@@ -45,12 +45,40 @@ const char cli_guest_help[] =
 
 const char *cli_command_name;
 
+/*
+ * "vpmu: PREFIX" and the message on one line of stderr.  Each value in a
+ * message is quoted where it is put in; the whole line goes through
+ * quote_for_message() once more, so that no control byte reaches the
+ * terminal even from a value that was missed (quoting twice changes nothing:
+ * its output has no byte it would quote).
+ */
+static void
+print_message(const char *prefix, const char *fmt, va_list ap)
+{
+    _cleanup_free_ char *msg = xvasprintf(fmt, ap);
+    _cleanup_free_ char *q = quote_for_message(msg, SIZE_MAX);
+
+    fprintf(stderr, "vpmu: %s%s\n", prefix, q);
+}
+
+static void print_messagef(const char *prefix, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
+static void
+print_messagef(const char *prefix, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    print_message(prefix, fmt, ap);
+    va_end(ap);
+}
+
 int
 cli_fail(vpmu_error *err)
 {
     int code = (int)vpmu_error_get_code(err);
 
-    fprintf(stderr, "vpmu: %s\n", vpmu_error_get_message(err));
+    print_messagef("", "%s", vpmu_error_get_message(err));
     vpmu_error_free(err);
     /* Every usage error, the library's too, ends with the same hint. */
     if (code == CLI_EXIT_USAGE) {
@@ -69,14 +97,13 @@ cli_usage(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
 
-    fputs("vpmu: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    print_message("", fmt, ap);
     va_end(ap);
     if (cmd)
-        fprintf(stderr, "\nTry 'vpmu %s --help'.\n", cmd);
+        fprintf(stderr, "Try 'vpmu %s --help'.\n", cmd);
     else
-        fputs("\nTry 'vpmu --help'.\n", stderr);
+        fputs("Try 'vpmu --help'.\n", stderr);
     return CLI_EXIT_USAGE;
 }
 
@@ -104,11 +131,9 @@ cli_warn(const cli_global *g, const char *fmt, ...)
 
     if (g && g->quiet)
         return;
-    fputs("vpmu: warning: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    print_message("warning: ", fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
 }
 
 int
@@ -309,7 +334,7 @@ cli_policy_resolve(cli_policy *p, vpmu_error **error)
         return -1;
     }
     for (char **w = p->warnings; *w && !p->quiet; w++)
-        fprintf(stderr, "vpmu: warning: %s\n", *w);
+        print_messagef("warning: ", "%s", *w);
     return vpmu_decide_for(p->flavor, p->image, &p->decision, error);
 }
 

@@ -53,11 +53,12 @@ cli_explanation_print_text(const vpmu_explanation *ex, FILE *out)
         fprintf(out, "libvirt: no <pmu> element\n");
     fprintf(out, "effective: %s\n", vpmu_effective_to_string(vpmu_explanation_get_state(ex)));
     fprintf(out, "rule: %s\n", vpmu_explanation_get_rule(ex));
+    /* Reasons name the CPU model, arch and virt type as given: quoted. */
     for (; *r; r++)
-        fprintf(out, "reason: %s\n", *r);
+        fprintf(out, "reason: %s\n", cli_e(*r));
     fprintf(out, "vpmu kind: %s\n", vpmu_kind_to_string(vpmu_explanation_get_kind(ex)));
     for (r = vpmu_explanation_get_kind_reasons(ex, NULL); *r; r++)
-        fprintf(out, "kind: %s\n", *r);
+        fprintf(out, "kind: %s\n", cli_e(*r));
     if (!vpmu_explanation_honours_decision(ex))
         fprintf(out, "warning: the guest will not get what was decided\n");
 }

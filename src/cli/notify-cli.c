@@ -314,13 +314,13 @@ cli_notify_resolve(cli_notify_opts *n, const char *cmd)
 static int
 notify_failed(vpmu_error *err, const char *domain_name, const char *domain_uuid)
 {
-    fprintf(stderr, "vpmu: %s\n", vpmu_error_get_message(err));
+    fprintf(stderr, "vpmu: %s\n", cli_e(vpmu_error_get_message(err)));
     vpmu_error_free(err);
     fprintf(stderr,
             "vpmu: guest '%s'%s%s%s was configured and stays configured (nothing was rolled "
             "back), but its notification was not sent\n",
-            domain_name ? domain_name : "(unnamed)", domain_uuid ? " (" : "",
-            domain_uuid ? domain_uuid : "", domain_uuid ? ")" : "");
+            domain_name ? cli_e(domain_name) : "(unnamed)", domain_uuid ? " (" : "",
+            domain_uuid ? cli_e(domain_uuid) : "", domain_uuid ? ")" : "");
     return CLI_EXIT_RUNTIME;
 }
 

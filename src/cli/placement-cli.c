@@ -10,6 +10,7 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,7 +187,8 @@ cli_host_report_placement(const cli_global *g, const cli_report *r, vpmu_conn **
     _cleanup_(json_decrefp) json_t *rep = NULL;
     vpmu_error *err = NULL;
     const char *action;
-    const char *provider, *name;
+    const char *name;
+    _cleanup_free_ char *provider = NULL; /* the UUID, given or from Placement: quoted */
     json_int_t gen, others, conflicts;
 
     if (cli_host_placement_json(g, r, conn, capable, mediated, &rep, &err) < 0)
@@ -198,10 +200,11 @@ cli_host_report_placement(const cli_global *g, const cli_report *r, vpmu_conn **
     gen = json_integer_value(json_object_get(rep, "generation"));
     others = json_integer_value(json_object_get(rep, "other_traits"));
     conflicts = json_integer_value(json_object_get(rep, "conflicts"));
-    provider = json_string_value(json_object_get(rep, "provider"));
+    provider =
+            quote_for_message(json_string_value(json_object_get(rep, "provider")) ?: "", SIZE_MAX);
     name = json_string_value(json_object_get(rep, "provider_name"));
     if (name)
-        printf("placement: provider %s is '%s' at %s\n", cli_e(provider), cli_e(name),
+        printf("placement: provider %s is '%s' at %s\n", provider, cli_e(name),
                cli_e_uri(json_string_value(json_object_get(rep, "url"))));
     if (json_is_true(json_object_get(rep, "trait_created")))
         printf("placement: created the trait %s\n", VPMU_TRAIT);

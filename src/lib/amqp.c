@@ -519,9 +519,13 @@ vpmu_notification_publish_amqp(const char *url, const char *notification,
     }
     /* "amqp://h:p/" leaves the vhost empty; like kombu (virtual_host or '/'), use "/". */
     vhost = ci.vhost && *ci.vhost ? ci.vhost : "/";
-    shown = xasprintf(strchr(ci.host, ':') ? "%s://%s@[%s]:%d/%s" : "%s://%s@%s:%d/%s",
-                      tls ? "amqps" : "amqp", ci.user, ci.host, ci.port,
-                      STREQ(vhost, "/") ? "" : vhost);
+    {
+        /* amqp_parse_url() decodes %XX: the user, host and vhost may hold any byte now. */
+        _cleanup_free_ char *raw = xasprintf(
+                strchr(ci.host, ':') ? "%s://%s@[%s]:%d/%s" : "%s://%s@%s:%d/%s",
+                tls ? "amqps" : "amqp", ci.user, ci.host, ci.port, STREQ(vhost, "/") ? "" : vhost);
+        shown = quote_for_message(raw, 300);
+    }
 
     body = oslo_envelope(notification, error);
     if (!body)

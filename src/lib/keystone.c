@@ -493,7 +493,7 @@ static int
 authenticate(vpmu_cloud *cloud, long deadline, vpmu_error **error)
 {
     _cleanup_free_ char *user = who(cloud->cfg), *project = which_project(cloud->cfg);
-    _cleanup_free_ char *qurl = quote_for_message(cloud->auth_url, 300);
+    _cleanup_free_ char *qurl = uri_for_message(cloud->auth_url);
     _cleanup_json_ json_t *root = NULL;
     http_buf b = {.want_subject_token = true};
     const json_t *tok, *cat;
@@ -589,7 +589,7 @@ vpmu_cloud_open_config(const vpmu_cloud_config *cfg, vpmu_error **error)
 {
     _cleanup_(vpmu_cloud_freep) vpmu_cloud *cloud = NULL;
     const char *url = vpmu_cloud_config_get(cfg, "auth_url");
-    _cleanup_free_ char *qurl = quote_for_message(url ? url : "", 300);
+    _cleanup_free_ char *qurl = uri_for_message(url);
 
     if (!url || (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0)) {
         vpmu_error_set(error, VPMU_ERR_USAGE, "auth_url '%s' is not an http:// or https:// URL",
@@ -763,7 +763,7 @@ vpmu_cloud_get_endpoint(vpmu_cloud *cloud, const char *service_type, const char 
         _cleanup_free_ char *qs = quote_for_message(service_type, 80);
         _cleanup_free_ char *qi = quote_for_message(interface, 80);
         _cleanup_free_ char *qr = quote_for_message(region ? region : "", 80);
-        _cleanup_free_ char *qurl = quote_for_message(cloud->auth_url, 300);
+        _cleanup_free_ char *qurl = uri_for_message(cloud->auth_url);
         vpmu_error_set(error, VPMU_ERR_RUNTIME,
                        "the service catalog of '%s' has no '%s' endpoint with interface '%s'%s%s%s",
                        qurl, qs, qi, region ? " in region '" : "", region ? qr : "",
@@ -823,7 +823,7 @@ vpmu_cloud_request(vpmu_cloud *cloud, const vpmu_cloud_request_opts *opts,
             if (!base)
                 return -1;
         } else {
-            _cleanup_free_ char *q = quote_for_message(opts->url, 200);
+            _cleanup_free_ char *q = uri_for_message(opts->url);
             vpmu_error_set(error, VPMU_ERR_USAGE,
                            "'%s' is a path, but no service type or endpoint was given", q);
             return -1;
@@ -832,13 +832,13 @@ vpmu_cloud_request(vpmu_cloud *cloud, const vpmu_cloud_request_opts *opts,
     }
     for (const char *p = url; *p; p++) {
         if ((unsigned char)*p <= 0x20 || *p == 0x7f) {
-            _cleanup_free_ char *q = quote_for_message(url, 300);
+            _cleanup_free_ char *q = uri_for_message(url);
             vpmu_error_set(error, VPMU_ERR_USAGE, "'%s' is not a URL: blanks or control characters",
                            q);
             return -1;
         }
     }
-    qurl = quote_for_message(url, 300);
+    qurl = uri_for_message(url);
 
     if (auth && expiring(cloud)) {
         if (authenticate(cloud, deadline, error) < 0)

@@ -303,7 +303,7 @@ int
 vpmu_notification_write(const char *target, const char *notification, vpmu_error **error)
 {
     _cleanup_close_ int fd = -1;
-    _cleanup_free_ char *line = NULL;
+    _cleanup_free_ char *line = NULL, *quoted = NULL;
     const char *shown;
     size_t len, done = 0;
     int out;
@@ -316,14 +316,15 @@ vpmu_notification_write(const char *target, const char *notification, vpmu_error
         out = STDOUT_FILENO;
         shown = "standard output";
     } else {
+        quoted = quote_for_message(target, 300);
         fd = open(target, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
         if (fd < 0) {
             vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot open '%s' for notifications: %s",
-                           target, strerror(errno));
+                           quoted, strerror(errno));
             return -1;
         }
         out = fd;
-        shown = target;
+        shown = quoted;
     }
     /* One write() per line, so that O_APPEND writers do not interleave within a line. */
     line = xasprintf("%s\n", notification);

@@ -214,7 +214,7 @@ get(vpmu_osclient *c, service svc, const char *path, vpmu_cloud_response *resp, 
             .flags = VPMU_CLOUD_REQUEST_ANY_STATUS,
     };
     const char *who = svc == SVC_NOVA ? "Nova" : "Glance";
-    _cleanup_free_ char *reason = NULL;
+    _cleanup_free_ char *reason = NULL, *shown = NULL;
 
     memset(resp, 0, sizeof(*resp));
     c->requests++;
@@ -222,16 +222,18 @@ get(vpmu_osclient *c, service svc, const char *path, vpmu_cloud_response *resp, 
         return -1;
     if (resp->status == 200 || resp->status == 404)
         return resp->status;
+    /* The catalog's URL (password masked) or the path, whose next-page part is the server's. */
+    shown = uri_for_message(resp->url ? resp->url : path);
     if (svc == SVC_NOVA && resp->status == 406) {
         vpmu_error_set(error, VPMU_ERR_RUNTIME,
                        "Nova at '%s' does not offer microversion " VPMU_NOVA_MICROVERSION
                        " (flavors with their extra specs); vpmu needs Nova 18 (Rocky) or later",
-                       resp->url ? resp->url : path);
+                       shown);
         return -1;
     }
     reason = vpmu_cloud_parse_error(resp->body, resp->len);
-    vpmu_error_set(error, VPMU_ERR_RUNTIME, "%s answered GET '%s' with HTTP %ld: %s", who,
-                   resp->url ? resp->url : path, resp->status, reason ? reason : "no reason given");
+    vpmu_error_set(error, VPMU_ERR_RUNTIME, "%s answered GET '%s' with HTTP %ld: %s", who, shown,
+                   resp->status, reason ? reason : "no reason given");
     return -1;
 }
 
@@ -242,6 +244,15 @@ next_path(const char *base, const char *href)
     const char *q = strchr(href, '?');
 
     return q ? xasprintf("%s%s", base, q) : NULL;
+}
+
+/* "WHO GET PATH", naming an answer in parse errors: a next page's query is the server's, quoted. */
+static char *
+get_source(const char *who, const char *path)
+{
+    _cleanup_free_ char *q = quote_for_message(path, 300);
+
+    return xasprintf("%s GET %s", who, q);
 }
 
 /* Every flavor the caller may see, all pages, into @list. */
@@ -263,15 +274,15 @@ fetch_flavors(vpmu_osclient *c, vpmu_flavor_list *list, vpmu_error **error)
         }
         st = get(c, SVC_NOVA, path, &resp, error);
         if (st == 404) {
-            vpmu_error_set(error, VPMU_ERR_RUNTIME, "Nova answered GET '%s' with HTTP 404",
-                           resp.url ? resp.url : path);
+            _cleanup_free_ char *shown = uri_for_message(resp.url ? resp.url : path);
+            vpmu_error_set(error, VPMU_ERR_RUNTIME, "Nova answered GET '%s' with HTTP 404", shown);
             st = -1;
         }
         if (st < 0) {
             vpmu_cloud_response_clear(&resp);
             return -1;
         }
-        source = xasprintf("Nova GET %s", path);
+        source = get_source("Nova", path);
         r = vpmu_flavor_list_add_page(list, resp.body, resp.len, source, &next, error);
         vpmu_cloud_response_clear(&resp);
         if (r < 0)
@@ -311,15 +322,16 @@ fetch_images_named(vpmu_osclient *c, const char *name, vpmu_image_list *list, vp
         }
         st = get(c, SVC_GLANCE, path, &resp, error);
         if (st == 404) {
+            _cleanup_free_ char *shown = uri_for_message(resp.url ? resp.url : path);
             vpmu_error_set(error, VPMU_ERR_RUNTIME, "Glance answered GET '%s' with HTTP 404",
-                           resp.url ? resp.url : path);
+                           shown);
             st = -1;
         }
         if (st < 0) {
             vpmu_cloud_response_clear(&resp);
             return -1;
         }
-        source = xasprintf("Glance GET %s", path);
+        source = get_source("Glance", path);
         r = vpmu_image_list_add_page(list, resp.body, resp.len, source, &next, error);
         vpmu_cloud_response_clear(&resp);
         if (r < 0)
@@ -346,7 +358,7 @@ vpmu_osclient_get_flavor(vpmu_osclient *c, const char *id_or_name, vpmu_error **
     path = xasprintf("/flavors/%s", enc);
     st = get(c, SVC_NOVA, path, &resp, error);
     if (st == 200) {
-        _cleanup_free_ char *source = xasprintf("Nova GET %s", path);
+        _cleanup_free_ char *source = get_source("Nova", path);
         vpmu_flavor *f = vpmu_flavor_parse(resp.body, resp.len, source, error);
 
         vpmu_cloud_response_clear(&resp);
@@ -377,7 +389,7 @@ image_by_id(vpmu_osclient *c, const char *id, vpmu_image **out, vpmu_error **err
     *out = NULL;
     st = get(c, SVC_GLANCE, path, &resp, error);
     if (st == 200) {
-        _cleanup_free_ char *source = xasprintf("Glance GET %s", path);
+        _cleanup_free_ char *source = get_source("Glance", path);
 
         *out = vpmu_image_parse(resp.body, resp.len, source, error);
         st = *out ? 0 : -1;
