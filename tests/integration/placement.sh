@@ -218,7 +218,8 @@ for rp in "cn-intel $CN_INTEL" "cn-arm $CN_ARM" "cn-vm $CN_VM" "cn-race $CN_RACE
 done
 BASE="CUSTOM_FOO HW_CPU_X86_AVX2"
 WITH="CUSTOM_COMPUTE_VPMU CUSTOM_FOO HW_CPU_X86_AVX2"
-echo "1..36"
+PLAN=44
+echo "1..$PLAN"
 
 # ---- vpmu runs -----------------------------------------------------------------------------------
 RC=0
@@ -395,6 +396,53 @@ ok "$([[ "$t_no_noise" == "$BASE" ]]; echo $?)" "after the race cn-vm lacks the 
 writes=$(tail -n 1 "$tmp/writer.log" | awk '{print $1}')
 ok "$([[ "${writes:-0}" -gt 0 ]]; echo $?)" "the other writer did write during the runs" "$(tail -n 3 "$tmp/writer.log")"
 
+# ---- the mediated vPMU: CUSTOM_COMPUTE_VPMU_MEDIATED ----------------------------------------------
+# A provider of its own, made here and deleted at the end, so that the sets above stay as they are.
+CN_MED=10000000-0000-4000-8000-000000000005 # amd-mediated, then amd-pmu (emulated), then novpmu-vm
+must 200 POST /resource_providers "{\"name\": \"cn-med\", \"uuid\": \"$CN_MED\"}"
+must 200 PUT "/resource_providers/$CN_MED/inventories" \
+    '{"resource_provider_generation": 0, "inventories": {"VCPU": {"total": 8}, "MEMORY_MB": {"total": 16384}}}'
+must 200 PUT "/resource_providers/$CN_MED/traits" \
+    '{"traits": ["HW_CPU_X86_AVX2", "CUSTOM_FOO"], "resource_provider_generation": 1}'
+MED="CUSTOM_COMPUTE_VPMU CUSTOM_COMPUTE_VPMU_MEDIATED CUSTOM_FOO HW_CPU_X86_AVX2"
+
+api GET /traits/CUSTOM_COMPUTE_VPMU_MEDIATED
+ok "$([[ "$API_STATUS" == 404 ]]; echo $?)" "the mediated trait does not exist before a mediated host reports" "status $API_STATUS"
+host_report amd-mediated "$CN_MED"
+t=$(traits_of "$CN_MED")
+ok "$([[ $RC == 0 && "$t" == "$MED" ]] &&
+    has_line "$OUT" "placement: created the trait CUSTOM_COMPUTE_VPMU_MEDIATED" &&
+    has_line "$OUT" "placement: set CUSTOM_COMPUTE_VPMU_MEDIATED on provider $CN_MED"; echo $?)" \
+    "a mediated host gets both traits, the second one created, and keeps its others" "rc=$RC traits: $t" "$OUT" "$ERR"
+
+api GET "/allocation_candidates?resources=VCPU:2,MEMORY_MB:2048&required=CUSTOM_COMPUTE_VPMU_MEDIATED"
+got=$(jpy '" ".join(sorted(d["provider_summaries"]))')
+ok "$([[ "$got" == "$CN_MED" ]]; echo $?)" "Placement's own candidates with the mediated trait: that host only" "got: $got"
+run schedule --flavor-spec hw:pmu=true --flavor-spec trait:CUSTOM_COMPUTE_VPMU_MEDIATED=required \
+    --placement "$URL" --resources VCPU=2,MEMORY_MB=2048
+got=$(schedule_uuids)
+ok "$([[ $RC == 0 && "$got" == "$CN_MED" ]]; echo $?)" "schedule trait:CUSTOM_COMPUTE_VPMU_MEDIATED=required: the mediated host only" "rc=$RC got: $got" "$OUT" "$ERR"
+run schedule --flavor-spec hw:pmu=true --flavor-spec trait:CUSTOM_COMPUTE_VPMU_MEDIATED=forbidden \
+    --placement "$URL" --resources VCPU=2,MEMORY_MB=2048
+got=$(schedule_uuids)
+ok "$([[ $RC == 0 && "$got" == "$want_capable" ]]; echo $?)" "schedule =forbidden: the capable hosts without a mediated vPMU" "rc=$RC got: $got" "$OUT" "$ERR"
+
+run -o json host --host-root "$HOSTS/amd-mediated" --placement "$URL" --provider "$CN_MED"
+API_BODY="$OUT"
+got=$(jpy 'd["placement"]["mediated"]["action"] + " " + str(d["placement"]["mediated"]["present"])' 2>&1)
+ok "$([[ $RC == 0 && "$got" == "unchanged True" ]]; echo $?)" "-o json: a repeated mediated report is unchanged" "rc=$RC got: $got" "$ERR"
+
+host_report amd-pmu "$CN_MED"
+t=$(traits_of "$CN_MED")
+ok "$([[ $RC == 0 && "$t" == "$WITH" ]] &&
+    has_line "$OUT" "placement: cleared CUSTOM_COMPUTE_VPMU_MEDIATED on provider $CN_MED"; echo $?)" \
+    "an emulated vPMU clears the mediated trait and keeps CUSTOM_COMPUTE_VPMU" "rc=$RC traits: $t" "$OUT" "$ERR"
+host_report amd-mediated "$CN_MED"
+host_report novpmu-vm "$CN_MED"
+t=$(traits_of "$CN_MED")
+ok "$([[ $RC == 0 && "$t" == "$BASE" ]]; echo $?)" "an incapable host clears both traits, its others kept" "rc=$RC traits: $t" "$OUT" "$ERR"
+must 204 DELETE "/resource_providers/$CN_MED"
+
 # ---- failures ------------------------------------------------------------------------------------
 run host --host-root "$HOSTS/intel-pmu" --placement http://127.0.0.1:9 --provider "$CN_INTEL"
 ok "$([[ $RC == 1 ]] && has_line "$ERR" "vpmu: cannot reach Placement: PUT 'http://127.0.0.1:9/traits/CUSTOM_COMPUTE_VPMU': "; echo $?)" \
@@ -429,8 +477,8 @@ ok "$([[ "$t" == "$WITH" ]]; echo $?)" "cn-intel is untouched by the failed runs
 t=$(traits_of "$CN_ARM")
 ok "$([[ "$t" == "$WITH" ]]; echo $?)" "cn-arm is untouched" "traits: $t"
 
-if [[ $n != 36 ]]; then
-    echo "# planned 36 tests, ran $n"
+if [[ $n != "$PLAN" ]]; then
+    echo "# planned $PLAN tests, ran $n"
     failures=$((failures + 1))
 fi
 note "$((n - failures)) of $n passed"
