@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * A Keystone v3 session over libcurl (see include/vpmu/cloud.h).
+ * A Keystone v3 session over libcurl (see include/vpmu/cloud.h); each
+ * request is one exchange of http.c, shared with placement.c.
  *
  * What it relies on (Keystone's v3 API, checked against Debian 12's keystone
  * 22 on this machine):
@@ -31,6 +32,7 @@
 #include <time.h>
 
 #include "cloud-internal.h"
+#include "http-private.h"
 #include "util.h"
 #include "vpmu/virt.h"
 #include "vpmu/cloud.h"
@@ -52,7 +54,6 @@ struct vpmu_cloud {
     char errbuf[CURL_ERROR_SIZE];
 };
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct curl_slist *, curl_slist_free_all)
 DEFINE_TRIVIAL_CLEANUP_FUNC(vpmu_cloud_config *, vpmu_cloud_config_free)
 DEFINE_TRIVIAL_CLEANUP_FUNC(vpmu_cloud *, vpmu_cloud_free)
 #define _cleanup_json_ _cleanup_(json_decrefp)
@@ -196,36 +197,10 @@ vpmu_cloud_parse_error(const char *buf, size_t len)
 /* ---- HTTP ---------------------------------------------------------------------------------- */
 
 typedef struct {
-    char *body;
-    size_t len;
-    size_t cap;
-    bool too_big;
+    http_answer a;
     char *subject_token; /* X-Subject-Token, when asked for */
     bool want_subject_token;
 } http_buf;
-
-static size_t
-write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
-{
-    http_buf *b = userdata;
-    size_t n = size * nmemb;
-
-    if (n > VPMU_CLOUD_MAX_BODY - b->len) {
-        b->too_big = true;
-        return 0;
-    }
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        b->body = xrealloc(b->body, cap);
-        b->cap = cap;
-    }
-    memcpy(b->body + b->len, ptr, n);
-    b->len += n;
-    b->body[b->len] = '\0';
-    return n;
-}
 
 static size_t
 header_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
@@ -265,73 +240,34 @@ http_do(vpmu_cloud *cloud, const char *method, const char *url, const char *toke
         const char *const *extra, long deadline, const char *service, http_buf *b, long *status,
         vpmu_error **error)
 {
-    _cleanup_(curl_slist_free_allp) struct curl_slist *hdrs = NULL;
-    _cleanup_free_ char *auth = NULL;
-    const char *cacert = vpmu_cloud_config_get(cloud->cfg, "cacert");
     const char *verify = vpmu_cloud_config_get(cloud->cfg, "verify");
-    long left = deadline - now_ms();
-    CURL *c = cloud->curl;
+    http_request_opts req = {
+            .method = method,
+            .url = url,
+            .body = body,
+            .token = token,
+            .headers = extra,
+            .connect_ms = cloud->connect_ms,
+            .timeout_ms = deadline - now_ms(),
+            .cacert = vpmu_cloud_config_get(cloud->cfg, "cacert"),
+            .insecure = verify && STREQ(verify, "false"),
+            .max_body = VPMU_CLOUD_MAX_BODY,
+            .header_cb = header_cb,
+            .header_data = b,
+    };
     CURLcode rc;
 
     *status = 0;
-    if (left <= 0) {
+    if (req.timeout_ms <= 0) {
         _cleanup_free_ char *qu = quote_for_message(url, 300);
         vpmu_error_set(error, VPMU_ERR_RUNTIME,
                        "%s %s '%s': the deadline passed before it was sent", service, method, qu);
         return -1;
     }
-    curl_easy_reset(c);
-    cloud->errbuf[0] = '\0';
-    hdrs = curl_slist_append(hdrs, "Accept: application/json");
-    if (body)
-        hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
-    if (token) {
-        auth = xasprintf("X-Auth-Token: %s", token);
-        hdrs = curl_slist_append(hdrs, auth);
-    }
-    for (size_t i = 0; extra && extra[i]; i++)
-        hdrs = curl_slist_append(hdrs, extra[i]);
-    if (!hdrs)
-        abort();
-
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cloud->errbuf);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
-                     cloud->connect_ms < left ? cloud->connect_ms : left);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, left);
-#if LIBCURL_VERSION_NUM >= 0x075500
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "vpmu/" VPMU_VERSION);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, header_cb);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, b);
-    if (cacert)
-        curl_easy_setopt(c, CURLOPT_CAINFO, cacert);
-    if (verify && STREQ(verify, "false")) {
-        curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-        curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
-    }
-    if (STREQ(method, "GET")) {
-        curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
-    } else {
-        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body ? body : "");
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)(body ? strlen(body) : 0));
-    }
-    rc = curl_easy_perform(c);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, NULL);
-    if (auth)
-        explicit_bzero(auth, strlen(auth));
+    rc = http_perform(cloud->curl, &req, cloud->errbuf, &b->a);
     if (rc != CURLE_OK) {
         _cleanup_free_ char *qu = quote_for_message(url, 300);
-        if (b->too_big) {
+        if (b->a.too_big) {
             vpmu_error_set(error, VPMU_ERR_RUNTIME,
                            "%s's answer to %s '%s' is larger than %u bytes", service, method, qu,
                            VPMU_CLOUD_MAX_BODY);
@@ -345,20 +281,16 @@ http_do(vpmu_cloud *cloud, const char *method, const char *url, const char *toke
         }
         return -1;
     }
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
-    if (!b->body) {
-        b->body = xstrdup("");
-        b->cap = 1;
-    }
+    *status = b->a.status;
     return 0;
 }
 
 static void
 http_buf_clear(http_buf *b)
 {
-    if (b->body)
-        explicit_bzero(b->body, b->len);
-    free(b->body);
+    if (b->a.body)
+        explicit_bzero(b->a.body, b->a.len);
+    free(b->a.body);
     wipe_free(b->subject_token);
     memset(b, 0, sizeof(*b));
 }
@@ -511,7 +443,7 @@ authenticate(vpmu_cloud *cloud, long deadline, vpmu_error **error)
         return -1;
     }
     if (status != 201 && status != 200) {
-        _cleanup_free_ char *reason = vpmu_cloud_parse_error(b.body, b.len);
+        _cleanup_free_ char *reason = vpmu_cloud_parse_error(b.a.body, b.a.len);
         redact(cloud, reason);
         /* Keystone answers 404 "Failed to validate token" to a revoked or bad token. */
         if (status == 401 ||
@@ -534,7 +466,7 @@ authenticate(vpmu_cloud *cloud, long deadline, vpmu_error **error)
         http_buf_clear(&b);
         return -1;
     }
-    root = json_loadb(b.body, b.len, 0, NULL);
+    root = json_loadb(b.a.body, b.a.len, 0, NULL);
     tok = json_object_get(root, "token");
     if (!json_is_object(tok)) {
         vpmu_error_set(error, VPMU_ERR_RUNTIME,
@@ -864,8 +796,8 @@ vpmu_cloud_request(vpmu_cloud *cloud, const vpmu_cloud_request_opts *opts,
         break;
     }
     resp->status = status;
-    resp->len = b.len;
-    resp->body = TAKE_PTR(b.body);
+    resp->len = b.a.len;
+    resp->body = TAKE_PTR(b.a.body);
     resp->json = resp->len ? json_loadb(resp->body, resp->len, 0, NULL) : NULL;
     resp->url = TAKE_PTR(url);
     resp->renewals = renewals;

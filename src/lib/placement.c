@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * placement.c: one job, talking HTTP to OpenStack Placement (the only module
- * that calls libcurl): the handle, requests with retries and deadlines, and
- * the trait and allocation-candidate operations.  Parsing the answers is
- * placement-parse.c's job.
+ * placement.c: one job, talking HTTP to OpenStack Placement: the handle,
+ * requests with retries and deadlines, and the trait and allocation-candidate
+ * operations.  A request goes through the Keystone session (keystone.c) when
+ * the handle has one, else straight through http.c, the libcurl exchange
+ * both share.  Parsing the answers is placement-parse.c's job.
  *
  * What it relies on (docs/facts.md §1, checked against Debian 12's placement-api
  * 8.0.0, whose maximum microversion is 1.39):
@@ -37,6 +38,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "http-private.h"
 #include "util.h"
 #include "vpmu/virt.h"
 #include "placement-private.h"
@@ -58,15 +60,6 @@ struct vpmu_placement {
     char errbuf[CURL_ERROR_SIZE];
 };
 
-/* An HTTP answer: status and NUL-terminated body. */
-typedef struct {
-    long status;
-    char *body;
-    size_t len;
-    size_t cap;
-    bool too_big;
-} http_answer;
-
 static void
 http_answer_clear(http_answer *a)
 {
@@ -75,7 +68,6 @@ http_answer_clear(http_answer *a)
     a->len = a->cap = 0;
 }
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct curl_slist *, curl_slist_free_all)
 #define _cleanup_answer_ _cleanup_(http_answer_clear)
 
 /* ---- handle ------------------------------------------------------------------------------ */
@@ -241,28 +233,8 @@ notify(vpmu_placement *pl, vpmu_placement_event ev, const char *uuid, unsigned l
 
 /* ---- HTTP -------------------------------------------------------------------------------- */
 
-static size_t
-write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
-{
-    http_answer *a = userdata;
-    size_t n = size * nmemb;
-
-    if (n > VPMU_PLACEMENT_MAX_BODY - a->len) {
-        a->too_big = true;
-        return 0; /* makes libcurl fail with CURLE_WRITE_ERROR */
-    }
-    if (a->len + n + 1 > a->cap) {
-        size_t cap = a->cap ? a->cap : 4096;
-        while (cap < a->len + n + 1)
-            cap *= 2;
-        a->body = xrealloc(a->body, cap);
-        a->cap = cap;
-    }
-    memcpy(a->body + a->len, ptr, n);
-    a->len += n;
-    a->body[a->len] = '\0';
-    return n;
-}
+static const char *const api_version_header[] = {
+        "OpenStack-API-Version: placement " VPMU_PLACEMENT_MICROVERSION, NULL};
 
 /*
  * One request through the Keystone session: the token is renewed when close
@@ -273,14 +245,12 @@ static int
 cloud_request(vpmu_placement *pl, const char *method, char *url, const char *payload,
               http_answer *a, char **url_out, vpmu_error **error)
 {
-    static const char *const headers[] = {
-            "OpenStack-API-Version: placement " VPMU_PLACEMENT_MICROVERSION, NULL};
     vpmu_cloud_request_opts opts = {
             .method = method,
             .url = url,
             .service_type = "placement",
             .body = payload,
-            .headers = headers,
+            .headers = api_version_header,
             .deadline_ms = pl->total_ms,
             .flags = VPMU_CLOUD_REQUEST_ANY_STATUS,
     };
@@ -323,58 +293,23 @@ http_request(vpmu_placement *pl, const char *method, const char *path, const cha
 {
     _cleanup_free_ char *url = xasprintf("%s%s", pl->url, path);
     _cleanup_free_ char *shown = uri_for_message(url);
-    _cleanup_(curl_slist_free_allp) struct curl_slist *hdrs = NULL;
-    _cleanup_free_ char *auth = NULL;
-    CURL *c = pl->curl;
+    http_request_opts req = {
+            .method = method,
+            .url = url,
+            .body = payload,
+            .token = pl->token,
+            .headers = api_version_header,
+            .connect_ms = pl->connect_ms,
+            .max_body = VPMU_PLACEMENT_MAX_BODY,
+    };
     CURLcode rc;
-    long budget;
 
     memset(a, 0, sizeof(*a));
     if (pl->cloud)
         return cloud_request(pl, method, url, payload, a, url_out, error);
-    if (!(budget = request_budget_ms(pl, method, shown, error)))
+    if (!(req.timeout_ms = request_budget_ms(pl, method, shown, error)))
         return -1;
-    curl_easy_reset(c); /* keeps the connection cache */
-    pl->errbuf[0] = '\0';
-
-    hdrs = curl_slist_append(hdrs, "Accept: application/json");
-    hdrs = curl_slist_append(hdrs, "OpenStack-API-Version: placement " VPMU_PLACEMENT_MICROVERSION);
-    if (pl->token) {
-        auth = xasprintf("X-Auth-Token: %s", pl->token);
-        hdrs = curl_slist_append(hdrs, auth);
-    }
-    if (payload)
-        hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
-    if (!hdrs)
-        abort(); /* curl_slist_append fails only on out-of-memory */
-
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, pl->errbuf);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
-                     pl->connect_ms < budget ? pl->connect_ms : budget);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, budget);
-#if LIBCURL_VERSION_NUM >= 0x075500
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "vpmu/" VPMU_VERSION);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, a);
-    if (STREQ(method, "GET")) {
-        curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
-    } else {
-        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, payload ? payload : "");
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)(payload ? strlen(payload) : 0));
-    }
-
-    rc = curl_easy_perform(c);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
-    if (auth)
-        explicit_bzero(auth, strlen(auth));
+    rc = http_perform(pl->curl, &req, pl->errbuf, a);
     if (rc != CURLE_OK) {
         if (a->too_big)
             vpmu_error_set(error, VPMU_ERR_RUNTIME,
@@ -385,11 +320,6 @@ http_request(vpmu_placement *pl, const char *method, const char *path, const cha
                            shown, pl->errbuf[0] ? pl->errbuf : curl_easy_strerror(rc));
         http_answer_clear(a);
         return -1;
-    }
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &a->status);
-    if (!a->body) {
-        a->body = xstrdup("");
-        a->cap = 1;
     }
     if (url_out)
         *url_out = TAKE_PTR(shown);
