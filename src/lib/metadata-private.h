@@ -2,7 +2,8 @@
 /*
  * metadata-private.h: what metadata.c (flavor and image documents),
  * metadata-props.c (the legacy properties string) and metadata-keys.c (near
- * misses of hw:pmu / hw_pmu) share.  Not installed, not exported.
+ * misses of hw:pmu / hw_pmu) share, and openstack.c (list answers) with
+ * them.  Not installed, not exported.
  */
 #ifndef VPMU_METADATA_PRIVATE_H
 #define VPMU_METADATA_PRIVATE_H
@@ -48,6 +49,9 @@ struct vpmu_image {
 
 /* A name for messages: the name, else the id, else "(unnamed)"; quoted for display. */
 char *display_name(const char *name, const char *id);
+
+/* What a JSON value is, for messages: "an object", "a string", "null", ... */
+const char *json_type_name(const json_t *v);
 
 /* Characters, not bytes, in a UTF-8 string. */
 static inline size_t

@@ -139,7 +139,7 @@ kv_clear(kv_list *l)
 
 /* ---- small helpers -------------------------------------------------------------------------- */
 
-static const char *
+const char *
 json_type_name(const json_t *v)
 {
     switch (json_typeof(v)) {

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cleanup.h"
+#include "metadata-private.h"
 #include "util.h"
 #include "vpmu/openstack.h"
 
@@ -81,27 +82,6 @@ vpmu_image_list_free(vpmu_image_list *list)
     free(list);
 }
 
-static const char *
-type_name(const json_t *v)
-{
-    switch (json_typeof(v)) {
-    case JSON_OBJECT:
-        return "an object";
-    case JSON_ARRAY:
-        return "an array";
-    case JSON_STRING:
-        return "a string";
-    case JSON_INTEGER:
-    case JSON_REAL:
-        return "a number";
-    case JSON_TRUE:
-    case JSON_FALSE:
-        return "a boolean";
-    default:
-        return "null";
-    }
-}
-
 /*
  * Parse a list answer: the object, its array under @key.  Errors name
  * @source.  The whole body is checked (size, NUL, duplicates) by jansson with
@@ -133,13 +113,13 @@ load_list(const char *buf, size_t len, const char *source, const char *key, json
     }
     if (!json_is_object(root)) {
         vpmu_error_set(error, VPMU_ERR_INVALID, "%s: expected a JSON object, found %s", source,
-                       type_name(root));
+                       json_type_name(root));
         return NULL;
     }
     a = json_object_get(root, key);
     if (!json_is_array(a)) {
         vpmu_error_set(error, VPMU_ERR_INVALID, "%s: expected '%s' as an array, found %s", source,
-                       key, a ? type_name(a) : "nothing");
+                       key, a ? json_type_name(a) : "nothing");
         return NULL;
     }
     *array = a;
@@ -158,7 +138,7 @@ nova_next(const json_t *root, const char *source, char **next, vpmu_error **erro
         return 0;
     if (!json_is_array(links)) {
         vpmu_error_set(error, VPMU_ERR_INVALID, "%s: 'flavors_links' must be an array, not %s",
-                       source, type_name(links));
+                       source, json_type_name(links));
         return -1;
     }
     json_array_foreach(links, i, link)
@@ -189,7 +169,7 @@ glance_next(const json_t *root, const char *source, char **next, vpmu_error **er
         return 0;
     if (!json_is_string(n) || !*json_string_value(n)) {
         vpmu_error_set(error, VPMU_ERR_INVALID, "%s: 'next' must be a non-empty string, not %s",
-                       source, type_name(n));
+                       source, json_type_name(n));
         return -1;
     }
     *next = xstrdup(json_string_value(n));
@@ -205,7 +185,7 @@ element_text(const json_t *el, const char *source, const char *key, size_t i, si
 
     if (!json_is_object(el)) {
         vpmu_error_set(error, VPMU_ERR_INVALID, "%s: %s[%zu] must be an object, not %s", source,
-                       key, i, type_name(el));
+                       key, i, json_type_name(el));
         return NULL;
     }
     text = json_dumps(el, JSON_COMPACT | JSON_PRESERVE_ORDER);
