@@ -22,14 +22,24 @@
 /* Ids named in an ambiguity message; the rest are counted. */
 #define MAX_IDS_LISTED 10
 
-struct vpmu_flavor_list {
-    vpmu_flavor **v;
+/* The two lists differ only in the type of their elements and the API's words for it. */
+typedef enum {
+    FLAVORS,
+    IMAGES,
+} list_kind;
+
+/* Owned elements, vpmu_flavor * or vpmu_image * by the list's kind, in the API's order. */
+typedef struct {
+    void **v;
     size_t n, cap;
+} elements;
+
+struct vpmu_flavor_list {
+    elements e;
 };
 
 struct vpmu_image_list {
-    vpmu_image **v;
-    size_t n, cap;
+    elements e;
 };
 
 static const char *const lookup_names[] = {
@@ -60,14 +70,42 @@ vpmu_image_list_new(void)
     return xcalloc(1, sizeof(vpmu_image_list));
 }
 
+static const char *
+element_name(list_kind k, const void *el)
+{
+    return k == FLAVORS ? vpmu_flavor_get_name(el) : vpmu_image_get_name(el);
+}
+
+static const char *
+element_id(list_kind k, const void *el)
+{
+    return k == FLAVORS ? vpmu_flavor_get_id(el) : vpmu_image_get_id(el);
+}
+
+static void
+element_free(list_kind k, void *el)
+{
+    if (k == FLAVORS)
+        vpmu_flavor_free(el);
+    else
+        vpmu_image_free(el);
+}
+
+/* Free the elements from index @from on. */
+static void
+elements_truncate(list_kind k, elements *e, size_t from)
+{
+    while (e->n > from)
+        element_free(k, e->v[--e->n]);
+}
+
 void
 vpmu_flavor_list_free(vpmu_flavor_list *list)
 {
     if (!list)
         return;
-    for (size_t i = 0; i < list->n; i++)
-        vpmu_flavor_free(list->v[i]);
-    free(list->v);
+    elements_truncate(FLAVORS, &list->e, 0);
+    free(list->e.v);
     free(list);
 }
 
@@ -76,9 +114,8 @@ vpmu_image_list_free(vpmu_image_list *list)
 {
     if (!list)
         return;
-    for (size_t i = 0; i < list->n; i++)
-        vpmu_image_free(list->v[i]);
-    free(list->v);
+    elements_truncate(IMAGES, &list->e, 0);
+    free(list->e.v);
     free(list);
 }
 
@@ -195,120 +232,99 @@ element_text(const json_t *el, const char *source, const char *key, size_t i, si
     return text;
 }
 
-int
-vpmu_flavor_list_add_page(vpmu_flavor_list *list, const char *buf, size_t len, const char *source,
-                          char **next, vpmu_error **error)
+/*
+ * One page of Nova's flavor list or Glance's image list into @e (NULL: no
+ * list).  Every element must parse and have an id, else the page adds
+ * nothing.  *@next (optional) gets the next page's link, or NULL.
+ */
+static int
+add_page(list_kind k, elements *e, const char *buf, size_t len, const char *source, char **next,
+         vpmu_error **error)
 {
+    const char *key = k == FLAVORS ? "flavors" : "images";
     _cleanup_json_ json_t *root = NULL;
     _cleanup_free_ char *nx = NULL;
     json_t *array = NULL, *el;
     size_t i, first;
 
-    if (!list || !buf) {
-        vpmu_error_set(error, VPMU_ERR_USAGE, "no flavor list to read");
+    if (!e || !buf) {
+        vpmu_error_set(error, VPMU_ERR_USAGE,
+                       k == FLAVORS ? "no flavor list to read" : "no image list to read");
         return -1;
     }
-    source = source ? source : "<flavors>";
-    root = load_list(buf, len, source, "flavors", &array, error);
-    if (!root || nova_next(root, source, &nx, error) < 0)
+    source = source ? source : k == FLAVORS ? "<flavors>" : "<images>";
+    root = load_list(buf, len, source, key, &array, error);
+    if (!root || (k == FLAVORS ? nova_next : glance_next)(root, source, &nx, error) < 0)
         return -1;
-    first = list->n;
+    first = e->n;
     json_array_foreach(array, i, el)
     {
-        _cleanup_free_ char *where = xasprintf("%s: flavors[%zu]", source, i);
+        _cleanup_free_ char *where = xasprintf("%s: %s[%zu]", source, key, i);
         _cleanup_free_ char *text = NULL;
-        vpmu_flavor *f;
+        void *obj = NULL;
         size_t tlen = 0;
 
-        text = element_text(el, source, "flavors", i, &tlen, error);
-        f = text ? vpmu_flavor_parse(text, tlen, where, error) : NULL;
-        if (!f || !vpmu_flavor_get_id(f)) {
-            if (f)
-                vpmu_error_set(error, VPMU_ERR_INVALID, "%s: the flavor has no 'id'", where);
-            vpmu_flavor_free(f);
-            while (list->n > first)
-                vpmu_flavor_free(list->v[--list->n]);
+        text = element_text(el, source, key, i, &tlen, error);
+        if (text)
+            obj = k == FLAVORS ? (void *)vpmu_flavor_parse(text, tlen, where, error)
+                               : (void *)vpmu_image_parse(text, tlen, where, error);
+        if (!obj || !element_id(k, obj)) {
+            if (obj)
+                vpmu_error_set(error, VPMU_ERR_INVALID,
+                               k == FLAVORS ? "%s: the flavor has no 'id'"
+                                            : "%s: the image has no 'id'",
+                               where);
+            element_free(k, obj);
+            elements_truncate(k, e, first);
             return -1;
         }
-        if (list->n == list->cap) {
-            list->cap = list->cap ? list->cap * 2 : 16;
-            list->v = xreallocarray(list->v, list->cap, sizeof(*list->v));
+        if (e->n == e->cap) {
+            e->cap = e->cap ? e->cap * 2 : 16;
+            e->v = xreallocarray(e->v, e->cap, sizeof(*e->v));
         }
-        list->v[list->n++] = f;
+        e->v[e->n++] = obj;
     }
     if (next)
         *next = TAKE_PTR(nx);
     return 0;
+}
+
+int
+vpmu_flavor_list_add_page(vpmu_flavor_list *list, const char *buf, size_t len, const char *source,
+                          char **next, vpmu_error **error)
+{
+    return add_page(FLAVORS, list ? &list->e : NULL, buf, len, source, next, error);
 }
 
 int
 vpmu_image_list_add_page(vpmu_image_list *list, const char *buf, size_t len, const char *source,
                          char **next, vpmu_error **error)
 {
-    _cleanup_json_ json_t *root = NULL;
-    _cleanup_free_ char *nx = NULL;
-    json_t *array = NULL, *el;
-    size_t i, first;
-
-    if (!list || !buf) {
-        vpmu_error_set(error, VPMU_ERR_USAGE, "no image list to read");
-        return -1;
-    }
-    source = source ? source : "<images>";
-    root = load_list(buf, len, source, "images", &array, error);
-    if (!root || glance_next(root, source, &nx, error) < 0)
-        return -1;
-    first = list->n;
-    json_array_foreach(array, i, el)
-    {
-        _cleanup_free_ char *where = xasprintf("%s: images[%zu]", source, i);
-        _cleanup_free_ char *text = NULL;
-        vpmu_image *img;
-        size_t tlen = 0;
-
-        text = element_text(el, source, "images", i, &tlen, error);
-        img = text ? vpmu_image_parse(text, tlen, where, error) : NULL;
-        if (!img || !vpmu_image_get_id(img)) {
-            if (img)
-                vpmu_error_set(error, VPMU_ERR_INVALID, "%s: the image has no 'id'", where);
-            vpmu_image_free(img);
-            while (list->n > first)
-                vpmu_image_free(list->v[--list->n]);
-            return -1;
-        }
-        if (list->n == list->cap) {
-            list->cap = list->cap ? list->cap * 2 : 16;
-            list->v = xreallocarray(list->v, list->cap, sizeof(*list->v));
-        }
-        list->v[list->n++] = img;
-    }
-    if (next)
-        *next = TAKE_PTR(nx);
-    return 0;
+    return add_page(IMAGES, list ? &list->e : NULL, buf, len, source, next, error);
 }
 
 size_t
 vpmu_flavor_list_count(const vpmu_flavor_list *list)
 {
-    return list ? list->n : 0;
+    return list ? list->e.n : 0;
 }
 
 size_t
 vpmu_image_list_count(const vpmu_image_list *list)
 {
-    return list ? list->n : 0;
+    return list ? list->e.n : 0;
 }
 
 const vpmu_flavor *
 vpmu_flavor_list_at(const vpmu_flavor_list *list, size_t i)
 {
-    return list && i < list->n ? list->v[i] : NULL;
+    return list && i < list->e.n ? list->e.v[i] : NULL;
 }
 
 const vpmu_image *
 vpmu_image_list_at(const vpmu_image_list *list, size_t i)
 {
-    return list && i < list->n ? list->v[i] : NULL;
+    return list && i < list->e.n ? list->e.v[i] : NULL;
 }
 
 /*
@@ -316,10 +332,10 @@ vpmu_image_list_at(const vpmu_image_list *list, size_t i)
  * "not found" (runtime) or "ambiguous" (invalid) naming @what and the ids.
  */
 static long
-find_unique(const char *what, const char *name, size_t n,
-            const char *(*name_at)(const void *, size_t),
-            const char *(*id_at)(const void *, size_t), const void *list, vpmu_error **error)
+find_unique(list_kind k, const char *name, const elements *e, vpmu_error **error)
 {
+    const char *what = k == FLAVORS ? "flavor" : "image";
+    size_t n = e ? e->n : 0;
     _cleanup_free_ char *q = NULL;
     size_t hits = 0;
     long found = -1;
@@ -330,7 +346,7 @@ find_unique(const char *what, const char *name, size_t n,
         return -1;
     }
     for (size_t i = 0; i < n; i++) {
-        const char *nm = name_at(list, i);
+        const char *nm = element_name(k, e->v[i]);
 
         if (!nm || !STREQ(nm, name))
             continue;
@@ -350,14 +366,14 @@ find_unique(const char *what, const char *name, size_t n,
     ids = xstrdup("");
     hits = 0;
     for (size_t i = 0; i < n; i++) {
-        const char *nm = name_at(list, i);
+        const char *nm = element_name(k, e->v[i]);
         char *more;
 
         if (!nm || !STREQ(nm, name))
             continue;
         if (++hits > MAX_IDS_LISTED)
             continue;
-        _cleanup_free_ char *qi = quote_for_message(id_at(list, i), 80);
+        _cleanup_free_ char *qi = quote_for_message(element_id(k, e->v[i]), 80);
         more = xasprintf("%s%s'%s'", ids, *ids ? ", " : "", qi);
         free(ids);
         ids = more;
@@ -374,66 +390,40 @@ find_unique(const char *what, const char *name, size_t n,
     return -1;
 }
 
-static const char *
-flavor_name_at(const void *l, size_t i)
-{
-    return vpmu_flavor_get_name(((const vpmu_flavor_list *)l)->v[i]);
-}
-
-static const char *
-flavor_id_at(const void *l, size_t i)
-{
-    return vpmu_flavor_get_id(((const vpmu_flavor_list *)l)->v[i]);
-}
-
-static const char *
-image_name_at(const void *l, size_t i)
-{
-    return vpmu_image_get_name(((const vpmu_image_list *)l)->v[i]);
-}
-
-static const char *
-image_id_at(const void *l, size_t i)
-{
-    return vpmu_image_get_id(((const vpmu_image_list *)l)->v[i]);
-}
-
 long
 vpmu_flavor_list_find(const vpmu_flavor_list *list, const char *name, vpmu_error **error)
 {
-    return find_unique("flavor", name, vpmu_flavor_list_count(list), flavor_name_at, flavor_id_at,
-                       list, error);
+    return find_unique(FLAVORS, name, list ? &list->e : NULL, error);
 }
 
 long
 vpmu_image_list_find(const vpmu_image_list *list, const char *name, vpmu_error **error)
 {
-    return find_unique("image", name, vpmu_image_list_count(list), image_name_at, image_id_at, list,
-                       error);
+    return find_unique(IMAGES, name, list ? &list->e : NULL, error);
+}
+
+/* Take element @i out of @e (NULL: no list); NULL when there is none. */
+static void *
+elements_steal(elements *e, size_t i)
+{
+    void *el;
+
+    if (!e || i >= e->n)
+        return NULL;
+    el = e->v[i];
+    memmove(&e->v[i], &e->v[i + 1], (e->n - i - 1) * sizeof(*e->v));
+    e->n--;
+    return el;
 }
 
 vpmu_flavor *
 vpmu_flavor_list_steal(vpmu_flavor_list *list, size_t i)
 {
-    vpmu_flavor *f;
-
-    if (!list || i >= list->n)
-        return NULL;
-    f = list->v[i];
-    memmove(&list->v[i], &list->v[i + 1], (list->n - i - 1) * sizeof(*list->v));
-    list->n--;
-    return f;
+    return elements_steal(list ? &list->e : NULL, i);
 }
 
 vpmu_image *
 vpmu_image_list_steal(vpmu_image_list *list, size_t i)
 {
-    vpmu_image *img;
-
-    if (!list || i >= list->n)
-        return NULL;
-    img = list->v[i];
-    memmove(&list->v[i], &list->v[i + 1], (list->n - i - 1) * sizeof(*list->v));
-    list->n--;
-    return img;
+    return elements_steal(list ? &list->e : NULL, i);
 }
