@@ -15,8 +15,6 @@ temporary directory, with a manifest of what every domain must be audited as.
 
 VPMU_AUDIT_TEST_COUNT overrides the 10,000 (for quick runs while developing).
 """
-import contextlib
-import ctypes.util
 import json
 import os
 import re
@@ -26,6 +24,7 @@ import tempfile
 import time
 import xml.etree.ElementTree as ET
 
+from clitest import silent_listener, vpmu_env
 from tap import check, expect, report
 
 VPMU = os.environ.get("VPMU_BIN", "vpmu")
@@ -46,45 +45,11 @@ DOMAIN_KEYS = ["uri", "name", "uuid", "state", "pmu", "pending", "pending_restar
 MANIFEST_KEYS = ["name", "uuid", "state", "pmu", "arch", "virt_type", "cpu_mode", "cpu_model",
                  "nova_name", "nova_flavor"]
 EFFECTIVE = {"unknown", "on", "off", "partial", "refused"}
-# A TCP server that accepts and never speaks (prints its port, holds every connection).
-SILENT_LISTENER = """
-import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-s.listen(16)
-print(s.getsockname()[1], flush=True)
-held = []
-while True:
-    held.append(s.accept()[0])
-"""
-
-@contextlib.contextmanager
-def silent_listener():
-    """A qemu+tcp:// URI whose server accepts and never speaks (virConnectOpen blocks)."""
-    lst = subprocess.Popen([sys.executable, "-u", "-c", SILENT_LISTENER],
-                           stdout=subprocess.PIPE, text=True)
-    try:
-        yield "qemu+tcp://127.0.0.1:%d/system" % int(lst.stdout.readline())
-    finally:
-        lst.kill()
-        lst.wait()
 
 
 def vpmu(*args, env=None):
-    e = dict(os.environ)
-    e.pop("LIBVIRT_DEFAULT_URI", None)
-    if "ASAN_OPTIONS" in e:
-        # The ASan runtime wraps xdrmem_create() and finds the real one when the program
-        # starts; libvirt's XDR (libtirpc) comes later with the dlopen()ed libvpmu-virt, so
-        # the wrapper would call NULL on a remote connection's first message.  Loading
-        # libtirpc up front lets it find it (the asan setup sets verify_asan_link_order=0).
-        tirpc = ctypes.util.find_library("tirpc")
-        if tirpc:
-            e["LD_PRELOAD"] = " ".join(filter(None, [e.get("LD_PRELOAD"), tirpc]))
-    if env:
-        e.update(env)
     return subprocess.Popen([VPMU, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env=e, text=True)
+                            env=vpmu_env(env), text=True)
 
 
 def finish(p):
