@@ -138,7 +138,7 @@ cmd_explain(cli_global *g, int argc, char **argv)
     const char *root = NULL, *qemu = NULL, *domain = NULL;
     const char *arch, *virt_type, *cpu_mode, *cpu_model;
     const char *decision_from;
-    const char *named = cli_uri_named(g); /* -c or $LIBVIRT_DEFAULT_URI */
+    const char *named; /* -c or $LIBVIRT_DEFAULT_URI */
     char vbuf[32];
     vpmu_explain_input in = {0};
     vpmu_error *err = NULL;
@@ -160,6 +160,8 @@ cmd_explain(cli_global *g, int argc, char **argv)
     }
     if (c == CLI_OPTS_EXIT)
         return ps.status;
+    /* Once every option is read: -c may follow the command name. */
+    named = cli_uri_named(g);
     if (qemu && vpmu_version_parse(qemu, &in.qemu_version) < 0)
         return cli_usage("explain", "invalid --qemu-version '%s'; use X[.Y[.Z]], e.g. 7.2.0 or 11",
                          cli_e(qemu));
