@@ -42,7 +42,8 @@ typedef struct vpmu_conn vpmu_conn;
  *    that runs its own libvirt event loop leaves the flag out.
  * The vpmu CLI calls it as soon as it loads libvpmu-virt (src/cli/virtload.c),
  * with VPMU_VIRT_INIT_HTTP before it opens Placement or a cloud, and with
- * VPMU_VIRT_INIT_EVENT_LOOP before an audit.  A program that does not call
+ * VPMU_VIRT_INIT_EVENT_LOOP before it connects to libvirt or audits (for
+ * keepalive, see vpmu_conn_open_bounded()).  A program that does not call
  * it gets the same set-up (without the event loop) from the first
  * vpmu_conn_open(), vpmu_placement_new() or vpmu_cloud_open(), through
  * pthread_once(), but then possibly while other threads run.  Returns 0, or -1 when libcurl cannot

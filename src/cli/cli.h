@@ -42,11 +42,17 @@ typedef struct {
     bool quiet;
     /* --os-cloud NAME, else $OS_CLOUD (NULL when neither): the cloud in clouds.yaml */
     const char *os_cloud;
+    /*
+     * --timeout SECONDS (1 to VPMU_CONN_MAX_TIMEOUT; 0 until given, which is
+     * VPMU_CONN_DEFAULT_TIMEOUT): how long a libvirt connection may take to
+     * open (cli_virt_connect()), and audit's per-connection deadline.
+     */
+    unsigned int timeout;
 } cli_global;
 
 void cli_global_init(cli_global *g);
 /*
- * A global option for @g: 'c', 'o', 'q' or the --os-cloud code.  Returns 1
+ * A global option for @g: 'c', 'o', 'q', the --os-cloud or the --timeout code.  Returns 1
  * when stored, 0 when @opt is not a global option, -1 on a usage error
  * (printed, naming @cmd's --help).
  */
@@ -207,6 +213,7 @@ enum {
     CLI_OPT_EMULATOR,
     /* global options with no short form */
     CLI_OPT_OS_CLOUD,
+    CLI_OPT_TIMEOUT,
     /* notification options (boot, apply) */
     CLI_OPT_NOTIFY,
     CLI_OPT_NOTIFY_EXCHANGE,
@@ -248,6 +255,8 @@ enum {
 /* Help text for the shared groups, for each command's --help. */
 extern const char cli_policy_help[];
 extern const char cli_guest_help[];
+/* The global --timeout, for the --help of the commands that connect (options.c). */
+extern const char cli_timeout_help[];
 
 struct cli_policy {
     const char *flavor_path;

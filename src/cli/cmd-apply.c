@@ -111,8 +111,9 @@ help(void)
            "                         and change nothing\n"
            "\n"
            "%s\n%s"
+           "%s"
            "  -h, --help             show this help\n",
-           cli_policy_help, cli_notify_help);
+           cli_policy_help, cli_notify_help, cli_timeout_help);
 }
 
 int
@@ -172,10 +173,7 @@ cmd_apply(cli_global *g, int argc, char **argv)
 
     if (cli_policy_resolve(&p, &err) < 0)
         return cli_fail(err);
-    if (cli_virt_load(&err) < 0)
-        return cli_fail(err);
-    conn = VIRT(vpmu_conn_open)(cli_uri(g), &err);
-    if (!conn)
+    if (cli_virt_connect(g, &conn, &err) < 0)
         return cli_fail(err);
     if (dry_run) {
         rc = dry_run_diff(g, conn, domain, &p);

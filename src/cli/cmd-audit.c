@@ -40,7 +40,6 @@ enum {
     OPT_FAIL_IF = CLI_OPT_COMMAND_BASE,
     OPT_HOST_ROOT,
     OPT_NO_HOST_PROBE,
-    OPT_TIMEOUT,
     OPT_TEXTFILE,
     OPT_CLOUD,
 };
@@ -62,7 +61,7 @@ help(void)
            "  -c, --connect URI      a connection to audit (repeatable; when none is given,\n"
            "                         the global -c, else libvirt's default connection)\n"
            "  -j, --jobs N           connections audited at once (default %u)\n"
-           "      --timeout SECONDS  the longest one connection's audit may take,\n"
+           "      --timeout SECONDS  (global) the longest one connection's audit may take,\n"
            "                         opening included (1 to %u, default %u); a\n"
            "                         connection past it is reported down\n"
            "      --textfile PATH    write the Prometheus format to PATH atomically\n"
@@ -678,7 +677,6 @@ cmd_audit(cli_global *g, int argc, char **argv)
             {"fail-if", required_argument, NULL, OPT_FAIL_IF},
             {"host-root", required_argument, NULL, OPT_HOST_ROOT},
             {"no-host-probe", no_argument, NULL, OPT_NO_HOST_PROBE},
-            {"timeout", required_argument, NULL, OPT_TIMEOUT},
             {"textfile", required_argument, NULL, OPT_TEXTFILE},
             {"cloud", no_argument, NULL, OPT_CLOUD},
             {NULL, 0, NULL, 0},
@@ -697,7 +695,7 @@ cmd_audit(cli_global *g, int argc, char **argv)
     bool cloud = false;
     vpmu_error *err = NULL;
     size_t n = 0;
-    unsigned long long jobs, timeout;
+    unsigned long long jobs;
     const char *textfile = NULL;
     membuf file = {0};
     int c, r, pmu;
@@ -739,12 +737,6 @@ cmd_audit(cli_global *g, int argc, char **argv)
         case OPT_NO_HOST_PROBE:
             opts.probe = VPMU_AUDIT_PROBE_NEVER;
             break;
-        case OPT_TIMEOUT:
-            if (parse_ull(optarg, &timeout) < 0 || timeout < 1 || timeout > VPMU_AUDIT_MAX_TIMEOUT)
-                return cli_usage("audit", "invalid --timeout '%s'; use 1 to %u seconds",
-                                 cli_e(optarg), VPMU_AUDIT_MAX_TIMEOUT);
-            opts.timeout = (unsigned)timeout;
-            break;
         case OPT_TEXTFILE:
             if (!*optarg)
                 return cli_usage("audit", "--textfile needs a file name");
@@ -761,8 +753,8 @@ cmd_audit(cli_global *g, int argc, char **argv)
     if (textfile && g->output_set && g->output != CLI_OUTPUT_PROMETHEUS)
         return cli_usage("audit", "--textfile writes the Prometheus format; leave out -o or use "
                                   "-o prometheus");
-    if (!opts.timeout)
-        opts.timeout = VPMU_AUDIT_DEFAULT_TIMEOUT;
+    /* The global --timeout (before or after the command name), audit's deadline per host. */
+    opts.timeout = g->timeout ? g->timeout : VPMU_AUDIT_DEFAULT_TIMEOUT;
     ao.timeout = opts.timeout;
     /*
      * None given: libvirt's own default, which the library opens under the
@@ -783,11 +775,7 @@ cmd_audit(cli_global *g, int argc, char **argv)
     if (cli_virt_load(&err) < 0)
         return cli_fail(err);
     /* libvirt's event loop, for keepalive; without it the deadline alone bounds each host. */
-    if (VIRT(vpmu_virt_init)(VPMU_VIRT_INIT_EVENT_LOOP, &err) < 0) {
-        cli_warn(g, "%s; connections get no keepalive", vpmu_error_get_message(err));
-        vpmu_error_free(err);
-        err = NULL;
-    }
+    cli_virt_event_loop(g);
     /* The session first: a cloud that cannot be reached fails before any output. */
     if (cloud) {
         if (cli_drift_open(&drift, g->os_cloud, &err) < 0)

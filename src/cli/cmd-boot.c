@@ -33,8 +33,9 @@ help(void)
            "                         destroy)\n"
            "\n"
            "%s\n%s\n%s"
+           "%s"
            "  -h, --help             show this help\n",
-           cli_policy_help, cli_guest_help, cli_notify_help);
+           cli_policy_help, cli_guest_help, cli_notify_help, cli_timeout_help);
 }
 
 int
@@ -91,10 +92,7 @@ cmd_boot(cli_global *g, int argc, char **argv)
     if (cli_policy_resolve(&p, &err) < 0)
         return cli_fail(err);
 
-    if (cli_virt_load(&err) < 0)
-        return cli_fail(err);
-    conn = VIRT(vpmu_conn_open)(cli_uri(g), &err);
-    if (!conn)
+    if (cli_virt_connect(g, &conn, &err) < 0)
         return cli_fail(err);
     if (cli_guest_plan_make(g, &gopt, &p, name, no_reboot, &conn, &plan, &err) < 0)
         goto fail;

@@ -55,13 +55,14 @@ help(void)
            "                         --domain, else unknown)\n"
            "\n"
            "%s\n%s"
+           "%s"
            "  -h, --help             show this help\n"
            "\n"
            "Defaults: arch from the image's hw_architecture, else the host's; virt type kvm\n"
            "when the connection (-c) offers it, or without -c when the host has /dev/kvm,\n"
            "else qemu.  Exit status: 0 whatever the effective state; 1 runtime failure,\n"
            "2 usage, 3 invalid input, 4 flavor/image conflict.\n",
-           cli_policy_help, cli_guest_help);
+           cli_policy_help, cli_guest_help, cli_timeout_help);
 }
 
 typedef struct {
@@ -97,7 +98,7 @@ load_domain(const cli_global *g, explain_ctx *x, const char *name, vpmu_error **
     _cleanup_free_ char *xml = NULL;
     _cleanup_(vpmu_domxml_freep) vpmu_domxml *doc = NULL;
 
-    if (cli_virt_connect(cli_uri(g), &x->conn, error) < 0)
+    if (cli_virt_connect(g, &x->conn, error) < 0)
         return -1;
     /* The live definition when it runs: that is what the guest has now. */
     xml = VIRT(vpmu_domain_get_xml)(x->conn, name, false, error);
@@ -203,7 +204,7 @@ cmd_explain(cli_global *g, int argc, char **argv)
         strv_pushf(&x.notes, "arch: %s (the host's)", arch);
     }
     if (!arch && named) {
-        if (cli_virt_connect(cli_uri(g), &x.conn, &err) < 0)
+        if (cli_virt_connect(g, &x.conn, &err) < 0)
             return cli_fail(err);
         arch = keep(&x, VIRT(vpmu_conn_get_host_arch)(x.conn, &err));
         if (!arch)
@@ -213,7 +214,7 @@ cmd_explain(cli_global *g, int argc, char **argv)
 
     virt_type = gopt.virt_type ? gopt.virt_type : x.info.virt_type;
     if (!virt_type && arch && named) {
-        if (cli_virt_connect(cli_uri(g), &x.conn, &err) < 0)
+        if (cli_virt_connect(g, &x.conn, &err) < 0)
             return cli_fail(err);
         virt_type = keep(&x, VIRT(vpmu_conn_default_virt_type)(x.conn, arch, &err));
         if (!virt_type)
@@ -243,7 +244,7 @@ cmd_explain(cli_global *g, int argc, char **argv)
     if (!qemu && (named || x.conn)) {
         unsigned long hv = 0;
         const char *driver;
-        if (cli_virt_connect(cli_uri(g), &x.conn, &err) < 0)
+        if (cli_virt_connect(g, &x.conn, &err) < 0)
             return cli_fail(err);
         driver = VIRT(vpmu_conn_get_driver)(x.conn);
         if (driver && STREQ(driver, "QEMU") &&

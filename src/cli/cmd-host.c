@@ -65,12 +65,14 @@ help(void)
            "  --token T              a token for Placement, without Keystone (needs\n"
            "                         --placement; default with --placement and no cloud:\n"
            "                         $OS_TOKEN)\n"
+           "%s"
            "  -h, --help             show this help\n"
            "\n"
            "Exit status: 0 with verdict yes, no or partial; 1 with verdict unknown, when DIR\n"
-           "cannot be read, the connection fails, authentication fails, no provider has the\n"
-           "name, or Placement fails; 2 usage error.\n",
-           VPMU_TRAIT, VPMU_HOST_TRAIT_MEDIATED);
+           "cannot be read, the connection fails or does not answer within --timeout,\n"
+           "authentication fails, no provider has the name, or Placement fails; 2 usage\n"
+           "error.\n",
+           VPMU_TRAIT, VPMU_HOST_TRAIT_MEDIATED, cli_timeout_help);
 }
 
 static json_t *
@@ -102,10 +104,7 @@ read_versions(const cli_global *g, vpmu_conn **conn, conn_versions *cv, vpmu_err
 {
     unsigned long lv = 0, hv = 0;
 
-    if (cli_virt_load(error) < 0)
-        return -1;
-    *conn = VIRT(vpmu_conn_open)(cli_uri(g), error);
-    if (!*conn)
+    if (cli_virt_connect(g, conn, error) < 0)
         return -1;
     if (VIRT(vpmu_conn_get_versions)(*conn, &lv, &hv, error) < 0)
         return -1;

@@ -75,7 +75,7 @@ cli_guest_plan_make(const cli_global *g, const cli_guest *o, const cli_policy *p
         s->arch = img_arch;
         strv_pushf(&plan->notes, "arch: %s (the image's hw_architecture)", img_arch);
     } else {
-        if (cli_virt_connect(cli_uri(g), conn, error) < 0)
+        if (cli_virt_connect(g, conn, error) < 0)
             return -1;
         s->arch = keep(plan, VIRT(vpmu_conn_get_host_arch)(*conn, error));
         if (!s->arch)
@@ -86,7 +86,7 @@ cli_guest_plan_make(const cli_global *g, const cli_guest *o, const cli_policy *p
     if (o->virt_type) {
         s->virt_type = o->virt_type;
     } else {
-        if (cli_virt_connect(cli_uri(g), conn, error) < 0)
+        if (cli_virt_connect(g, conn, error) < 0)
             return -1;
         s->virt_type = keep(plan, VIRT(vpmu_conn_default_virt_type)(*conn, s->arch, error));
         if (!s->virt_type)

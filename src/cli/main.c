@@ -3,7 +3,8 @@
  * vpmu: the command table, the global options before the command name, and
  * the checks every run ends with (stdout reached its destination).
  *
- *   vpmu [-c URI] [-o text|json] [-q] [--os-cloud NAME] [-h] [-V] COMMAND [OPTIONS]
+ *   vpmu [-c URI] [-o text|json] [-q] [--os-cloud NAME] [--timeout SECONDS] [-h] [-V]
+ *        COMMAND [OPTIONS]
  *   vpmu help [COMMAND]
  */
 #include "config.h"
@@ -15,6 +16,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "vpmu/virt.h" /* VPMU_CONN_*_TIMEOUT for the help; nothing is called */
 
 static const cli_command commands[] = {
         {"decide", "print the vPMU decision for a flavor and an image", cmd_decide},
@@ -32,23 +34,28 @@ static const cli_command commands[] = {
 static void
 print_help(FILE *out)
 {
-    fprintf(out, "Usage: vpmu [-c URI] [-o text|json] [-q] [--os-cloud NAME] [-h] [-V] COMMAND "
-                 "[OPTIONS]\n"
-                 "\n"
-                 "Control the QEMU/KVM virtual PMU of libvirt guests with OpenStack's semantics:\n"
-                 "the flavor's hw:pmu (operator) and the image's hw_pmu (tenant) decide on, off\n"
-                 "or unset; a disagreement is refused.\n"
-                 "\n"
-                 "Global options (also accepted after the command name):\n"
-                 "  -c, --connect URI   libvirt URI (default: libvirt's own, as virsh has it:\n"
-                 "                      $LIBVIRT_DEFAULT_URI, then libvirt's configuration)\n"
-                 "  -o, --output FMT    output format: text or json (audit also: prometheus)\n"
-                 "  -q, --quiet         no warnings on stderr\n"
-                 "  --os-cloud NAME     the cloud in clouds.yaml (default: $OS_CLOUD)\n"
-                 "  -h, --help          show this help and exit\n"
-                 "  -V, --version       show the version and what it was built with, and exit\n"
-                 "\n"
-                 "Commands:\n");
+    fprintf(out,
+            "Usage: vpmu [-c URI] [-o text|json] [-q] [--os-cloud NAME] [--timeout SECONDS]\n"
+            "            [-h] [-V] COMMAND [OPTIONS]\n"
+            "\n"
+            "Control the QEMU/KVM virtual PMU of libvirt guests with OpenStack's semantics:\n"
+            "the flavor's hw:pmu (operator) and the image's hw_pmu (tenant) decide on, off\n"
+            "or unset; a disagreement is refused.\n"
+            "\n"
+            "Global options (also accepted after the command name):\n"
+            "  -c, --connect URI   libvirt URI (default: libvirt's own, as virsh has it:\n"
+            "                      $LIBVIRT_DEFAULT_URI, then libvirt's configuration)\n"
+            "  -o, --output FMT    output format: text or json (audit also: prometheus)\n"
+            "  -q, --quiet         no warnings on stderr\n"
+            "  --os-cloud NAME     the cloud in clouds.yaml (default: $OS_CLOUD)\n"
+            "  --timeout SECONDS   the longest a libvirt connection may take to answer\n"
+            "                      (1 to %u, default %u); then exit 1 (boot, apply,\n"
+            "                      explain, host) or report the host down (audit)\n"
+            "  -h, --help          show this help and exit\n"
+            "  -V, --version       show the version and what it was built with, and exit\n"
+            "\n"
+            "Commands:\n",
+            VPMU_CONN_MAX_TIMEOUT, VPMU_CONN_DEFAULT_TIMEOUT);
     for (size_t i = 0; i < ELEMENTSOF(commands); i++)
         fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(out, "\n"
@@ -57,7 +64,7 @@ print_help(FILE *out)
                  "\n"
                  "Exit status:\n"
                  "  0  success\n"
-                 "  1  runtime failure (I/O, libvirt, HTTP)\n"
+                 "  1  runtime failure (I/O, libvirt, HTTP; no answer within --timeout)\n"
                  "  2  usage error\n"
                  "  3  invalid input (malformed JSON or XML, a bad hw:pmu/hw_pmu value)\n"
                  "  4  flavor/image conflict\n"
@@ -176,6 +183,7 @@ run(int argc, char **argv)
             {"output", required_argument, NULL, 'o'},
             {"quiet", no_argument, NULL, 'q'},
             {"os-cloud", required_argument, NULL, CLI_OPT_OS_CLOUD},
+            {"timeout", required_argument, NULL, CLI_OPT_TIMEOUT},
             {"help", no_argument, NULL, 'h'},
             {"version", no_argument, NULL, 'V'},
             {NULL, 0, NULL, 0},

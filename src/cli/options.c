@@ -3,7 +3,7 @@
  * The one option parser of the CLI.  Every command calls cli_next_option()
  * in its loop; it merges into one getopt_long() table:
  *
- *  - the global options (-c, -o, -q, --os-cloud), so that they may also
+ *  - the global options (-c, -o, -q, --os-cloud, --timeout), so that they may also
  *    follow the command name, as git's and the openstack client's do;
  *  - the policy options (when the command gives a cli_policy);
  *  - the guest options (when it gives a cli_guest);
@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "vpmu/virt.h" /* VPMU_CONN_MAX_TIMEOUT; nothing is called */
 
 enum {
     OPT_HELP = CLI_OPT_COMMAND_BASE - 1,
@@ -31,7 +32,15 @@ static const struct option global_longopts[] = {
         {"output", required_argument, NULL, 'o'},
         {"quiet", no_argument, NULL, 'q'},
         {"os-cloud", required_argument, NULL, CLI_OPT_OS_CLOUD},
+        {"timeout", required_argument, NULL, CLI_OPT_TIMEOUT},
 };
+
+/* The numbers below are these: */
+_Static_assert(VPMU_CONN_DEFAULT_TIMEOUT == 30 && VPMU_CONN_MAX_TIMEOUT == 86400,
+               "cli_timeout_help[] states the default and the maximum");
+const char cli_timeout_help[] =
+        "  --timeout SECONDS      (global) give up on a libvirt connection that does not\n"
+        "                         answer within SECONDS (1 to 86400, default 30): exit 1\n";
 
 static const struct option policy_longopts[] = {CLI_POLICY_LONGOPTS};
 static const struct option guest_longopts[] = {CLI_GUEST_LONGOPTS};
@@ -76,6 +85,16 @@ cli_global_opt(cli_global *g, const char *cmd, int opt, const char *arg)
             return cli_usage(cmd, "--os-cloud needs a cloud name"), -1;
         g->os_cloud = arg;
         return 1;
+    case CLI_OPT_TIMEOUT: {
+        unsigned long long t;
+        /* There is no "wait for ever": 0 is refused, as any other non-number of seconds. */
+        if (parse_ull(arg, &t) < 0 || t < 1 || t > VPMU_CONN_MAX_TIMEOUT)
+            return cli_usage(cmd, "invalid --timeout '%s'; use 1 to %u seconds", cli_e(arg),
+                             VPMU_CONN_MAX_TIMEOUT),
+                   -1;
+        g->timeout = (unsigned int)t;
+        return 1;
+    }
     default:
         return 0;
     }

@@ -92,7 +92,7 @@ cli_host_placement_json(const cli_global *g, const cli_report *rep, vpmu_conn **
 
     if (!provider && !name) {
         /* Nova names the compute node's provider after libvirt's hostname. */
-        if (cli_virt_connect(cli_uri(g), conn, error) < 0)
+        if (cli_virt_connect(g, conn, error) < 0)
             return -1;
         hostname = VIRT(vpmu_conn_get_hostname)(*conn, error);
         if (!hostname)

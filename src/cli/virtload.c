@@ -50,13 +50,25 @@ cli_virt_load(vpmu_error **error)
     return VIRT(vpmu_virt_init)(0, error);
 }
 
+void
+cli_virt_event_loop(const cli_global *g)
+{
+    vpmu_error *err = NULL;
+
+    if (VIRT(vpmu_virt_init)(VPMU_VIRT_INIT_EVENT_LOOP, &err) < 0) {
+        cli_warn(g, "%s; connections get no keepalive", vpmu_error_get_message(err));
+        vpmu_error_free(err);
+    }
+}
+
 int
-cli_virt_connect(const char *uri, vpmu_conn **conn, vpmu_error **error)
+cli_virt_connect(const cli_global *g, vpmu_conn **conn, vpmu_error **error)
 {
     if (*conn)
         return 0;
     if (cli_virt_load(error) < 0)
         return -1;
-    *conn = VIRT(vpmu_conn_open)(uri, error);
+    cli_virt_event_loop(g);
+    *conn = VIRT(vpmu_conn_open_bounded)(cli_uri(g), 0, g->timeout, error);
     return *conn ? 0 : -1;
 }

@@ -14,6 +14,7 @@
 #ifndef VPMU_CLI_VIRTLOAD_H
 #define VPMU_CLI_VIRTLOAD_H
 
+#include "cli.h"
 #include "vpmu/audit.h"
 #include "vpmu/cloud.h"
 #include "vpmu/notify.h"
@@ -23,7 +24,7 @@
 
 /* Add new symbols here, one per line (keep the backslashes aligned loosely). */
 #define VPMU_VIRT_SYMBOLS(X)                                                                       \
-    X(vpmu_conn_open)                                                                              \
+    X(vpmu_conn_open_bounded)                                                                      \
     X(vpmu_conn_close)                                                                             \
     X(vpmu_conn_get_uri)                                                                           \
     X(vpmu_conn_get_versions)                                                                      \
@@ -95,10 +96,19 @@ VPMU_VIRT_SYMBOLS(VPMU_VIRT_DECLARE_PTR)
 int cli_virt_load(vpmu_error **error);
 
 /*
- * Open the command's connection (cli_uri()) into *conn unless it is open
- * already, loading libvpmu-virt first.  For commands that connect only
- * when a default needs it.
+ * Start libvirt's event loop, which keepalive needs (vpmu_virt_init()); when
+ * it cannot start, warn that connections get no keepalive and go on: the
+ * deadlines still bound the opening.  After cli_virt_load().
  */
-int cli_virt_connect(const char *uri, vpmu_conn **conn, vpmu_error **error);
+void cli_virt_event_loop(const cli_global *g);
+
+/*
+ * Open the command's connection (cli_uri(g): -c, else libvirt's default)
+ * into *conn unless it is open already, loading libvpmu-virt first.  Every
+ * command that connects (boot, apply, explain, host) does it here, and only
+ * when it needs the connection: under the global --timeout
+ * (vpmu_conn_open_bounded(), with keepalive), so nothing waits for ever.
+ */
+int cli_virt_connect(const cli_global *g, vpmu_conn **conn, vpmu_error **error);
 
 #endif
