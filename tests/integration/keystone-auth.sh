@@ -61,7 +61,9 @@ command -v placement-manage >/dev/null || skip "Debian's placement-api is not in
 . "$here/lib/keystone.sh"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vpmu-keystone.XXXXXX")
+TLS_PROXY_PID=""
 cleanup() {
+    [[ -n "$TLS_PROXY_PID" ]] && kill "$TLS_PROXY_PID" 2>/dev/null
     ks_stop_all
     rm -rf "$tmp"
 }
@@ -326,6 +328,69 @@ ok "$([[ $RC == 1 ]] && has "$ERR" "cannot reach placement: GET 'http://127.0.0.
 run "${OS_PW[@]}" OS_REGION_NAME=RegionTwo -- schedule --candidates --resources VCPU=2
 ok "$([[ $RC == 1 ]] && has "$ERR" "has no 'placement' endpoint with interface 'public' in region 'RegionTwo'"; echo $?)" \
     "OS_REGION_NAME=RegionTwo: no endpoint there, named" "rc=$RC" "$ERR"
+
+# 6b. Keystone over HTTPS: a TLS front (tls-proxy.py, OpenSSL through Python's ssl module)
+# with a certificate for IP 127.0.0.1 signed by a CA made here.  The CA comes from OS_CACERT or
+# clouds.yaml's cacert; without it, with another CA, or by a name the certificate does not
+# carry, the handshake is refused; OS_INSECURE / verify: false skip the check, as openstacksdk.
+# shellcheck source=lib/tls.sh
+. "$here/lib/tls.sh"
+tls_make_certs "$tmp/tls" || bail "openssl could not make the test certificates: $TLS_ERROR"
+"$KS_PY" -u "$here/tls-proxy.py" "$tmp/tls/server.pem" "$tmp/tls/server.key" "$KS_PORT" \
+    >"$tmp/tls-proxy.port" 2>"$tmp/tls-proxy.log" &
+TLS_PROXY_PID=$!
+for _ in $(seq 100); do [[ -s "$tmp/tls-proxy.port" ]] && break; sleep 0.1; done
+TPORT=$(head -n 1 "$tmp/tls-proxy.port")
+[[ -n "$TPORT" ]] || bail "tls-proxy.py did not start: $(cat "$tmp/tls-proxy.log")"
+KS_HTTPS="https://127.0.0.1:$TPORT/v3"
+handshakes() { grep -c '^tls-proxy: handshake [0-9]' "$tmp/tls-proxy.log"; }
+OS_TLS=(OS_AUTH_URL="$KS_HTTPS" OS_USERNAME=vpmu-report OS_PASSWORD="$USER_PASSWORD"
+    OS_PROJECT_NAME=service OS_USER_DOMAIN_NAME=Default OS_PROJECT_DOMAIN_NAME=Default
+    OS_REGION_NAME=RegionOne)
+h0=$(handshakes)
+run "${OS_TLS[@]}" OS_CACERT="$tmp/tls/ca.pem" -- host --host-root "$HOSTS/intel-pmu" --report
+ok "$([[ $RC == 0 && $(handshakes) -gt $h0 ]] && has "$OUT" "already present on provider $CN_HOST" && no_secret; echo $?)" \
+    "HTTPS Keystone with OS_CACERT: authenticated through TLS, reports" "rc=$RC handshakes $h0 -> $(handshakes)" "$OUT" "$ERR"
+run "${OS_TLS[@]}" -- host --host-root "$HOSTS/intel-pmu" --report
+ok "$([[ $RC == 1 ]] && has "$ERR" "$KS_HTTPS" && grep -qi "certificate" <<<"$ERR" && [[ "$OUT" != *placement:* ]] && no_secret; echo $?)" \
+    "HTTPS Keystone without the CA: exit 1, a certificate error naming the URL" "rc=$RC" "$OUT" "$ERR"
+run "${OS_TLS[@]}" OS_CACERT="$tmp/tls/other-ca.pem" -- host --host-root "$HOSTS/intel-pmu" --report
+ok "$([[ $RC == 1 ]] && grep -qi "certificate" <<<"$ERR" && no_secret; echo $?)" \
+    "HTTPS Keystone with another CA: exit 1, a certificate error" "rc=$RC" "$ERR"
+run "${OS_TLS[@]}" OS_AUTH_URL="https://localhost:$TPORT/v3" OS_CACERT="$tmp/tls/ca.pem" -- \
+    host --host-root "$HOSTS/intel-pmu" --report
+ok "$([[ $RC == 1 ]] && has "$ERR" "https://localhost:$TPORT/v3" && no_secret; echo $?)" \
+    "HTTPS Keystone by a name the certificate lacks (localhost): exit 1" "rc=$RC" "$ERR"
+run "${OS_TLS[@]}" OS_INSECURE=true -- host --host-root "$HOSTS/intel-pmu" --report
+ok "$([[ $RC == 0 ]] && has "$OUT" "already present on provider $CN_HOST"; echo $?)" \
+    "HTTPS Keystone with OS_INSECURE=true: no verification, as openstacksdk" "rc=$RC" "$OUT" "$ERR"
+cat >"$tmp/clouds-tls.yaml" <<EOF
+clouds:
+  tls:
+    cacert: $tmp/tls/ca.pem
+    auth:
+      auth_url: $KS_HTTPS
+      username: vpmu-report
+      password: $USER_PASSWORD
+      project_name: service
+  tls-noverify:
+    verify: false
+    auth:
+      auth_url: $KS_HTTPS
+      username: vpmu-report
+      password: $USER_PASSWORD
+      project_name: service
+EOF
+chmod 600 "$tmp/clouds-tls.yaml"
+run OS_CLIENT_CONFIG_FILE="$tmp/clouds-tls.yaml" -- --os-cloud tls host --host-root "$HOSTS/intel-pmu" --report
+ok "$([[ $RC == 0 ]] && has "$OUT" "already present on provider $CN_HOST" && no_secret; echo $?)" \
+    "HTTPS Keystone with clouds.yaml's cacert: reports" "rc=$RC" "$OUT" "$ERR"
+run OS_CLIENT_CONFIG_FILE="$tmp/clouds-tls.yaml" -- --os-cloud tls-noverify host --host-root "$HOSTS/intel-pmu" --report
+ok "$([[ $RC == 0 ]] && has "$OUT" "already present on provider $CN_HOST"; echo $?)" \
+    "HTTPS Keystone with clouds.yaml's verify: false: reports" "rc=$RC" "$OUT" "$ERR"
+kill "$TLS_PROXY_PID" 2>/dev/null
+wait "$TLS_PROXY_PID" 2>/dev/null
+TLS_PROXY_PID=""
 
 # 7. One session: a revoked token and one close to expiry are renewed.
 renew_out=$(env "${OS_PW[@]}" timeout 120 "$RENEW" 2>&1)

@@ -133,22 +133,11 @@ printf 'loopback_users.guest = true\nlog.console = false\nlog.file.level = info\
 # TLS (amqps://): a CA and the broker's certificate for IP 127.0.0.1 made here
 # with openssl, and a second CA that signed nothing of this broker.
 TLS=$T/tls
-mkdir -p "$TLS"
-ec_key() { echo "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout $TLS/$1.key"; }
-tls_ok=yes
-for ca in ca other-ca; do
-    openssl req -x509 $(ec_key $ca) -out "$TLS/$ca.pem" -days 2 -subj "/CN=vpmu-it $ca" \
-        -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
-        >>"$T/openssl.log" 2>&1 || tls_ok=no
-done
-openssl req -new $(ec_key server) -out "$TLS/server.csr" -subj "/CN=vpmu-it broker" \
-    >>"$T/openssl.log" 2>&1 || tls_ok=no
-printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n' >"$TLS/server.ext"
-openssl x509 -req -in "$TLS/server.csr" -CA "$TLS/ca.pem" -CAkey "$TLS/ca.key" -CAcreateserial \
-    -days 2 -extfile "$TLS/server.ext" -out "$TLS/server.pem" >>"$T/openssl.log" 2>&1 || tls_ok=no
-if [ $tls_ok != yes ]; then
+# shellcheck source=lib/tls.sh
+. "$SRCDIR/tests/integration/lib/tls.sh"
+if ! tls_make_certs "$TLS"; then
     failures=1
-    echo "FAIL: openssl could not make the test certificates: $(cat "$T/openssl.log")" >&2
+    echo "FAIL: openssl could not make the test certificates: $TLS_ERROR" >&2
     exit 1
 fi
 cat >>"$T/rabbitmq.conf" <<EOF
