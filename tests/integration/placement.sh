@@ -18,7 +18,12 @@
 #   - `vpmu schedule --placement` for hw:pmu=true lists only the capable
 #     providers, and for unset or false all of them;
 #   - an unreachable Placement, an unknown provider or a missing token exit 1
-#     with a clear message.
+#     with a clear message;
+#   - a provider whose name holds a newline, ESC and a C1 control is shown
+#     quoted by schedule --placement (and exactly in its JSON), and refused,
+#     quoted, as a --provider-name; a Placement URL with a password works and
+#     the password is in no output or error (JSON url, HTTP and transport
+#     errors, usage errors).
 # Stops Placement by PID at exit.  The package's own service is left alone.
 #
 # Prints TAP.  Exit: 0 pass, 1 fail (also when Placement cannot run here:
@@ -218,7 +223,7 @@ for rp in "cn-intel $CN_INTEL" "cn-arm $CN_ARM" "cn-vm $CN_VM" "cn-race $CN_RACE
 done
 BASE="CUSTOM_FOO HW_CPU_X86_AVX2"
 WITH="CUSTOM_COMPUTE_VPMU CUSTOM_FOO HW_CPU_X86_AVX2"
-PLAN=44
+PLAN=52
 echo "1..$PLAN"
 
 # ---- vpmu runs -----------------------------------------------------------------------------------
@@ -476,6 +481,87 @@ t=$(traits_of "$CN_INTEL")
 ok "$([[ "$t" == "$WITH" ]]; echo $?)" "cn-intel is untouched by the failed runs" "traits: $t"
 t=$(traits_of "$CN_ARM")
 ok "$([[ "$t" == "$WITH" ]]; echo $?)" "cn-arm is untouched" "traits: $t"
+
+# ---- hostile provider names and a Placement URL with a password (issue 10 item 9) ------------------
+# A provider whose name (Placement accepts any string) holds a newline, a forged
+# line, ESC and a C1 CSI: every vpmu text output that names it shows it quoted.
+CN_EVIL=10000000-0000-4000-8000-000000000006
+EVIL_JSON='cn-evil\nFORGED pmu: off\u001b[31m\u009b2J'
+EVIL_SHOWN='cn-evil\nFORGED pmu: off\x1b[31m\xc2\x9b2J'
+must 200 POST /resource_providers "{\"name\": \"$EVIL_JSON\", \"uuid\": \"$CN_EVIL\"}"
+must 200 PUT "/resource_providers/$CN_EVIL/inventories" \
+    '{"resource_provider_generation": 0, "inventories": {"VCPU": {"total": 8}, "MEMORY_MB": {"total": 16384}}}'
+# raw_controls FILE...: succeeds when a file holds a control byte (C0 but newline, DEL, C1) or
+# bytes that are not UTF-8
+raw_controls() {
+    "$PY" - "$@" <<'PYEOF'
+import sys
+for path in sys.argv[1:]:
+    b = open(path, "rb").read()
+    try:
+        t = b.decode("utf-8")
+    except UnicodeDecodeError:
+        sys.exit(0)
+    if any(c != "\n" and (ord(c) < 0x20 or 0x7f <= ord(c) <= 0x9f) for c in t):
+        sys.exit(0)
+sys.exit(1)
+PYEOF
+}
+# run_files ARGS...: run, with stdout and stderr kept byte for byte in $tmp/out and $tmp/err
+run_files() {
+    RC=0
+    timeout 60 "$VPMU" "$@" >"$tmp/out" 2>"$tmp/err" || RC=$?
+    OUT=$(cat "$tmp/out")
+    ERR=$(cat "$tmp/err")
+}
+run_files schedule --placement "$URL" --resources VCPU=2,MEMORY_MB=2048
+ok "$([[ $RC == 0 ]] && has_line "$OUT" "$CN_EVIL $EVIL_SHOWN" && ! grep -q '^FORGED' "$tmp/out" &&
+    ! raw_controls "$tmp/out" "$tmp/err"; echo $?)" \
+    "schedule --placement: a provider name with a newline, ESC and C1 is quoted, no line forged" \
+    "rc=$RC" "$OUT" "$ERR"
+run_files -o json schedule --placement "$URL" --resources VCPU=2,MEMORY_MB=2048
+API_BODY="$OUT"
+got=$(jpy 'next(p["name"] for p in d["providers"] if p["uuid"] == "'"$CN_EVIL"'") == "cn-evil\nFORGED pmu: off\x1b[31m\x9b2J"' 2>&1)
+ok "$([[ $RC == 0 && "$got" == true ]]; echo $?)" "schedule -o json: the same name, exactly, as JSON" "rc=$RC got: $got" "$ERR"
+# host --report --provider-name: Placement's names are looked up as given; one with
+# control characters is refused before any request, and quoted in the refusal.
+run_files host --host-root "$HOSTS/intel-pmu" --report --placement "$URL" \
+    --provider-name "$(printf 'cn-evil\nFORGED pmu: off\033[31m\302\2332J')"
+ok "$([[ $RC == 2 ]] && has_line "$ERR" "'$EVIL_SHOWN' is not a resource provider name: control characters" &&
+    ! grep -q '^FORGED' "$tmp/err" && ! raw_controls "$tmp/out" "$tmp/err" &&
+    [[ "$(traits_of "$CN_EVIL")" == "" ]]; echo $?)" \
+    "host --report --provider-name with control characters: exit 2, quoted, Placement untouched" \
+    "rc=$RC" "$OUT" "$ERR"
+must 204 DELETE "/resource_providers/$CN_EVIL"
+
+# A Placement URL with a user and a password: libcurl sends them (HTTP Basic, which
+# noauth2 ignores); vpmu never prints the password, in text, JSON or errors.
+PW=pl4cement-s3cret
+URL_PW="http://vpmu:$PW@127.0.0.1:$PORT"
+URL_PW_SHOWN="http://vpmu:***@127.0.0.1:$PORT"
+no_pw() { ! grep -qF -- "$PW" "$tmp/out" "$tmp/err"; }
+run_files -o json host --host-root "$HOSTS/intel-pmu" --placement "$URL_PW" --provider "$CN_INTEL"
+API_BODY="$OUT"
+got=$(jpy 'd["placement"]["url"]' 2>&1)
+ok "$([[ $RC == 0 && "$got" == "$URL_PW_SHOWN" ]] && no_pw; echo $?)" \
+    "host --report -o json with a password in the Placement URL: reported, url masked" \
+    "rc=$RC url: $got" "$ERR"
+run_files -o json schedule --flavor-spec hw:pmu=true --placement "$URL_PW/" --resources VCPU=2
+API_BODY="$OUT"
+got=$(jpy 'd["placement"]' 2>&1)
+ok "$([[ $RC == 0 && "$got" == "$URL_PW_SHOWN" ]] && no_pw; echo $?)" \
+    "schedule -o json with a password in the Placement URL: placement masked" \
+    "rc=$RC placement: $got" "$ERR"
+run_files host --host-root "$HOSTS/intel-pmu" --placement "$URL_PW" --provider "$unknown"
+ok "$([[ $RC == 1 ]] && has_line "$ERR" "Placement answered GET '$URL_PW_SHOWN/resource_providers/$unknown/traits' with HTTP 404" &&
+    no_pw; echo $?)" \
+    "an HTTP error from Placement names the URL with the password masked" "rc=$RC" "$OUT" "$ERR"
+run_files schedule --flavor-spec hw:pmu=true --placement "http://vpmu:$PW@127.0.0.1:9" --resources VCPU=1
+ok "$([[ $RC == 1 ]] && has_line "$ERR" "cannot reach Placement: GET 'http://vpmu:***@127.0.0.1:9/" && no_pw; echo $?)" \
+    "an unreachable Placement URL with a password: masked in the error" "rc=$RC" "$OUT" "$ERR"
+run_files host --host-root "$HOSTS/intel-pmu" --placement "ftp://vpmu:$PW@127.0.0.1:9" --provider "$CN_INTEL"
+ok "$([[ $RC == 2 ]] && has_line "$ERR" "ftp://vpmu:***@127.0.0.1:9" && no_pw; echo $?)" \
+    "a non-HTTP URL with a password: the usage error masks it" "rc=$RC" "$OUT" "$ERR"
 
 if [[ $n != "$PLAN" ]]; then
     echo "# planned $PLAN tests, ran $n"
