@@ -751,9 +751,19 @@ static virDomainPtr
 lookup(vpmu_conn *conn, const char *name, vpmu_error **error)
 {
     virDomainPtr dom = virDomainLookupByName(conn->conn, name);
+    virErrorPtr e;
 
-    if (!dom)
-        dom = virDomainLookupByUUIDString(conn->conn, name);
+    if (dom)
+        return dom;
+    /* Not "no domain" when the question got no answer (keepalive closed the connection). */
+    e = virGetLastError();
+    if (e && e->code != VIR_ERR_NO_DOMAIN) {
+        _cleanup_free_ char *q = quote_for_message(name, 200);
+        vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot look up domain '%s' on '%s': %s", q,
+                       conn->shown, last_error());
+        return NULL;
+    }
+    dom = virDomainLookupByUUIDString(conn->conn, name);
     if (!dom) {
         _cleanup_free_ char *q = quote_for_message(name, 200);
         vpmu_error_set(error, VPMU_ERR_RUNTIME, "no domain '%s' on '%s'", q, conn->shown);
