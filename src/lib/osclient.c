@@ -255,11 +255,16 @@ get_source(const char *who, const char *path)
     return xasprintf("%s GET %s", who, q);
 }
 
-/* Every flavor the caller may see, all pages, into @list. */
+/*
+ * GET @first_path and each page its "next" link leads to, into @flavors
+ * (from Nova) or else @images (from Glance).  Takes @first_path.
+ */
 static int
-fetch_flavors(vpmu_osclient *c, vpmu_flavor_list *list, vpmu_error **error)
+fetch_pages(vpmu_osclient *c, char *first_path, vpmu_flavor_list *flavors, vpmu_image_list *images,
+            vpmu_error **error)
 {
-    _cleanup_free_ char *path = xstrdup("/flavors/detail?is_public=None");
+    _cleanup_free_ char *path = first_path;
+    const char *who = flavors ? "Nova" : "Glance";
 
     for (unsigned page = 0; path; page++) {
         vpmu_cloud_response resp;
@@ -269,61 +274,17 @@ fetch_flavors(vpmu_osclient *c, vpmu_flavor_list *list, vpmu_error **error)
 
         if (page == MAX_PAGES) {
             vpmu_error_set(error, VPMU_ERR_RUNTIME,
-                           "Nova's flavor list goes on for more than %d pages; stopped", MAX_PAGES);
-            return -1;
-        }
-        st = get(c, SVC_NOVA, path, &resp, error);
-        if (st == 404) {
-            _cleanup_free_ char *shown = uri_for_message(resp.url ? resp.url : path);
-            vpmu_error_set(error, VPMU_ERR_RUNTIME, "Nova answered GET '%s' with HTTP 404", shown);
-            st = -1;
-        }
-        if (st < 0) {
-            vpmu_cloud_response_clear(&resp);
-            return -1;
-        }
-        source = get_source("Nova", path);
-        r = vpmu_flavor_list_add_page(list, resp.body, resp.len, source, &next, error);
-        vpmu_cloud_response_clear(&resp);
-        if (r < 0)
-            return -1;
-        free(path);
-        path = next ? next_path("/flavors/detail", next) : NULL;
-    }
-    return 0;
-}
-
-/* Images named @name, all pages, into @list (Glance filters; the caller compares exactly). */
-static int
-fetch_images_named(vpmu_osclient *c, const char *name, vpmu_image_list *list, vpmu_error **error)
-{
-    _cleanup_free_ char *enc = url_escape(name);
-    _cleanup_free_ char *path = NULL;
-
-    /*
-     * Glance reads "in:a,b" in a name filter as a list of names: a name with
-     * ':' or ',' is looked for in the unfiltered list instead.
-     */
-    if (strchr(name, ':') || strchr(name, ','))
-        path = xstrdup("/v2/images?limit=1000");
-    else
-        path = xasprintf("/v2/images?name=%s", enc);
-    for (unsigned page = 0; path; page++) {
-        vpmu_cloud_response resp;
-        _cleanup_free_ char *next = NULL, *source = NULL;
-        long st;
-        int r;
-
-        if (page == MAX_PAGES) {
-            vpmu_error_set(error, VPMU_ERR_RUNTIME,
-                           "Glance's image list goes on for more than %d pages; stopped",
+                           flavors ? "Nova's flavor list goes on for more than %d pages; stopped"
+                                   : "Glance's image list goes on for more than %d pages; stopped",
                            MAX_PAGES);
             return -1;
         }
-        st = get(c, SVC_GLANCE, path, &resp, error);
+        st = get(c, flavors ? SVC_NOVA : SVC_GLANCE, path, &resp, error);
         if (st == 404) {
             _cleanup_free_ char *shown = uri_for_message(resp.url ? resp.url : path);
-            vpmu_error_set(error, VPMU_ERR_RUNTIME, "Glance answered GET '%s' with HTTP 404",
+            vpmu_error_set(error, VPMU_ERR_RUNTIME,
+                           flavors ? "Nova answered GET '%s' with HTTP 404"
+                                   : "Glance answered GET '%s' with HTTP 404",
                            shown);
             st = -1;
         }
@@ -331,15 +292,38 @@ fetch_images_named(vpmu_osclient *c, const char *name, vpmu_image_list *list, vp
             vpmu_cloud_response_clear(&resp);
             return -1;
         }
-        source = get_source("Glance", path);
-        r = vpmu_image_list_add_page(list, resp.body, resp.len, source, &next, error);
+        source = get_source(who, path);
+        r = flavors ? vpmu_flavor_list_add_page(flavors, resp.body, resp.len, source, &next, error)
+                    : vpmu_image_list_add_page(images, resp.body, resp.len, source, &next, error);
         vpmu_cloud_response_clear(&resp);
         if (r < 0)
             return -1;
         free(path);
-        path = next ? next_path("/v2/images", next) : NULL;
+        path = next ? next_path(flavors ? "/flavors/detail" : "/v2/images", next) : NULL;
     }
     return 0;
+}
+
+/* Every flavor the caller may see, all pages, into @list. */
+static int
+fetch_flavors(vpmu_osclient *c, vpmu_flavor_list *list, vpmu_error **error)
+{
+    return fetch_pages(c, xstrdup("/flavors/detail?is_public=None"), list, NULL, error);
+}
+
+/* Images named @name, all pages, into @list (Glance filters; the caller compares exactly). */
+static int
+fetch_images_named(vpmu_osclient *c, const char *name, vpmu_image_list *list, vpmu_error **error)
+{
+    _cleanup_free_ char *enc = url_escape(name);
+
+    /*
+     * Glance reads "in:a,b" in a name filter as a list of names: a name with
+     * ':' or ',' is looked for in the unfiltered list instead.
+     */
+    if (strchr(name, ':') || strchr(name, ','))
+        return fetch_pages(c, xstrdup("/v2/images?limit=1000"), NULL, list, error);
+    return fetch_pages(c, xasprintf("/v2/images?name=%s", enc), NULL, list, error);
 }
 
 vpmu_flavor *
