@@ -222,6 +222,32 @@ def usage_values():
         safe("%r stderr" % args, err, HOSTILE_SHOWN)
 
 
+def json_outputs():
+    # JSON cannot carry a byte that is not UTF-8: U+FFFD stands for it, the rest is kept,
+    # and the document is whole (json_pack() used to fail: no "guest", or no output at all).
+    rc, out, err = run("-o", "json", "decide", b"--image-name=" + HOSTILE, "--image-prop",
+                       "hw_pmu=true")
+    expect(rc == 0, "decide: exit %d\n%r" % (rc, err))
+    doc = json.loads(out)
+    expect(doc["image"]["name"] == HOSTILE.decode("utf-8", "replace"), doc["image"])
+    expect(doc["pmu"] == "on", doc)
+    rc, out, err = run("-o", "json", "explain", b"--cpu-model=" + HOSTILE, "--arch", "x86_64",
+                       "--virt-type", "kvm", "--host-root", os.path.join(HOSTS, "intel-pmu"))
+    expect(rc == 0, "explain: exit %d\n%r" % (rc, err))
+    doc = json.loads(out)
+    expect(doc["guest"]["cpu_model"] == HOSTILE.decode("utf-8", "replace"), doc.get("guest"))
+    expect(any("named model '" + HOSTILE.decode("utf-8", "replace") in r
+               for r in doc["reasons"]), doc["reasons"])
+    with tempfile.TemporaryDirectory() as d:
+        root = os.path.join(d.encode(), b"root\xff")
+        shutil.copytree(os.path.join(HOSTS, "intel-pmu").encode(), root)
+        rc, out, err = run("-o", "json", "host", b"--host-root=" + root)
+        expect(rc == 0, "host: exit %d\n%r" % (rc, err))
+        doc = json.loads(out)
+        expect(doc["root"] == root.decode("utf-8", "replace"), doc.get("root"))
+        expect(doc["verdict"] == "yes", doc)
+
+
 def main():
     check("decide --image-name with a newline, ESC, C1, invalid UTF-8: quoted", decide_image_name)
     check("flavor/image names in the conflict message of explain, decide, schedule, xml",
@@ -237,6 +263,8 @@ def main():
     check("host and explain --host-root: root name, cpuinfo, event source names quoted",
           host_tree)
     check("usage errors quote the option value", usage_values)
+    check("-o json of decide, explain, host with a value that is not UTF-8: U+FFFD, whole document",
+          json_outputs)
     return report()
 
 

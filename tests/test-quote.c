@@ -85,6 +85,26 @@ test_without_password(void **state)
 }
 
 static void
+check_sanitize(const char *in, const char *want)
+{
+    _cleanup_free_ char *got = utf8_sanitize(in);
+    assert_string_equal(got, want);
+}
+
+static void
+test_sanitize(void **state)
+{
+    (void)state;
+    check_sanitize("caf\xc3\xa9 \xe2\x82\xac", "caf\xc3\xa9 \xe2\x82\xac");
+    /* controls are valid UTF-8: JSON escapes them itself */
+    check_sanitize("a\n\x1b\xc2\x9b", "a\n\x1b\xc2\x9b");
+    check_sanitize("m\xff", "m\xef\xbf\xbd");
+    check_sanitize("\xc0\xaf/\xed\xa0\x80",
+                   "\xef\xbf\xbd\xef\xbf\xbd/\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+    check_sanitize("e\xc3", "e\xef\xbf\xbd");
+}
+
+static void
 test_for_message(void **state)
 {
     _cleanup_free_ char *a = uri_for_message("qemu+tcp://u\x1b[2K:p\nw@h\xc2\x9b/system");
@@ -102,6 +122,7 @@ main(void)
             cmocka_unit_test(test_quote),
             cmocka_unit_test(test_quote_limit),
             cmocka_unit_test(test_without_password),
+            cmocka_unit_test(test_sanitize),
             cmocka_unit_test(test_for_message),
     };
     return cmocka_run_group_tests_name("quote", tests, NULL, NULL);

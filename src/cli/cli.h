@@ -136,6 +136,12 @@ const char *cli_e_uri(const char *uri);
  * uri_without_password(), not quoted.  Held by the same ring as cli_e().
  */
 const char *cli_uri_masked(const char *uri);
+/*
+ * A JSON string for a value from the user, a file or a server: null for
+ * NULL; bytes that are not UTF-8 (which JSON cannot carry, and which would
+ * make json_pack() fail) become U+FFFD (utf8_sanitize()).
+ */
+json_t *cli_json_string(const char *s);
 void cli_e_release(void);
 
 typedef struct {

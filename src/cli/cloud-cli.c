@@ -115,17 +115,6 @@ cli_drift_result_clear(cli_drift_result *res)
     vpmu_drift_clear(&res->drift);
 }
 
-static json_t *
-jstr_or_null(const char *s)
-{
-    json_t *v;
-
-    if (!s)
-        return json_null();
-    v = json_string(s);
-    return v ? v : json_string("\xef\xbf\xbd");
-}
-
 json_t *
 cli_drift_json(const cli_drift_result *res, const vpmu_domain_info *info)
 {
@@ -140,24 +129,24 @@ cli_drift_json(const cli_drift_result *res, const vpmu_domain_info *info)
     json_object_set_new(o, "source",
                         decided ? json_string(vpmu_source_to_string(dr->decision.source))
                                 : json_null());
-    json_object_set_new(o, "reason", jstr_or_null(dr->reason));
+    json_object_set_new(o, "reason", cli_json_string(dr->reason));
     if (info->nova_managed) {
         json_object_set_new(
                 o, "flavor",
-                json_pack("{s:o, s:o, s:o, s:o}", "name", jstr_or_null(info->nova_flavor), "id",
-                          jstr_or_null(vpmu_flavor_get_id(res->flavor)), "lookup",
+                json_pack("{s:o, s:o, s:o, s:o}", "name", cli_json_string(info->nova_flavor), "id",
+                          cli_json_string(vpmu_flavor_get_id(res->flavor)), "lookup",
                           res->flavor_asked ? json_string(vpmu_lookup_to_string(res->flavor_lookup))
                                             : json_null(),
                           VPMU_FLAVOR_KEY,
-                          jstr_or_null(vpmu_flavor_get_spec(res->flavor, VPMU_FLAVOR_KEY))));
+                          cli_json_string(vpmu_flavor_get_spec(res->flavor, VPMU_FLAVOR_KEY))));
         json_object_set_new(
                 o, "image",
-                json_pack("{s:o, s:o, s:o, s:o}", "id", jstr_or_null(info->nova_image), "name",
-                          jstr_or_null(vpmu_image_get_name(res->image)), "lookup",
+                json_pack("{s:o, s:o, s:o, s:o}", "id", cli_json_string(info->nova_image), "name",
+                          cli_json_string(vpmu_image_get_name(res->image)), "lookup",
                           res->image_asked ? json_string(vpmu_lookup_to_string(res->image_lookup))
                                            : json_null(),
                           VPMU_IMAGE_KEY,
-                          jstr_or_null(vpmu_image_get_prop(res->image, VPMU_IMAGE_KEY))));
+                          cli_json_string(vpmu_image_get_prop(res->image, VPMU_IMAGE_KEY))));
     }
     return o;
 }
@@ -187,13 +176,13 @@ cli_drift_print_text(FILE *out, const cli_drift_result *res)
     switch (dr->state) {
     case VPMU_DRIFT_DRIFT:
         fprintf(out, "  drift: %s -> %s: %s\n", vpmu_pmu_to_string(dr->has),
-                vpmu_pmu_to_string(dr->decides), dr->reason);
+                vpmu_pmu_to_string(dr->decides), cli_e(dr->reason));
         break;
     case VPMU_DRIFT_UNKNOWN:
-        fprintf(out, "  drift unknown: %s\n", dr->reason);
+        fprintf(out, "  drift unknown: %s\n", cli_e(dr->reason));
         break;
     case VPMU_DRIFT_UNMANAGED:
-        fprintf(out, "  %s\n", dr->reason);
+        fprintf(out, "  %s\n", cli_e(dr->reason));
         break;
     default:
         break;

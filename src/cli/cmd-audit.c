@@ -164,18 +164,6 @@ dash(const char *s)
     return s && *s ? s : "-";
 }
 
-/* A JSON string, null for NULL; bytes that are not UTF-8 (never from libvirt) become U+FFFD. */
-static json_t *
-jstr(const char *s)
-{
-    json_t *v;
-
-    if (!s)
-        return json_null();
-    v = json_string(s);
-    return v ? v : json_string("\xef\xbf\xbd");
-}
-
 /* Prometheus label value: backslash, double quote and newline escaped (exposition format). */
 static char *
 prom_escape(const char *s)
@@ -255,25 +243,26 @@ on_domain_json(audit_out *ao, FILE *out, bool sep, const vpmu_audit_domain *d)
 
     for (size_t i = 0; reasons && reasons[i]; i++)
         json_array_append_new(rs, json_string(reasons[i]));
-    json_object_set_new(o, "uri", jstr(cli_uri_masked(d->uri)));
-    json_object_set_new(o, "name", jstr(in->name));
-    json_object_set_new(o, "uuid", jstr(in->uuid));
-    json_object_set_new(o, "state", jstr(d->state));
+    json_object_set_new(o, "uri", cli_json_string(cli_uri_masked(d->uri)));
+    json_object_set_new(o, "name", cli_json_string(in->name));
+    json_object_set_new(o, "uuid", cli_json_string(in->uuid));
+    json_object_set_new(o, "state", cli_json_string(d->state));
     json_object_set_new(o, "pmu", json_string(vpmu_pmu_to_string(in->pmu)));
     json_object_set_new(o, "pending",
                         d->pending_restart ? json_string(vpmu_pmu_to_string(d->pending))
                                            : json_null());
     json_object_set_new(o, "pending_restart", json_boolean(d->pending_restart));
-    json_object_set_new(o, "effective", jstr(vpmu_effective_to_string(d->effective)));
-    json_object_set_new(o, "effective_rule", jstr(vpmu_explanation_get_rule(d->explanation)));
+    json_object_set_new(o, "effective", cli_json_string(vpmu_effective_to_string(d->effective)));
+    json_object_set_new(o, "effective_rule",
+                        cli_json_string(vpmu_explanation_get_rule(d->explanation)));
     json_object_set_new(o, "effective_reasons", rs);
-    json_object_set_new(o, "arch", jstr(in->arch));
-    json_object_set_new(o, "virt_type", jstr(in->virt_type));
-    json_object_set_new(o, "machine", jstr(in->machine));
-    json_object_set_new(o, "cpu_mode", jstr(in->cpu_mode));
-    json_object_set_new(o, "cpu_model", jstr(in->cpu_model));
-    json_object_set_new(o, "nova_name", jstr(in->nova_name));
-    json_object_set_new(o, "nova_flavor", jstr(in->nova_flavor));
+    json_object_set_new(o, "arch", cli_json_string(in->arch));
+    json_object_set_new(o, "virt_type", cli_json_string(in->virt_type));
+    json_object_set_new(o, "machine", cli_json_string(in->machine));
+    json_object_set_new(o, "cpu_mode", cli_json_string(in->cpu_mode));
+    json_object_set_new(o, "cpu_model", cli_json_string(in->cpu_model));
+    json_object_set_new(o, "nova_name", cli_json_string(in->nova_name));
+    json_object_set_new(o, "nova_flavor", cli_json_string(in->nova_flavor));
     if (ao->drift)
         json_object_set_new(o, "drift", cli_drift_json(&ao->dres, in));
     s = json_dumps(o, JSON_PRESERVE_ORDER);
@@ -337,9 +326,10 @@ on_skipped(audit_out *ao, const vpmu_audit_event *ev)
     cli_warn(ao->g, "skipped: %s", vpmu_error_get_message(ev->error));
     if (ao->skipped && json_array_size(ao->skipped) < MAX_SKIPPED_LISTED)
         json_array_append_new(
-                ao->skipped, json_pack("{s:o, s:o, s:o, s:o}", "uri", jstr(cli_uri_masked(ev->uri)),
-                                       "name", jstr(ev->name), "uuid", jstr(ev->uuid), "reason",
-                                       jstr(vpmu_error_get_message(ev->error))));
+                ao->skipped,
+                json_pack("{s:o, s:o, s:o, s:o}", "uri", cli_json_string(cli_uri_masked(ev->uri)),
+                          "name", cli_json_string(ev->name), "uuid", cli_json_string(ev->uuid),
+                          "reason", cli_json_string(vpmu_error_get_message(ev->error))));
 }
 
 /* Connection @i is now printed directly: what it held in memory goes out first. */
@@ -445,14 +435,15 @@ host_json(const host_rec *r)
                             json_integer((json_int_t)h->effective[e]));
     return json_pack("{s:o, s:b, s:b, s:b, s:o, s:o, s:b, s:I, s:I, s:{s:I, s:I, s:I}, s:o, s:I, "
                      "s:f, s:o}",
-                     "uri", jstr(cli_uri_masked(h->uri)), "reachable", h->reachable, "up", h->up,
-                     "timed_out", h->timed_out, "driver", jstr(r->driver), "hypervisor_version",
+                     "uri", cli_json_string(cli_uri_masked(h->uri)), "reachable", h->reachable,
+                     "up", h->up, "timed_out", h->timed_out, "driver", cli_json_string(r->driver),
+                     "hypervisor_version",
                      h->hv_version ? json_integer((json_int_t)h->hv_version) : json_null(),
                      "host_probed", h->host_probed, "domains", (json_int_t)h->domains, "skipped",
                      (json_int_t)h->skipped, "pmu", "on", (json_int_t)h->pmu[VPMU_PMU_ON], "off",
                      (json_int_t)h->pmu[VPMU_PMU_OFF], "unset", (json_int_t)h->pmu[VPMU_PMU_UNSET],
                      "effective", eff, "pending_restart", (json_int_t)h->pending_restart, "seconds",
-                     h->seconds, "error", jstr(r->error));
+                     h->seconds, "error", cli_json_string(r->error));
 }
 
 /* "  KEY: [" then one compact value per line, like the domains. */

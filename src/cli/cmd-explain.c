@@ -110,12 +110,6 @@ load_domain(const cli_global *g, explain_ctx *x, const char *name, vpmu_error **
     return vpmu_domxml_get_info(doc, &x->info, error);
 }
 
-static json_t *
-string_or_null(const char *s)
-{
-    return s ? json_string(s) : json_null();
-}
-
 int
 cmd_explain(cli_global *g, int argc, char **argv)
 {
@@ -272,16 +266,17 @@ cmd_explain(cli_global *g, int argc, char **argv)
                                 json_pack("{s:s, s:s}", "pmu", vpmu_pmu_to_string(in.decision),
                                           "source", "domain"));
         }
-        json_object_set_new(o, "domain", string_or_null(domain));
+        json_object_set_new(o, "domain", cli_json_string(domain));
         json_object_set_new(o, "guest",
-                            json_pack("{s:o, s:o, s:o, s:o}", "arch", string_or_null(arch),
-                                      "virt_type", string_or_null(virt_type), "cpu_mode",
-                                      string_or_null(cpu_mode), "cpu_model",
-                                      string_or_null(cpu_model)));
+                            json_pack("{s:o, s:o, s:o, s:o}", "arch", cli_json_string(arch),
+                                      "virt_type", cli_json_string(virt_type), "cpu_mode",
+                                      cli_json_string(cpu_mode), "cpu_model",
+                                      cli_json_string(cpu_model)));
         json_object_set_new(
                 o, "host",
-                host ? json_pack("{s:s, s:o, s:s, s:s}", "root", vpmu_hostcaps_get_root(host),
-                                 "arch", string_or_null(vpmu_hostcaps_get_arch(host)), "vendor",
+                host ? json_pack("{s:o, s:o, s:s, s:s}", "root",
+                                 cli_json_string(vpmu_hostcaps_get_root(host)), "arch",
+                                 cli_json_string(vpmu_hostcaps_get_arch(host)), "vendor",
                                  vpmu_cpu_vendor_to_string(vpmu_hostcaps_get_vendor(host)),
                                  "verdict",
                                  vpmu_host_verdict_to_string(vpmu_hostcaps_get_verdict(host)))
@@ -293,7 +288,7 @@ cmd_explain(cli_global *g, int argc, char **argv)
         json_object_update(o, e);
         json_decref(e);
         for (size_t i = 0; i < x.notes.n; i++)
-            json_array_append_new(notes, json_string(x.notes.v[i]));
+            json_array_append_new(notes, cli_json_string(x.notes.v[i]));
         json_object_set_new(o, "notes", notes);
         return cli_print_json(o);
     }

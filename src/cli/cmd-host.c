@@ -81,14 +81,14 @@ strv_json(const char *const *v)
     json_t *a = json_array();
 
     for (; *v; v++)
-        json_array_append_new(a, json_string(*v));
+        json_array_append_new(a, cli_json_string(*v));
     return a;
 }
 
 static json_t *
 string_or_null(const char *s)
 {
-    return s && *s ? json_string(s) : json_null();
+    return s && *s ? cli_json_string(s) : json_null();
 }
 
 typedef struct {
@@ -166,16 +166,17 @@ host_json(const vpmu_hostcaps *c, const conn_versions *cv)
     if (vpmu_hostcaps_has_mediated_trait(c))
         json_array_append_new(traits, json_string(VPMU_HOST_TRAIT_MEDIATED));
 
-    o = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}", "root", vpmu_hostcaps_get_root(c), "arch",
+    o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "root",
+                  cli_json_string(vpmu_hostcaps_get_root(c)), "arch",
                   string_or_null(vpmu_hostcaps_get_arch(c)), "arch_source",
                   string_or_null(vpmu_hostcaps_get_arch_source(c)), "cpu", cpu, "pmu_evidence",
                   evidence, "kvm", kvm);
     if (cv->have)
         json_object_set_new(o, "connection",
-                            json_pack("{s:s, s:o, s:s, s:o}", "uri", cli_uri_masked(cv->uri),
-                                      "driver", string_or_null(cv->driver), "libvirt_version",
-                                      cv->libvirt, "hypervisor_version",
-                                      string_or_null(cv->hypervisor)));
+                            json_pack("{s:o, s:o, s:s, s:o}", "uri",
+                                      cli_json_string(cli_uri_masked(cv->uri)), "driver",
+                                      string_or_null(cv->driver), "libvirt_version", cv->libvirt,
+                                      "hypervisor_version", string_or_null(cv->hypervisor)));
     json_object_set_new(o, "verdict",
                         json_string(vpmu_host_verdict_to_string(vpmu_hostcaps_get_verdict(c))));
     json_object_set_new(o, "reasons", strv_json(vpmu_hostcaps_get_reasons(c, NULL)));

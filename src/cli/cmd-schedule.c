@@ -97,9 +97,9 @@ provider_json(const vpmu_placement_candidates *c, size_t i)
                 res, rc,
                 json_pack("{s:I, s:I}", "capacity", (json_int_t)cap, "used", (json_int_t)used));
     return json_pack("{s:s, s:o, s:o, s:o, s:o}", "uuid",
-                     VIRT(vpmu_placement_candidates_uuid)(c, i), "name",
-                     name ? json_string(name) : json_null(), "root_provider_uuid",
-                     root ? json_string(root) : json_null(), "traits", tr, "resources", res);
+                     VIRT(vpmu_placement_candidates_uuid)(c, i), "name", cli_json_string(name),
+                     "root_provider_uuid", root ? json_string(root) : json_null(), "traits", tr,
+                     "resources", res);
 }
 
 /*
@@ -260,7 +260,7 @@ cmd_schedule(cli_global *g, int argc, char **argv)
             size_t n = VIRT(vpmu_placement_candidates_count)(cands);
             for (size_t i = 0; i < n; i++)
                 json_array_append_new(arr, provider_json(cands, i));
-            json_object_set_new(out, "placement", json_string(placement_url));
+            json_object_set_new(out, "placement", cli_json_string(placement_url));
             json_object_set_new(out, "resources", json_string(resources));
             json_object_set_new(
                     out, "allocation_requests",

@@ -192,6 +192,21 @@ cli_e_uri(const char *uri)
     return uri ? ring_keep(uri_for_message(uri)) : NULL;
 }
 
+json_t *
+cli_json_string(const char *s)
+{
+    json_t *v;
+
+    if (!s)
+        return json_null();
+    v = json_string(s);
+    if (!v) {
+        _cleanup_free_ char *valid = utf8_sanitize(s);
+        v = json_string(valid);
+    }
+    return v;
+}
+
 const char *
 cli_uri_masked(const char *uri)
 {
@@ -352,12 +367,6 @@ cli_policy_clear(cli_policy *p)
     cli_cloud_close();
 }
 
-static json_t *
-json_string_or_null(const char *s)
-{
-    return s ? json_string(s) : json_null();
-}
-
 json_t *
 cli_decision_json(const cli_policy *p)
 {
@@ -365,19 +374,19 @@ cli_decision_json(const cli_policy *p)
     const char *fv = vpmu_flavor_get_spec(p->flavor, VPMU_FLAVOR_KEY);
     const char *iv = vpmu_image_get_prop(p->image, VPMU_IMAGE_KEY);
 
-    json_t *o = json_pack("{s:s, s:s, s:{s:o, s:o, s:s}, s:{s:o, s:o, s:s}}", "pmu",
-                          vpmu_pmu_to_string(d->pmu), "source", vpmu_source_to_string(d->source),
-                          "flavor", "name", json_string_or_null(vpmu_flavor_get_name(p->flavor)),
-                          VPMU_FLAVOR_KEY, json_string_or_null(fv), "says",
-                          vpmu_pmu_to_string(d->flavor), "image", "name",
-                          json_string_or_null(vpmu_image_get_name(p->image)), VPMU_IMAGE_KEY,
-                          json_string_or_null(iv), "says", vpmu_pmu_to_string(d->image));
+    json_t *o =
+            json_pack("{s:s, s:s, s:{s:o, s:o, s:s}, s:{s:o, s:o, s:s}}", "pmu",
+                      vpmu_pmu_to_string(d->pmu), "source", vpmu_source_to_string(d->source),
+                      "flavor", "name", cli_json_string(vpmu_flavor_get_name(p->flavor)),
+                      VPMU_FLAVOR_KEY, cli_json_string(fv), "says", vpmu_pmu_to_string(d->flavor),
+                      "image", "name", cli_json_string(vpmu_image_get_name(p->image)),
+                      VPMU_IMAGE_KEY, cli_json_string(iv), "says", vpmu_pmu_to_string(d->image));
 
     /* Only when there are any, so that a clean decision's JSON stays as it was. */
     if (p->warnings && p->warnings[0]) {
         json_t *warnings = json_array();
         for (char **w = p->warnings; *w; w++)
-            json_array_append_new(warnings, json_string(*w));
+            json_array_append_new(warnings, cli_json_string(*w));
         json_object_set_new(o, "warnings", warnings);
     }
     return o;

@@ -28,11 +28,11 @@ cli_explanation_json(const vpmu_explanation *ex)
     json_t *reasons = json_array();
 
     for (; *r; r++)
-        json_array_append_new(reasons, json_string(*r));
+        json_array_append_new(reasons, cli_json_string(*r));
     json_t *kind_reasons = json_array();
 
     for (r = vpmu_explanation_get_kind_reasons(ex, NULL); *r; r++)
-        json_array_append_new(kind_reasons, json_string(*r));
+        json_array_append_new(kind_reasons, cli_json_string(*r));
     return json_pack("{s:s, s:b, s:s, s:o, s:o, s:s, s:o}", "effective",
                      vpmu_effective_to_string(vpmu_explanation_get_state(ex)), "honours_decision",
                      vpmu_explanation_honours_decision(ex), "rule", vpmu_explanation_get_rule(ex),

@@ -123,10 +123,10 @@ cli_host_placement_json(const cli_global *g, const cli_report *rep, vpmu_conn **
     if (VIRT(vpmu_placement_set_provider_trait)(pl, provider, VPMU_HOST_TRAIT_MEDIATED, mediated,
                                                 &med, error) < 0)
         goto out;
-    *out = json_pack("{s:s, s:s, s:o, s:s, s:b, s:s, s:b, s:b, s:I, s:I, s:I, s:I, s:s, s:I}",
-                     "url", cli_uri_masked(VIRT(vpmu_placement_get_url)(pl)), "provider", provider,
-                     "provider_name", name ? json_string(name) : json_null(), "trait", VPMU_TRAIT,
-                     "capable", capable, "action",
+    *out = json_pack("{s:o, s:s, s:o, s:s, s:b, s:s, s:b, s:b, s:I, s:I, s:I, s:I, s:s, s:I}",
+                     "url", cli_json_string(cli_uri_masked(VIRT(vpmu_placement_get_url)(pl))),
+                     "provider", provider, "provider_name", cli_json_string(name), "trait",
+                     VPMU_TRAIT, "capable", capable, "action",
                      !res.changed ? "unchanged"
                      : capable    ? "set"
                                   : "cleared",

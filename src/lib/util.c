@@ -294,6 +294,29 @@ quote_for_message(const char *s, size_t max)
 }
 
 char *
+utf8_sanitize(const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t n = strlen(s);
+    char *out = xmalloc(n * 3 + 1), *o = out;
+
+    for (size_t i = 0; i < n;) {
+        size_t len = utf8_seq(u + i, n - i);
+
+        if (len == 0) {
+            o = stpcpy(o, "\xef\xbf\xbd");
+            i++;
+        } else {
+            memcpy(o, u + i, len);
+            o += len;
+            i += len;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+char *
 uri_without_password(const char *uri)
 {
     const char *sep, *auth, *end, *at = NULL, *colon;

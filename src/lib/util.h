@@ -178,6 +178,13 @@ char *strstrip(char *s);
 char *quote_for_message(const char *s, size_t max);
 
 /*
+ * A copy of @s that is valid UTF-8: each byte that does not belong to a valid
+ * sequence (as quote_for_message() judges it) becomes U+FFFD.  For JSON,
+ * which cannot carry such bytes.  The caller frees it.
+ */
+char *utf8_sanitize(const char *s);
+
+/*
  * A URL or libvirt URI with the password of its user information
  * (scheme://USER:PASSWORD@HOST/..., any scheme and case) replaced by "***",
  * otherwise unchanged and not quoted: for output that has its own escaping
