@@ -136,6 +136,21 @@ def host_report_placement():
         expect("t0ken" not in out + err, "-o %s: the token is shown:\n%s%s" % (fmt, out, err))
 
 
+def keystone_auth_url():
+    # A Keystone auth URL with a password of its own, unreachable: the session fails to open.
+    env = {"HOME": tempfile.gettempdir() + "/vpmu-no-home", "XDG_CONFIG_HOME": "/nonexistent",
+           "OS_AUTH_URL": "http://keystone:%s@127.0.0.1:1/v3" % PASSWORD,
+           "OS_USERNAME": "admin", "OS_PASSWORD": "os-" + PASSWORD, "OS_PROJECT_NAME": "p",
+           "OS_USER_DOMAIN_NAME": "Default", "OS_PROJECT_DOMAIN_NAME": "Default"}
+    masked = "http://keystone:***@127.0.0.1:1/v3/auth/tokens"
+    for args in (["schedule", "--candidates", "--flavor-spec", "hw:pmu=true", "--resources",
+                  "VCPU:1"], ["-o", "json", "audit", "--cloud", "-c", "test:///default"]):
+        rc, out, err = run(*args, env=env)
+        expect(rc == 1, "%s: exit %d, want 1\n%s" % (args, rc, err))
+        expect(PASSWORD not in out, "%s: stdout has a password:\n%s" % (args, out))
+        no_secret("%s stderr" % args, err, masked)
+
+
 def main():
     check("audit text: -c URI password masked in the summary and the warning", audit_text)
     check("audit text, two connections: the URI column masked", audit_text_two_hosts)
@@ -149,6 +164,8 @@ def main():
           schedule_placement)
     check("host --report --placement URL with a password (text, json): masked, no token",
           host_report_placement)
+    check("an OS_AUTH_URL with a password (schedule --candidates, audit --cloud): masked",
+          keystone_auth_url)
     return report()
 
 

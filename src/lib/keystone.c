@@ -259,14 +259,14 @@ http_do(vpmu_cloud *cloud, const char *method, const char *url, const char *toke
 
     *status = 0;
     if (req.timeout_ms <= 0) {
-        _cleanup_free_ char *qu = quote_for_message(url, 300);
+        _cleanup_free_ char *qu = uri_for_message(url);
         vpmu_error_set(error, VPMU_ERR_RUNTIME,
                        "%s %s '%s': the deadline passed before it was sent", service, method, qu);
         return -1;
     }
     rc = http_perform(cloud->curl, &req, cloud->errbuf, &b->a);
     if (rc != CURLE_OK) {
-        _cleanup_free_ char *qu = quote_for_message(url, 300);
+        _cleanup_free_ char *qu = uri_for_message(url);
         if (b->a.too_big) {
             vpmu_error_set(error, VPMU_ERR_RUNTIME,
                            "%s's answer to %s '%s' is larger than %u bytes", service, method, qu,
