@@ -447,6 +447,12 @@ typedef struct {
  * pmu=, so host-passthrough under kvm and maximum under qemu; NULL otherwise.
  */
 const char *cli_guest_default_cpu_mode(const char *arch, const char *virt_type);
+/*
+ * The guest spec from options, flavor and image, each default chosen as
+ * guest.c documents.  @conn: where to open (and keep) the libvirt connection
+ * that the arch and virt type defaults come from; NULL: never connect, and
+ * take them from this machine instead.
+ */
 int cli_guest_plan_make(const cli_global *g, const cli_guest *o, const cli_policy *p,
                         const char *name, bool no_reboot, struct vpmu_conn **conn,
                         cli_guest_plan *plan, vpmu_error **error);

@@ -170,7 +170,9 @@ cmd_xml(cli_global *g, int argc, char **argv)
     if (domain)
         return edit(domain, in_place, dry_run, replace_flags, p.decision.pmu);
 
-    if (cli_guest_plan_make(g, &gopt, &p, name, no_reboot, &conn, &plan, &err) < 0)
+    /* Connection-free unless -c or $LIBVIRT_DEFAULT_URI names a connection for the defaults. */
+    if (cli_guest_plan_make(g, &gopt, &p, name, no_reboot, cli_uri_named(g) ? &conn : NULL, &plan,
+                            &err) < 0)
         goto fail;
     doc = vpmu_domxml_build(&plan.spec, &err);
     if (!doc || vpmu_domxml_format(doc, &out, &len, &err) < 0)

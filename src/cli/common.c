@@ -32,7 +32,8 @@ const char cli_policy_help[] =
 const char cli_guest_help[] =
         "Guest options:\n"
         "  --arch ARCH            x86_64 or aarch64 (default: image hw_architecture, else host)\n"
-        "  --virt-type TYPE       kvm or qemu (default: kvm when the connection offers it)\n"
+        "  --virt-type TYPE       kvm or qemu (default: kvm when the connection offers it;\n"
+        "                         xml without -c: when /dev/kvm can be opened)\n"
         "  --cpu-mode MODE        host-passthrough, host-model, maximum (QEMU's -cpu max) or\n"
         "                         custom\n"
         "  --cpu-model NAME       a named CPU model (implies --cpu-mode custom)\n"

@@ -5,6 +5,11 @@
  *  - arch: --arch, else the image's hw_architecture, else the host's;
  *  - virt type: --virt-type, else kvm when the connection offers it for the
  *    arch, else qemu;
+ *  - "the host" and "the connection" are the libvirt connection's when the
+ *    caller passes one to fill (boot; xml when -c or $LIBVIRT_DEFAULT_URI
+ *    names one), else this machine's own: uname(2)'s arch, and kvm when
+ *    /dev/kvm can be opened read-write and the guest is of this machine's
+ *    arch family (xml, which never connects unless told to);
  *  - machine: the image's hw_machine_type, else the arch default;
  *  - memory and vCPUs: the flavor's ram (MiB) and vcpus;
  *  - CPU: --cpu-mode / --cpu-model; for aarch64, which needs a <cpu> element
@@ -13,7 +18,10 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
 
 #include "arch.h"
 #include "cli.h"
@@ -38,6 +46,37 @@ cli_guest_default_cpu_mode(const char *arch, const char *virt_type)
     return STREQ(virt_type, "kvm") ? "host-passthrough" : "maximum";
 }
 
+/* This machine's arch, as libvirt names it (uname(2) uses the same names for x86_64 and aarch64).
+ */
+static const char *
+local_host_arch(cli_guest_plan *plan, vpmu_error **error)
+{
+    struct utsname u;
+
+    if (uname(&u) < 0) {
+        vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot read this machine's arch (uname): %s",
+                       strerror(errno));
+        return NULL;
+    }
+    return keep(plan, xstrdup(u.machine));
+}
+
+/* kvm when this process could use /dev/kvm for @arch on this machine, else qemu. */
+static const char *
+local_virt_type(const char *arch, const char *host_arch, const char **why)
+{
+    if (!vpmu_arch_same_family(arch, host_arch)) {
+        *why = "a guest of another arch than this machine's";
+        return "qemu";
+    }
+    if (access("/dev/kvm", R_OK | W_OK) != 0) {
+        *why = "/dev/kvm cannot be opened";
+        return "qemu";
+    }
+    *why = "/dev/kvm can be opened";
+    return "kvm";
+}
+
 int
 cli_guest_plan_make(const cli_global *g, const cli_guest *o, const cli_policy *p, const char *name,
                     bool no_reboot, vpmu_conn **conn, cli_guest_plan *plan, vpmu_error **error)
@@ -47,6 +86,7 @@ cli_guest_plan_make(const cli_global *g, const cli_guest *o, const cli_policy *p
     const char *img_machine = vpmu_image_get_prop(p->image, "hw_machine_type");
     unsigned long long ram = vpmu_flavor_get_ram_mib(p->flavor);
     unsigned int vcpus = vpmu_flavor_get_vcpus(p->flavor);
+    const char *host_arch = NULL;
 
     memset(s, 0, sizeof(*s));
     s->name = name ? name : "vpmu-guest";
@@ -74,17 +114,28 @@ cli_guest_plan_make(const cli_global *g, const cli_guest *o, const cli_policy *p
         }
         s->arch = img_arch;
         strv_pushf(&plan->notes, "arch: %s (the image's hw_architecture)", img_arch);
-    } else {
+    } else if (conn) {
         if (cli_virt_connect(g, conn, error) < 0)
             return -1;
         s->arch = keep(plan, VIRT(vpmu_conn_get_host_arch)(*conn, error));
         if (!s->arch)
             return -1;
         strv_pushf(&plan->notes, "arch: %s (the host's)", s->arch);
+    } else {
+        if (!(s->arch = host_arch = local_host_arch(plan, error)))
+            return -1;
+        strv_pushf(&plan->notes, "arch: %s (this machine's)", s->arch);
     }
 
     if (o->virt_type) {
         s->virt_type = o->virt_type;
+    } else if (!conn) {
+        const char *why;
+
+        if (!host_arch && !(host_arch = local_host_arch(plan, error)))
+            return -1;
+        s->virt_type = local_virt_type(s->arch, host_arch, &why);
+        strv_pushf(&plan->notes, "virt type: %s (%s)", s->virt_type, why);
     } else {
         if (cli_virt_connect(g, conn, error) < 0)
             return -1;
