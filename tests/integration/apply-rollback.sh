@@ -39,18 +39,6 @@ it_libvirtd_up
 
 work=$(mktemp -d)
 IT_CLEANUPS+=("rm -rf '$work'")
-failures=0
-tests=0 # TAP: meson reads the plan printed at the end and each "# SKIP"
-check() { # check DESCRIPTION CONDITION-EXIT-STATUS [DETAIL]
-    tests=$((tests + 1))
-    if [[ $2 -eq 0 ]]; then
-        echo "ok - $1"
-    else
-        echo "not ok - $1${3:+: $3}"
-        failures=$((failures + 1))
-    fi
-}
-
 dumpxml() { it_virsh dumpxml --inactive --security-info "$1"; }
 
 # run_apply NAME OPTIONS...: sets RC, OUT, ERR
@@ -65,17 +53,7 @@ run_apply() {
 # --- 1. libvirtd cannot save the new definition ---------------------------------
 name="${IT_PREFIX}rollback"
 it_guest_track "$name"
-cat >"$work/$name.xml" <<EOF
-<domain type='qemu'>
-  <name>$name</name>
-  <memory unit='MiB'>128</memory>
-  <vcpu>1</vcpu>
-  <os><type arch='x86_64' machine='q35'>hvm</type></os>
-  <features><acpi/><pmu state='off'/></features>
-  <cpu mode='custom'><model>qemu64</model></cpu>
-  <on_poweroff>destroy</on_poweroff>
-</domain>
-EOF
+it_domain_xml "$name" "<cpu mode='custom'><model>qemu64</model></cpu>" >"$work/$name.xml"
 it_virsh define "$work/$name.xml" >/dev/null || it_fail "virsh define $name failed"
 cfg="/etc/libvirt/qemu/$name.xml"
 [[ -f "$cfg" ]] || it_fail "libvirtd did not save $cfg; cannot place the blocker (another configDir?)"
@@ -90,27 +68,27 @@ run_apply "$name" --flavor-spec hw:pmu=true --flavor-name it-rollback
 rmdir "$cfg.new"
 dumpxml "$name" >"$work/after.xml"
 echo "# vpmu said: $ERR"
-check "save failure: vpmu apply exits 1" $([[ $RC -eq 1 ]]; echo $?) "exit $RC, stderr: $ERR"
-check "save failure: the failure is libvirtd's, saving $cfg.new" \
+it_check "save failure: vpmu apply exits 1" $([[ $RC -eq 1 ]]; echo $?) "exit $RC, stderr: $ERR"
+it_check "save failure: the failure is libvirtd's, saving $cfg.new" \
     $([[ "$ERR" == *"$cfg.new"* ]]; echo $?) "$ERR"
-check "save failure: the message names the domain and says it was left as it was" \
+it_check "save failure: the message names the domain and says it was left as it was" \
     $([[ "$ERR" == "vpmu: "*"'$name'"* && "$ERR" == *"left as it was"* ]]; echo $?) "$ERR"
-check "save failure: dumpxml --inactive is byte-identical" \
+it_check "save failure: dumpxml --inactive is byte-identical" \
     $(cmp -s "$work/before.xml" "$work/after.xml"; echo $?) \
     "$(diff "$work/before.xml" "$work/after.xml" | head -5 | tr '\n' ' ')"
-check "save failure: the saved config file is byte-identical" \
+it_check "save failure: the saved config file is byte-identical" \
     $(cmp -s "$work/before.cfg" "$cfg"; echo $?)
-check "save failure: no temporary left in /etc/libvirt/qemu" \
+it_check "save failure: no temporary left in /etc/libvirt/qemu" \
     $([[ ! -e "$cfg.new" ]]; echo $?)
 
 # Control: without the blocker the same apply works and changes only <pmu>.
 run_apply "$name" --flavor-spec hw:pmu=true --flavor-name it-rollback
 dumpxml "$name" >"$work/applied.xml"
-check "control: the same apply succeeds without the blocker" $([[ $RC -eq 0 ]]; echo $?) \
+it_check "control: the same apply succeeds without the blocker" $([[ $RC -eq 0 ]]; echo $?) \
     "exit $RC, stderr: $ERR"
 diff "$work/before.xml" "$work/applied.xml" | grep '^[<>]' >"$work/delta"
 printf "%s\n" "< <pmu state='off'/>" "> <pmu state='on'/>" >"$work/want-delta"
-check "control: exactly the <pmu> line changed" \
+it_check "control: exactly the <pmu> line changed" \
     $(sed 's/^\([<>]\) */\1 /' "$work/delta" | cmp -s - "$work/want-delta"; echo $?) \
     "$(tr '\n' ' ' <"$work/delta")"
 
@@ -123,8 +101,7 @@ if ! command -v qemu-system-ppc64 >/dev/null && [[ $(id -u) -eq 0 ]]; then
 fi
 ppc_emulator=$(command -v qemu-system-ppc64 || true)
 if [[ -z "$ppc_emulator" ]]; then
-    tests=$((tests + 1))
-    echo "ok - ppc64 refusal # SKIP qemu-system-ppc64 is not installed (Debian: qemu-system-ppc)"
+    it_check_skip "ppc64 refusal" "qemu-system-ppc64 is not installed (Debian: qemu-system-ppc)"
 else
     pname="${IT_PREFIX}rollback-ppc64"
     it_guest_track "$pname"
@@ -138,24 +115,19 @@ else
 </domain>
 EOF
     if ! it_virsh define "$work/$pname.xml" >"$work/define.out" 2>&1; then
-        tests=$((tests + 1))
-        echo "ok - ppc64 refusal # SKIP libvirt cannot define a ppc64 guest here: $(tail -n1 "$work/define.out")"
+        it_check_skip "ppc64 refusal" \
+            "libvirt cannot define a ppc64 guest here: $(tail -n1 "$work/define.out")"
     else
         dumpxml "$pname" >"$work/pbefore.xml"
         run_apply "$pname" --flavor-spec hw:pmu=false
         dumpxml "$pname" >"$work/pafter.xml"
-        check "ppc64 pmu=off: vpmu apply exits non-zero" $([[ $RC -ne 0 ]]; echo $?) "exit $RC"
-        check "ppc64 pmu=off: the message names the domain" \
+        it_check "ppc64 pmu=off: vpmu apply exits non-zero" $([[ $RC -ne 0 ]]; echo $?) "exit $RC"
+        it_check "ppc64 pmu=off: the message names the domain" \
             $([[ "$ERR" == "vpmu: "*"'$pname'"* ]]; echo $?) "$ERR"
-        check "ppc64 pmu=off: dumpxml --inactive is byte-identical" \
+        it_check "ppc64 pmu=off: dumpxml --inactive is byte-identical" \
             $(cmp -s "$work/pbefore.xml" "$work/pafter.xml"; echo $?)
         echo "# ppc64: $ERR"
     fi
 fi
 
-echo "1..$tests"
-if ((failures)); then
-    it_log "$failures check(s) failed"
-    exit 1
-fi
-exit 0
+it_tap_end

@@ -33,18 +33,6 @@ it_libvirtd_up
 
 work=$(mktemp -d)
 IT_CLEANUPS+=("rm -rf '$work'")
-failures=0
-tests=0
-check() { # check DESCRIPTION CONDITION-EXIT-STATUS [DETAIL]
-    tests=$((tests + 1))
-    if [[ $2 -eq 0 ]]; then
-        echo "ok - $1"
-    else
-        echo "not ok - $1${3:+: $(printf '%s' "$3" | tr '\n' ' ')}"
-        failures=$((failures + 1))
-    fi
-}
-
 mkfifo "$work/fifo"
 bad_targets=(
     'amqp://u:p@127.0.0.1:notaport/'
@@ -60,24 +48,15 @@ for t in "${bad_targets[@]}"; do
     rc=0
     timeout 60 "$VPMU" -c "$IT_URI" boot --no-start --name "$name" --arch x86_64 \
         --virt-type qemu --flavor-spec hw:pmu=true --notify "$t" >"$work/out" 2>"$work/err" || rc=$?
-    check "boot --notify '$t': exit 2" $([[ $rc -eq 2 ]]; echo $?) "exit $rc: $(cat "$work/err")"
-    check "boot --notify '$t': virsh dominfo finds no domain" \
+    it_check "boot --notify '$t': exit 2" $([[ $rc -eq 2 ]]; echo $?) "exit $rc: $(cat "$work/err")"
+    it_check "boot --notify '$t': virsh dominfo finds no domain" \
         $(! it_virsh dominfo "$name" >/dev/null 2>&1; echo $?)
 done
 
 # apply: a defined domain is not redefined when --notify is bad
 aname="${IT_PREFIX}notify-apply"
 it_guest_track "$aname"
-cat >"$work/$aname.xml" <<XML
-<domain type='qemu'>
-  <name>$aname</name>
-  <memory unit='MiB'>128</memory>
-  <vcpu>1</vcpu>
-  <os><type arch='x86_64' machine='q35'>hvm</type></os>
-  <features><acpi/><pmu state='off'/></features>
-  <on_poweroff>destroy</on_poweroff>
-</domain>
-XML
+it_domain_xml "$aname" >"$work/$aname.xml"
 it_virsh define "$work/$aname.xml" >/dev/null || it_fail "virsh define $aname failed"
 it_virsh dumpxml --inactive "$aname" >"$work/before.xml"
 for t in "${bad_targets[@]}"; do
@@ -85,7 +64,7 @@ for t in "${bad_targets[@]}"; do
     timeout 60 "$VPMU" -c "$IT_URI" apply "$aname" --flavor-spec hw:pmu=true --notify "$t" \
         >"$work/out" 2>"$work/err" || rc=$?
     it_virsh dumpxml --inactive "$aname" >"$work/after.xml"
-    check "apply --notify '$t': exit 2, definition unchanged" \
+    it_check "apply --notify '$t': exit 2, definition unchanged" \
         $([[ $rc -eq 2 ]] && cmp -s "$work/before.xml" "$work/after.xml"; echo $?) \
         "exit $rc: $(cat "$work/err")"
 done
@@ -95,14 +74,13 @@ rc=0
 env -u LIBVIRT_DEFAULT_URI timeout 60 "$VPMU" boot --no-start --name "$name" --arch x86_64 \
     --virt-type qemu --flavor-spec hw:pmu=true --notify "$work/n.json" \
     >"$work/out" 2>"$work/err" || rc=$?
-check "control: boot with libvirt's default connection: exit 0" $([[ $rc -eq 0 ]]; echo $?) \
+it_check "control: boot with libvirt's default connection: exit 0" $([[ $rc -eq 0 ]]; echo $?) \
     "exit $rc: $(cat "$work/err")"
-check "control: vpmu names qemu:///system, not the test driver" \
+it_check "control: vpmu names qemu:///system, not the test driver" \
     $(grep -qx 'uri: qemu:///system' "$work/out"; echo $?) "$(grep '^uri:' "$work/out")"
-check "control: virsh dominfo finds the domain on qemu:///system" \
+it_check "control: virsh dominfo finds the domain on qemu:///system" \
     $(it_virsh dominfo "$name" >/dev/null 2>&1; echo $?)
-check "control: one notification line written" \
+it_check "control: one notification line written" \
     $([[ $(wc -l <"$work/n.json") -eq 1 ]]; echo $?)
 
-echo "1..$tests"
-[[ $failures -eq 0 ]]
+it_tap_end

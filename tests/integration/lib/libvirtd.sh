@@ -6,6 +6,8 @@
 #   . "$VPMU_SRCDIR/tests/integration/lib/libvirtd.sh"
 #   it_libvirtd_up                  # installs, creates accounts, starts daemons, waits
 #   it_guest_track vpmu-it-x86-on   # before creating a guest: remove stale, destroy at exit
+#   it_domain_xml NAME >FILE        # a small guest's XML to define
+#   it_check DESCRIPTION STATUS     # one TAP line; it_tap_end prints the plan last
 #   ...
 #
 # What it does (docs/facts.md §2, the steps that work on a bare Debian 12 host):
@@ -151,6 +153,49 @@ it_guest_track() {
     [[ "$1" == "$IT_PREFIX"* ]] || it_fail "guest name '$1' lacks the prefix '$IT_PREFIX'"
     it_guest_remove "$1"
     IT_GUESTS+=("$1")
+}
+
+# it_domain_xml NAME [ELEMENT...]: on stdout, the XML of a small x86_64 q35
+# guest of type qemu with <pmu state='off'/>; each ELEMENT (a <cpu>, say) goes
+# on a line of its own after <features>.
+it_domain_xml() {
+    local name="$1" el
+    shift
+    printf '%s\n' "<domain type='qemu'>" "  <name>$name</name>" "  <memory unit='MiB'>128</memory>" \
+        "  <vcpu>1</vcpu>" "  <os><type arch='x86_64' machine='q35'>hvm</type></os>" \
+        "  <features><acpi/><pmu state='off'/></features>"
+    for el in "$@"; do
+        printf '  %s\n' "$el"
+    done
+    printf '%s\n' "  <on_poweroff>destroy</on_poweroff>" "</domain>"
+}
+
+# TAP with the plan printed last (meson reads it there, and each "# SKIP"):
+#   it_check DESCRIPTION STATUS [DETAIL]: "ok - DESCRIPTION" when STATUS is 0,
+#       else "not ok - DESCRIPTION: DETAIL" (DETAIL folded onto the line);
+#   it_check_skip DESCRIPTION REASON: "ok - DESCRIPTION # SKIP REASON";
+#   it_tap_end: the plan; returns 1 when a check failed.
+IT_TESTS=0
+IT_FAILURES=0
+it_check() {
+    IT_TESTS=$((IT_TESTS + 1))
+    if [[ $2 -eq 0 ]]; then
+        echo "ok - $1"
+    else
+        echo "not ok - $1${3:+: $(printf '%s' "$3" | tr '\n' ' ')}"
+        IT_FAILURES=$((IT_FAILURES + 1))
+    fi
+}
+it_check_skip() {
+    IT_TESTS=$((IT_TESTS + 1))
+    echo "ok - $1 # SKIP $2"
+}
+it_tap_end() {
+    echo "1..$IT_TESTS"
+    if ((IT_FAILURES)); then
+        it_log "$IT_FAILURES check(s) failed"
+        return 1
+    fi
 }
 
 it_cleanup() {
