@@ -576,13 +576,39 @@ trait_exists(vpmu_placement *pl, const char *trait, bool *exists, vpmu_error **e
 
 /* ---- providers by name ------------------------------------------------------------------ */
 
+/*
+ * GET @path, whose answer is {"resource_providers": [...]}: the array,
+ * borrowed from *@root, or NULL with an error.  *@url gets the URL as
+ * messages show it.
+ */
+static const json_t *
+get_providers(vpmu_placement *pl, const char *path, char **url, json_t **root, vpmu_error **error)
+{
+    _cleanup_answer_ http_answer a = {0};
+    _cleanup_error_ vpmu_error *perr = NULL;
+    const json_t *rps;
+
+    if (http_request(pl, "GET", path, NULL, &a, url, error) < 0)
+        return NULL;
+    if (a.status != 200) {
+        set_http_error(pl, error, "GET", *url, &a);
+        return NULL;
+    }
+    *root = placement_load_json(a.body, a.len, VPMU_ERR_RUNTIME, &perr);
+    rps = *root ? json_object_get(*root, "resource_providers") : NULL;
+    if (!json_is_array(rps)) {
+        vpmu_error_set(error, VPMU_ERR_RUNTIME, "unexpected answer from Placement to GET '%s': %s",
+                       *url, perr ? vpmu_error_get_message(perr) : "no 'resource_providers' array");
+        return NULL;
+    }
+    return rps;
+}
+
 int
 vpmu_placement_find_provider(vpmu_placement *pl, const char *name, char **uuid, vpmu_error **error)
 {
-    _cleanup_answer_ http_answer a = {0};
     _cleanup_free_ char *url = NULL, *path = NULL, *qname = NULL;
     _cleanup_json_ json_t *root = NULL;
-    _cleanup_error_ vpmu_error *perr = NULL;
     const json_t *rps, *rp;
     char *esc;
     size_t n;
@@ -607,19 +633,8 @@ vpmu_placement_find_provider(vpmu_placement *pl, const char *name, char **uuid, 
         abort(); /* out of memory */
     path = xasprintf("/resource_providers?name=%s", esc);
     curl_free(esc);
-    if (http_request(pl, "GET", path, NULL, &a, &url, error) < 0)
+    if (!(rps = get_providers(pl, path, &url, &root, error)))
         return -1;
-    if (a.status != 200) {
-        set_http_error(pl, error, "GET", url, &a);
-        return -1;
-    }
-    root = placement_load_json(a.body, a.len, VPMU_ERR_RUNTIME, &perr);
-    rps = root ? json_object_get(root, "resource_providers") : NULL;
-    if (!json_is_array(rps)) {
-        vpmu_error_set(error, VPMU_ERR_RUNTIME, "unexpected answer from Placement to GET '%s': %s",
-                       url, perr ? vpmu_error_get_message(perr) : "no 'resource_providers' array");
-        return -1;
-    }
     if (json_array_size(rps) == 0) {
         _cleanup_free_ char *qurl = uri_for_message(pl->url);
         vpmu_error_set(error, VPMU_ERR_RUNTIME,
@@ -644,25 +659,12 @@ vpmu_placement_find_provider(vpmu_placement *pl, const char *name, char **uuid, 
 static int
 fill_names(vpmu_placement *pl, vpmu_placement_candidates *c, vpmu_error **error)
 {
-    _cleanup_answer_ http_answer a = {0};
     _cleanup_free_ char *url = NULL;
     _cleanup_json_ json_t *root = NULL;
-    _cleanup_error_ vpmu_error *perr = NULL;
     const json_t *rps;
 
-    if (http_request(pl, "GET", "/resource_providers", NULL, &a, &url, error) < 0)
+    if (!(rps = get_providers(pl, "/resource_providers", &url, &root, error)))
         return -1;
-    if (a.status != 200) {
-        set_http_error(pl, error, "GET", url, &a);
-        return -1;
-    }
-    root = placement_load_json(a.body, a.len, VPMU_ERR_RUNTIME, &perr);
-    rps = root ? json_object_get(root, "resource_providers") : NULL;
-    if (!json_is_array(rps)) {
-        vpmu_error_set(error, VPMU_ERR_RUNTIME, "unexpected answer from Placement to GET '%s': %s",
-                       url, perr ? vpmu_error_get_message(perr) : "no 'resource_providers' array");
-        return -1;
-    }
     for (size_t i = 0; i < json_array_size(rps); i++) {
         const json_t *rp = json_array_get(rps, i);
         const char *uuid = json_string_value(json_object_get(rp, "uuid"));
