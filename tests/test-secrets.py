@@ -151,12 +151,26 @@ def keystone_auth_url():
         no_secret("%s stderr" % args, err, masked)
 
 
+def audit_same_uri_two_passwords():
+    other = URI.replace(PASSWORD, "other-Pw")
+    rc, out, err = run("audit", "-c", URI, "-c", other, "--timeout", "5")
+    expect(rc == 2, "exit %d, want 2\n%s" % (rc, err))
+    expect(out == "", out)
+    no_secret("stderr", err, "-c '%s' is given twice with different passwords" % MASKED)
+    expect("other-Pw" not in err, err)
+    # The same URI twice is audited once, as before.
+    rc, out, err = run("-o", "json", "audit", "-c", URI, "-c", URI, "--timeout", "5")
+    expect(rc == 1 and len(json.loads(out)["hosts"]) == 1, "exit %d\n%s%s" % (rc, out, err))
+
+
 def main():
     check("audit text: -c URI password masked in the summary and the warning", audit_text)
     check("audit text, two connections: the URI column masked", audit_text_two_hosts)
     check("audit -o json: hosts[].uri and the error masked", audit_json)
     check("audit -o prometheus: uri labels masked", audit_prometheus)
     check("audit --textfile: the file's uri labels masked", audit_textfile)
+    check("audit -c URI twice with two passwords: a usage error, masked (series would clash)",
+          audit_same_uri_two_passwords)
     check("audit with $LIBVIRT_DEFAULT_URI holding a password: masked in every format",
           audit_default_from_env)
     check("host -c URI (text, json): the connection error masked", host_connect)

@@ -649,14 +649,25 @@ audit_out_clear(audit_out *ao)
     json_decref(ao->skipped);
 }
 
-/* A URI given twice is audited once (its series would clash in the exposition). */
-static void
+/*
+ * A URI given twice is audited once (its series would clash in the
+ * exposition).  Two that differ only in their password would be shown alike
+ * (the password masked) and clash the same way: -1.
+ */
+static int
 add_uri(const char **uris, size_t *n, const char *uri)
 {
-    for (size_t i = 0; i < *n; i++)
+    _cleanup_free_ char *shown = uri_without_password(uri);
+
+    for (size_t i = 0; i < *n; i++) {
+        _cleanup_free_ char *other = uri_without_password(uris[i]);
         if (STREQ_NULLABLE(uris[i], uri))
-            return;
+            return 0;
+        if (STREQ_NULLABLE(other, shown))
+            return -1;
+    }
     uris[(*n)++] = uri;
+    return 0;
 }
 
 int
@@ -694,13 +705,16 @@ cmd_audit(cli_global *g, int argc, char **argv)
     /* The global -c comes first; every -c after the command name adds one. */
     uris = xcalloc((size_t)argc + 2, sizeof(*uris));
     if (g->uri)
-        add_uri(uris, &n, g->uri);
+        (void)add_uri(uris, &n, g->uri); /* the first: nothing to clash with */
     while ((c = cli_next_option(&ps, argc, argv)) > 0) {
         switch (c) {
         case 'c':
             if (!*optarg)
                 return cli_usage("audit", "-c needs a URI");
-            add_uri(uris, &n, optarg);
+            if (add_uri(uris, &n, optarg) < 0)
+                return cli_usage("audit",
+                                 "-c '%s' is given twice with different passwords; give it once",
+                                 cli_e_uri(optarg));
             break;
         case 'j':
             if (parse_ull(optarg, &jobs) < 0 || jobs < 1 || jobs > 1024)
