@@ -13,15 +13,7 @@ static const char *const state_names[] = {
         [VPMU_DRIFT_UNMANAGED] = "not-managed",
         [VPMU_DRIFT_UNKNOWN] = "unknown",
 };
-_Static_assert(ELEMENTSOF(state_names) == VPMU_DRIFT_LAST, "one name per drift state");
-
-const char *
-vpmu_drift_state_to_string(vpmu_drift_state state)
-{
-    if ((unsigned)state >= VPMU_DRIFT_LAST)
-        return NULL;
-    return state_names[state];
-}
+VPMU_DEFINE_TO_STRING(vpmu_drift_state_to_string, vpmu_drift_state, state_names, VPMU_DRIFT_LAST);
 
 /* A flavor or image as the reason names it: its name, else its id, quoted. */
 static char *

@@ -54,14 +54,8 @@ static const char *const effective_strings[] = {
         [VPMU_EFFECTIVE_OFF] = "off",         [VPMU_EFFECTIVE_PARTIAL] = "partial",
         [VPMU_EFFECTIVE_REFUSED] = "refused",
 };
-static_assert(ELEMENTSOF(effective_strings) == VPMU_EFFECTIVE_LAST,
-              "effective_strings must match vpmu_effective");
-
-const char *
-vpmu_effective_to_string(vpmu_effective e)
-{
-    return (unsigned)e < VPMU_EFFECTIVE_LAST ? effective_strings[e] : NULL;
-}
+VPMU_DEFINE_TO_STRING(vpmu_effective_to_string, vpmu_effective, effective_strings,
+                      VPMU_EFFECTIVE_LAST);
 
 /* ---- versions ------------------------------------------------------------------------------ */
 

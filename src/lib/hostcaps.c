@@ -45,15 +45,14 @@ static const char *const verdict_strings[] = {
         [VPMU_HOST_YES] = "yes",
         [VPMU_HOST_UNKNOWN] = "unknown",
 };
-static_assert(ELEMENTSOF(verdict_strings) == VPMU_HOST_VERDICT_LAST,
-              "verdict_strings must match vpmu_host_verdict");
+VPMU_DEFINE_TO_STRING(vpmu_host_verdict_to_string, vpmu_host_verdict, verdict_strings,
+                      VPMU_HOST_VERDICT_LAST);
 
 static const char *const vendor_strings[] = {
         [VPMU_VENDOR_UNKNOWN] = "unknown", [VPMU_VENDOR_INTEL] = "intel", [VPMU_VENDOR_AMD] = "amd",
         [VPMU_VENDOR_ARM] = "arm",         [VPMU_VENDOR_OTHER] = "other",
 };
-static_assert(ELEMENTSOF(vendor_strings) == VPMU_VENDOR_LAST,
-              "vendor_strings must match vpmu_cpu_vendor");
+VPMU_DEFINE_TO_STRING(vpmu_cpu_vendor_to_string, vpmu_cpu_vendor, vendor_strings, VPMU_VENDOR_LAST);
 
 static const char *const param_strings[] = {
         [VPMU_PARAM_ABSENT] = "absent",
@@ -61,26 +60,7 @@ static const char *const param_strings[] = {
         [VPMU_PARAM_NO] = "N",
         [VPMU_PARAM_INVALID] = "invalid",
 };
-static_assert(ELEMENTSOF(param_strings) == VPMU_PARAM_LAST,
-              "param_strings must match vpmu_host_param");
-
-const char *
-vpmu_host_verdict_to_string(vpmu_host_verdict v)
-{
-    return (unsigned)v < VPMU_HOST_VERDICT_LAST ? verdict_strings[v] : NULL;
-}
-
-const char *
-vpmu_cpu_vendor_to_string(vpmu_cpu_vendor v)
-{
-    return (unsigned)v < VPMU_VENDOR_LAST ? vendor_strings[v] : NULL;
-}
-
-const char *
-vpmu_host_param_to_string(vpmu_host_param p)
-{
-    return (unsigned)p < VPMU_PARAM_LAST ? param_strings[p] : NULL;
-}
+VPMU_DEFINE_TO_STRING(vpmu_host_param_to_string, vpmu_host_param, param_strings, VPMU_PARAM_LAST);
 
 /* ---- parsers (pure, length-bounded, exposed for fuzzing) ------------------------------------ */
 
@@ -527,27 +507,15 @@ static const char *const kind_strings[] = {
         [VPMU_KIND_EMULATED] = "emulated",
         [VPMU_KIND_MEDIATED] = "mediated",
 };
-static_assert(ELEMENTSOF(kind_strings) == VPMU_KIND_LAST, "kind_strings must match vpmu_kind");
+VPMU_DEFINE_TO_STRING(vpmu_kind_to_string, vpmu_kind, kind_strings, VPMU_KIND_LAST);
 
 static const char *const req_strings[] = {
         [VPMU_MEDIATED_REQ_UNKNOWN] = "unknown",
         [VPMU_MEDIATED_REQ_MET] = "met",
         [VPMU_MEDIATED_REQ_NOT_MET] = "not met",
 };
-static_assert(ELEMENTSOF(req_strings) == VPMU_MEDIATED_REQ_LAST,
-              "req_strings must match vpmu_mediated_req");
-
-const char *
-vpmu_kind_to_string(vpmu_kind k)
-{
-    return (unsigned)k < VPMU_KIND_LAST ? kind_strings[k] : NULL;
-}
-
-const char *
-vpmu_mediated_req_to_string(vpmu_mediated_req r)
-{
-    return (unsigned)r < VPMU_MEDIATED_REQ_LAST ? req_strings[r] : NULL;
-}
+VPMU_DEFINE_TO_STRING(vpmu_mediated_req_to_string, vpmu_mediated_req, req_strings,
+                      VPMU_MEDIATED_REQ_LAST);
 
 /* CPUID.0AH:EAX[7:0], the Intel architectural PMU version; 0 when not known. */
 static unsigned

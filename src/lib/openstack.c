@@ -48,15 +48,7 @@ static const char *const lookup_names[] = {
         [VPMU_LOOKUP_AMBIGUOUS] = "ambiguous",
         [VPMU_LOOKUP_FAILED] = "failed",
 };
-_Static_assert(ELEMENTSOF(lookup_names) == VPMU_LOOKUP_LAST, "one name per lookup outcome");
-
-const char *
-vpmu_lookup_to_string(vpmu_lookup lookup)
-{
-    if ((unsigned)lookup >= VPMU_LOOKUP_LAST)
-        return NULL;
-    return lookup_names[lookup];
-}
+VPMU_DEFINE_TO_STRING(vpmu_lookup_to_string, vpmu_lookup, lookup_names, VPMU_LOOKUP_LAST);
 
 vpmu_flavor_list *
 vpmu_flavor_list_new(void)

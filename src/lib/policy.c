@@ -22,7 +22,7 @@ static const char *const pmu_strings[] = {
         [VPMU_PMU_ON] = "on",
         [VPMU_PMU_OFF] = "off",
 };
-static_assert(ELEMENTSOF(pmu_strings) == VPMU_PMU_LAST, "pmu_strings must match vpmu_pmu");
+VPMU_DEFINE_TO_STRING(vpmu_pmu_to_string, vpmu_pmu, pmu_strings, VPMU_PMU_LAST);
 
 static const char *const source_strings[] = {
         [VPMU_SOURCE_NONE] = "none",
@@ -30,8 +30,7 @@ static const char *const source_strings[] = {
         [VPMU_SOURCE_IMAGE] = "image",
         [VPMU_SOURCE_BOTH] = "flavor+image",
 };
-static_assert(ELEMENTSOF(source_strings) == VPMU_SOURCE_LAST,
-              "source_strings must match vpmu_source");
+VPMU_DEFINE_TO_STRING(vpmu_source_to_string, vpmu_source, source_strings, VPMU_SOURCE_LAST);
 
 /* oslo_utils.strutils TRUE_STRINGS / FALSE_STRINGS. */
 static const char *const true_strings[] = {"1", "t", "true", "on", "y", "yes"};
@@ -39,14 +38,6 @@ static const char *const false_strings[] = {"0", "f", "false", "off", "n", "no"}
 
 /* Longest accepted spelling, so that over-long input is rejected before copying. */
 #define BOOL_MAX_LEN 5
-
-const char *
-vpmu_pmu_to_string(vpmu_pmu pmu)
-{
-    if ((unsigned)pmu >= VPMU_PMU_LAST)
-        return NULL;
-    return pmu_strings[pmu];
-}
 
 int
 vpmu_pmu_from_string(const char *s)
@@ -57,14 +48,6 @@ vpmu_pmu_from_string(const char *s)
         if (STREQ(s, pmu_strings[i]))
             return (int)i;
     return -1;
-}
-
-const char *
-vpmu_source_to_string(vpmu_source source)
-{
-    if ((unsigned)source >= VPMU_SOURCE_LAST)
-        return NULL;
-    return source_strings[source];
 }
 
 const char *

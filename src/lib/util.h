@@ -41,6 +41,18 @@
 #define STREQ(a, b) (strcmp((a), (b)) == 0)
 #define STREQ_NULLABLE(a, b) ((a) == (b) || ((a) && (b) && strcmp((a), (b)) == 0))
 
+/*
+ * Define `const char *func(type v)`: table[v], or NULL when v is not below
+ * last.  The table must hold exactly one string per value (checked at build
+ * time).  Used as `VPMU_DEFINE_TO_STRING(...);` after the table.
+ */
+#define VPMU_DEFINE_TO_STRING(func, type, table, last)                                             \
+    const char *func(type v)                                                                       \
+    {                                                                                              \
+        return (unsigned)v < (last) ? table[v] : NULL;                                             \
+    }                                                                                              \
+    _Static_assert(ELEMENTSOF(table) == (last), #table " must have one string per " #type)
+
 /* Declare a cleanup function `name##p(type **)` that calls `func(*p)` when set. */
 #define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func)                                                    \
     static inline void func##p(type *p)                                                            \
