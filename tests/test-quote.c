@@ -79,6 +79,11 @@ test_without_password(void **state)
     check_mask("test:///default", "test:///default");
     check_mask("qemu:///system", "qemu:///system");
     check_mask("user:pw@host", "user:pw@host");
+    check_mask("./dir/a:b@c", "./dir/a:b@c");
+    /* malformed URLs that still carry a password */
+    check_mask("amqp:u:s3cret@h", "amqp:u:***@h");
+    check_mask("amqp:/u:s3cret@h/", "amqp:/u:***@h/");
+    check_mask("AMQPS:u:s3cret@h:5671", "AMQPS:u:***@h:5671");
     /* not quoted: JSON and Prometheus escape it themselves */
     check_mask("qemu+tcp://u:p@h\n/system", "qemu+tcp://u:***@h\n/system");
     assert_null(uri_without_password(NULL));

@@ -163,6 +163,20 @@ def audit_same_uri_two_passwords():
     expect(rc == 1 and len(json.loads(out)["hosts"]) == 1, "exit %d\n%s%s" % (rc, out, err))
 
 
+def notify_targets():
+    # Refused --notify targets (any case spelling, malformed) never repeat the password.
+    for target, shown in (("AMQP://u:%s@h:5672/" % PASSWORD, "AMQP://u:***@h:5672/"),
+                          ("AmQpS://u:%s@h:5671/" % PASSWORD, "AmQpS://u:***@h:5671/"),
+                          ("amqp://u:%s@h:notaport/" % PASSWORD, "amqp://u:***@h:notaport/"),
+                          ("amqp:u:%s@h" % PASSWORD, "amqp:u:***@h"),
+                          ("amqp:/u:%s@h/" % PASSWORD, "amqp:/u:***@h/")):
+        rc, out, err = run("-c", "test:///default", "boot", "--name", "vm", "--flavor-spec",
+                           "hw:pmu=on", "--notify", target)
+        expect(rc == 2, "%s: exit %d, want 2\n%s" % (target, rc, err))
+        expect(PASSWORD not in out, out)
+        no_secret("%s stderr" % target, err, shown)
+
+
 def main():
     check("audit text: -c URI password masked in the summary and the warning", audit_text)
     check("audit text, two connections: the URI column masked", audit_text_two_hosts)
@@ -178,6 +192,8 @@ def main():
           schedule_placement)
     check("host --report --placement URL with a password (text, json): masked, no token",
           host_report_placement)
+    check("refused --notify targets with a password (AMQP://, AmQpS://, amqp:u:PW@h): masked",
+          notify_targets)
     check("an OS_AUTH_URL with a password (schedule --candidates, audit --cloud): masked",
           keystone_auth_url)
     return report()

@@ -319,14 +319,25 @@ utf8_sanitize(const char *s)
 char *
 uri_without_password(const char *uri)
 {
-    const char *sep, *auth, *end, *at = NULL, *colon;
+    const char *sep, *auth = NULL, *end, *at = NULL, *colon;
 
     if (!uri)
         return NULL;
     sep = strstr(uri, "://");
-    if (!sep)
+    if (sep) {
+        auth = sep + 3;
+    } else if ((uri[0] | 0x20) >= 'a' && (uri[0] | 0x20) <= 'z') {
+        /* Not quite a URL ("amqp:u:pw@host", "amqp:/u:pw@host"): hide what looks like one. */
+        const char *p = uri + 1;
+        while (((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z') || (*p >= '0' && *p <= '9') ||
+               *p == '+' || *p == '-' || *p == '.')
+            p++;
+        if (*p == ':')
+            for (auth = p + 1; *auth == '/'; auth++)
+                ;
+    }
+    if (!auth)
         return xstrdup(uri);
-    auth = sep + 3;
     end = auth + strcspn(auth, "/?#");
     /* The user information ends at the last '@' of the authority. */
     for (const char *p = auth; p < end; p++)

@@ -198,8 +198,9 @@ char *utf8_sanitize(const char *s);
 
 /*
  * A URL or libvirt URI with the password of its user information
- * (scheme://USER:PASSWORD@HOST/..., any scheme and case) replaced by "***",
- * otherwise unchanged and not quoted: for output that has its own escaping
+ * (scheme://USER:PASSWORD@HOST/..., any scheme and case; also in a
+ * malformed scheme:USER:PASSWORD@HOST) replaced by "***", otherwise unchanged
+ * and not quoted: for output that has its own escaping
  * (JSON, Prometheus labels).  NULL gives NULL.  The caller frees it.
  */
 char *uri_without_password(const char *uri);
