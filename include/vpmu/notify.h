@@ -90,6 +90,8 @@ typedef struct {
     unsigned int timeout_ms; /* connect, login and each broker reply; 0: 5000 */
     bool durable;            /* oslo's amqp_durable_queues (default false) */
     const char *ca_file;     /* amqps://: PEM CA certificates to trust; NULL: the system's */
+    const char *cert_file;   /* amqps://: a PEM client certificate (chain) to offer; NULL: none */
+    const char *key_file;    /* its unencrypted PEM private key; NULL: in cert_file */
 } vpmu_amqp_options;
 
 /*
@@ -104,15 +106,28 @@ typedef struct {
  * amqps://... (TLS 1.2+, default port 5671); an empty vhost means "/".  Over
  * amqps:// the broker's certificate must chain to options->ca_file (or to the
  * system's CAs) and name HOST (a DNS name, or an IP address as an IP SAN);
- * otherwise nothing is sent.  Errors: VPMU_ERR_USAGE for a bad URL (the
- * password is never shown) or a CA file with amqp://, VPMU_ERR_RUNTIME when
- * the broker cannot be reached, its certificate is not accepted, or it
+ * otherwise nothing is sent.  With options->cert_file the client offers that
+ * certificate, for a broker that verifies its peers (mutual TLS); its key
+ * (options->key_file, else the same file) must match it and must not be
+ * encrypted.  Errors: VPMU_ERR_USAGE for a bad URL (the password is never
+ * shown), TLS files with amqp:// or a key without a certificate;
+ * VPMU_ERR_RUNTIME when a TLS file cannot be loaded, the broker cannot be
+ * reached, its certificate is not accepted, it refuses the client's, or it
  * refuses the login, the declarations or the message, or does not answer in
  * time.
  */
 VPMU_EXPORT int vpmu_notification_publish_amqp(const char *url, const char *notification,
                                                const vpmu_amqp_options *options,
                                                vpmu_error **error);
+
+/*
+ * libvpmu-virt.  Load the TLS files of @options (ca_file, else the system's
+ * trust store; cert_file and key_file) the way publishing over amqps://
+ * does, without connecting: 0 when they load and the key belongs to the
+ * certificate, so that a caller can refuse bad files before it changes
+ * anything.  Errors as vpmu_notification_publish_amqp() reports them.
+ */
+VPMU_EXPORT int vpmu_amqp_check_tls_files(const vpmu_amqp_options *options, vpmu_error **error);
 
 #ifdef __cplusplus
 }

@@ -224,6 +224,8 @@ enum {
     CLI_OPT_NOTIFY,
     CLI_OPT_NOTIFY_EXCHANGE,
     CLI_OPT_NOTIFY_CA,
+    CLI_OPT_NOTIFY_CERT,
+    CLI_OPT_NOTIFY_KEY,
     CLI_OPT_NOTIFY_URL_FILE,
     /* policy: near misses of hw:pmu / hw_pmu are errors, not warnings */
     CLI_OPT_STRICT,
@@ -330,10 +332,12 @@ int cli_guest_check(const cli_guest *gopt, const char *cmd);
  * broker password out of the command line; no URL's password is ever printed.
  */
 typedef struct {
-    const char *target;   /* --notify */
-    const char *exchange; /* --notify-exchange (NULL: "nova") */
-    const char *ca_file;  /* --notify-ca: PEM CAs for amqps:// (NULL: the system's) */
-    const char *url_file; /* --notify-url-file */
+    const char *target;    /* --notify */
+    const char *exchange;  /* --notify-exchange (NULL: "nova") */
+    const char *ca_file;   /* --notify-ca: PEM CAs for amqps:// (NULL: the system's) */
+    const char *cert_file; /* --notify-cert: the client's PEM certificate for amqps:// */
+    const char *key_file;  /* --notify-key: its PEM key (NULL: in cert_file) */
+    const char *url_file;  /* --notify-url-file */
     /* set by cli_notify_resolve() */
     char *url;            /* the URL read from url_file or $VPMU_NOTIFY_URL */
     const char *resolved; /* the target to use, or NULL: none */
@@ -343,6 +347,8 @@ typedef struct {
     {"notify", required_argument, NULL, CLI_OPT_NOTIFY},                                           \
             {"notify-exchange", required_argument, NULL, CLI_OPT_NOTIFY_EXCHANGE},                 \
             {"notify-ca", required_argument, NULL, CLI_OPT_NOTIFY_CA},                             \
+            {"notify-cert", required_argument, NULL, CLI_OPT_NOTIFY_CERT},                         \
+            {"notify-key", required_argument, NULL, CLI_OPT_NOTIFY_KEY},                           \
     {                                                                                              \
         "notify-url-file", required_argument, NULL, CLI_OPT_NOTIFY_URL_FILE                        \
     }
@@ -365,7 +371,9 @@ int cli_notify_check(const char *cmd, const char *target);
  * touched: which target (cli_notify_check() on it), the URL file (a regular
  * file, mode 0600 or stricter, one amqp:// or amqps:// URL),
  * $VPMU_NOTIFY_URL, --notify-ca (amqps:// only, a readable PEM file),
- * --notify-exchange (needs a target).  Prints the error and returns its exit
+ * --notify-cert and --notify-key (amqps:// only; a PEM certificate, and an
+ * unencrypted PEM key that others cannot read), --notify-exchange (needs a
+ * target).  Prints the error and returns its exit
  * status (2, or 1 for a file that cannot be read); CLI_EXIT_OK when fine
  * (n->resolved is then the target, or NULL).
  */

@@ -134,6 +134,10 @@ const char cli_notify_help[] =
         "                         $VPMU_NOTIFY_URL is used when neither is given\n"
         "  --notify-ca FILE       the PEM CA certificates amqps:// trusts (default: the\n"
         "                         system's)\n"
+        "  --notify-cert FILE     a PEM client certificate amqps:// offers, for a broker\n"
+        "                         that verifies its clients (mutual TLS)\n"
+        "  --notify-key FILE      its unencrypted PEM private key, not readable by others\n"
+        "                         (default: in the --notify-cert file)\n"
         "  --notify-exchange NAME AMQP exchange (default: nova)\n";
 
 /* The most a URL file may hold: a URL with a long password fits many times. */
@@ -151,6 +155,12 @@ cli_notify_opt(cli_notify_opts *n, int opt, const char *arg)
         return 1;
     case CLI_OPT_NOTIFY_CA:
         n->ca_file = arg;
+        return 1;
+    case CLI_OPT_NOTIFY_CERT:
+        n->cert_file = arg;
+        return 1;
+    case CLI_OPT_NOTIFY_KEY:
+        n->key_file = arg;
         return 1;
     case CLI_OPT_NOTIFY_URL_FILE:
         n->url_file = arg;
@@ -248,10 +258,80 @@ read_url_file(cli_notify_opts *n, const char *cmd)
     return CLI_EXIT_OK;
 }
 
+/* What a PEM file of a --notify-* option must hold (both: a certificate and its key). */
+#define PEM_CERTIFICATE 1u
+#define PEM_PRIVATE_KEY 2u
+
+/*
+ * A --notify-ca, --notify-cert or --notify-key file, checked before anything
+ * is changed: a regular file whose first 8 KiB hold what @kinds asks for.  A
+ * private key must not be readable by others, and must not be encrypted: no
+ * one is there to type a passphrase.  Only its start is read, and none of it
+ * is printed.
+ */
+static int
+check_pem_file(const char *cmd, const char *option, const char *path, unsigned kinds)
+{
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    char head[8192];
+    struct stat st;
+    ssize_t got;
+
+    if (fd < 0 || fstat(fd, &st) < 0) {
+        fprintf(stderr, "vpmu: cannot read the %s file '%s': %s\n", option, cli_e(path),
+                strerror(errno));
+        return CLI_EXIT_RUNTIME;
+    }
+    if (!S_ISREG(st.st_mode))
+        return cli_usage(cmd, "the %s file '%s' is not a regular file", option, cli_e(path));
+    if ((kinds & PEM_PRIVATE_KEY) && (st.st_mode & 007))
+        return cli_usage(cmd,
+                         "the %s file '%s' has mode %04o: it holds a private key, so others "
+                         "must have no access (chmod o-rwx it)",
+                         option, cli_e(path), (unsigned)(st.st_mode & 07777));
+    do
+        got = read(fd, head, sizeof(head) - 1);
+    while (got < 0 && errno == EINTR);
+    if (got < 0) {
+        fprintf(stderr, "vpmu: cannot read the %s file '%s': %s\n", option, cli_e(path),
+                strerror(errno));
+        return CLI_EXIT_RUNTIME;
+    }
+    head[got] = '\0';
+    if ((kinds & PEM_CERTIFICATE) && !strstr(head, "-----BEGIN CERTIFICATE-----"))
+        return cli_usage(cmd, "the %s file '%s' holds no PEM certificate", option, cli_e(path));
+    if (kinds & PEM_PRIVATE_KEY) {
+        bool encrypted = strstr(head, "-----BEGIN ENCRYPTED PRIVATE KEY-----") ||
+                         strstr(head, "Proc-Type: 4,ENCRYPTED");
+        /* "-----BEGIN PRIVATE KEY-----", or "... RSA PRIVATE KEY", "... EC PRIVATE KEY". */
+        bool key = strstr(head, "PRIVATE KEY-----");
+
+        explicit_bzero(head, sizeof(head));
+        if (encrypted)
+            return cli_usage(cmd,
+                             "the %s file '%s' holds an encrypted private key: vpmu runs "
+                             "unattended and cannot ask for its passphrase",
+                             option, cli_e(path));
+        if (!key)
+            return cli_usage(cmd, "the %s file '%s' holds no PEM private key", option, cli_e(path));
+    }
+    return CLI_EXIT_OK;
+}
+
 int
 cli_notify_resolve(cli_notify_opts *n, const char *cmd)
 {
     const char *env = getenv("VPMU_NOTIFY_URL");
+    /* The TLS files, in the order they are checked; the key is in the certificate file by default.
+     */
+    const struct {
+        const char *option, *path;
+        unsigned kinds;
+    } tls_files[] = {
+            {"--notify-ca", n->ca_file, PEM_CERTIFICATE},
+            {"--notify-cert", n->cert_file, PEM_CERTIFICATE | (n->key_file ? 0 : PEM_PRIVATE_KEY)},
+            {"--notify-key", n->key_file, PEM_PRIVATE_KEY},
+    };
     int r;
 
     cli_notify_opts_clear(n);
@@ -273,40 +353,35 @@ cli_notify_resolve(cli_notify_opts *n, const char *cmd)
         return r;
     if (n->url && (r = cli_notify_check(cmd, n->url)) != CLI_EXIT_OK)
         return r;
+    if (n->key_file && !n->cert_file)
+        return cli_usage(cmd, "--notify-key needs --notify-cert");
     if (!n->resolved) {
         if (n->exchange)
             return cli_usage(cmd, "--notify-exchange needs --notify, --notify-url-file or "
                                   "$VPMU_NOTIFY_URL");
-        if (n->ca_file)
-            return cli_usage(cmd,
-                             "--notify-ca needs --notify, --notify-url-file or $VPMU_NOTIFY_URL");
+        for (size_t i = 0; i < ELEMENTSOF(tls_files); i++)
+            if (tls_files[i].path)
+                return cli_usage(cmd, "%s needs --notify, --notify-url-file or $VPMU_NOTIFY_URL",
+                                 tls_files[i].option);
         return CLI_EXIT_OK;
     }
-    if (n->ca_file) {
-        _cleanup_close_ int fd = -1;
-        char head[8192];
-        ssize_t got;
-
+    for (size_t i = 0; i < ELEMENTSOF(tls_files); i++) {
+        if (!tls_files[i].path)
+            continue;
         if (strncmp(n->resolved, "amqps://", 8) != 0)
-            return cli_usage(cmd, "--notify-ca is only used with an amqps:// target");
-        fd = open(n->ca_file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-        if (fd < 0) {
-            fprintf(stderr, "vpmu: cannot read the --notify-ca file '%s': %s\n", cli_e(n->ca_file),
-                    strerror(errno));
-            return CLI_EXIT_RUNTIME;
-        }
-        do
-            got = read(fd, head, sizeof(head) - 1);
-        while (got < 0 && errno == EINTR);
-        if (got < 0) {
-            fprintf(stderr, "vpmu: cannot read the --notify-ca file '%s': %s\n", cli_e(n->ca_file),
-                    strerror(errno));
-            return CLI_EXIT_RUNTIME;
-        }
-        head[got] = '\0';
-        if (!strstr(head, "-----BEGIN CERTIFICATE-----"))
-            return cli_usage(cmd, "the --notify-ca file '%s' holds no PEM certificate",
-                             cli_e(n->ca_file));
+            return cli_usage(cmd, "%s is only used with an amqps:// target", tls_files[i].option);
+        if ((r = check_pem_file(cmd, tls_files[i].option, tls_files[i].path, tls_files[i].kinds)) !=
+            CLI_EXIT_OK)
+            return r;
+    }
+    if (strncmp(n->resolved, "amqps://", 8) == 0) {
+        /* Loaded as the publication will load them, before any guest is touched. */
+        vpmu_amqp_options opts = {
+                .ca_file = n->ca_file, .cert_file = n->cert_file, .key_file = n->key_file};
+        vpmu_error *err = NULL;
+
+        if (cli_virt_load(&err) < 0 || VIRT(vpmu_amqp_check_tls_files)(&opts, &err) < 0)
+            return cli_fail(err);
     }
     return CLI_EXIT_OK;
 }
@@ -349,7 +424,10 @@ cli_notify(const cli_global *g, const cli_notify_opts *n, const cli_policy *p,
         return notify_failed(err, domain_name, domain_uuid);
 
     if (vpmu_notify_target_is_amqp(target)) {
-        vpmu_amqp_options opts = {.exchange = n->exchange, .ca_file = n->ca_file};
+        vpmu_amqp_options opts = {.exchange = n->exchange,
+                                  .ca_file = n->ca_file,
+                                  .cert_file = n->cert_file,
+                                  .key_file = n->key_file};
 
         if (cli_virt_load(&err) < 0)
             return notify_failed(err, domain_name, domain_uuid);

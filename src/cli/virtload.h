@@ -68,7 +68,7 @@
 /* Owned by the audit module (cmd-audit.c). */
 #define VPMU_VIRT_SYMBOLS_AUDIT(X) X(vpmu_audit_run) X(vpmu_virt_init)
 /* Owned by the notification module (AMQP publishing). */
-#define VPMU_VIRT_SYMBOLS_AMQP(X) X(vpmu_notification_publish_amqp)
+#define VPMU_VIRT_SYMBOLS_AMQP(X) X(vpmu_notification_publish_amqp) X(vpmu_amqp_check_tls_files)
 
 /* Owned by the Nova/Glance module (cloud-cli.c): --flavor-id, --image-id, audit --cloud. */
 #define VPMU_VIRT_SYMBOLS_NOVA(X)                                                                  \

@@ -29,7 +29,10 @@
  * trust store (OpenSSL's default paths: /etc/ssl/certs, SSL_CERT_FILE), and
  * the URL's host name or IP address matched against the certificate during
  * the handshake, so that no byte of the login is sent to a broker that is
- * not the one named.
+ * not the one named.  A client certificate and key (oslo's ssl_cert_file and
+ * ssl_key_file) are offered when given, for a broker that verifies its peers
+ * (RabbitMQ's ssl_options.verify = verify_peer); the key must match the
+ * certificate and must not be encrypted: nothing could type its passphrase.
  */
 #include "config.h"
 
@@ -164,6 +167,22 @@ rpc_error(amqp_rpc_reply_t r, const char *shown, const char *what, vpmu_error **
                        "the AMQP broker at '%s' did not answer to %s: no reply", shown, what);
         return;
     case AMQP_RESPONSE_LIBRARY_EXCEPTION:
+        if (r.library_error == AMQP_STATUS_SSL_ERROR) {
+            /* Under TLS 1.3 a broker refuses the client's certificate after the handshake: here. */
+            unsigned long e = ERR_peek_last_error();
+            const char *why = e ? ERR_reason_error_string(e) : NULL;
+
+            vpmu_error_set(error, VPMU_ERR_RUNTIME, "the AMQP broker at '%s' failed to %s: %s%s%s",
+                           shown, what, why ? "TLS: " : amqp_error_string2(r.library_error),
+                           why ? why : "",
+                           !why                                  ? ""
+                           : strstr(why, "certificate required") ? " (the broker asks for a "
+                                                                   "client certificate)"
+                           : strstr(why, "unknown ca") || strstr(why, "bad certificate")
+                                   ? " (the broker did not accept the client certificate)"
+                                   : "");
+            return;
+        }
         vpmu_error_set(error, VPMU_ERR_RUNTIME, "the AMQP broker at '%s' failed to %s: %s", shown,
                        what, amqp_error_string2(r.library_error));
         return;
@@ -354,26 +373,61 @@ tls_reason(const char *fallback)
     return r ? r : fallback;
 }
 
+/* OpenSSL's passphrase callback: none is ever asked for (it would prompt on the terminal). */
+static int
+no_passphrase(char *buf, int size, int rwflag, void *user)
+{
+    (void)buf;
+    (void)size;
+    (void)rwflag;
+    (void)user;
+    return -1;
+}
+
+/* The client certificate (chain) and its key, offered when the broker asks for one. */
+static int
+tls_client_identity(SSL_CTX *ctx, const char *cert_file, const char *key_file, vpmu_error **error)
+{
+    _cleanup_free_ char *qc = quote_for_message(cert_file, 200);
+    _cleanup_free_ char *qk = quote_for_message(key_file ? key_file : cert_file, 200);
+
+    ERR_clear_error();
+    if (SSL_CTX_use_certificate_chain_file(ctx, cert_file) != 1) {
+        vpmu_error_set(error, VPMU_ERR_RUNTIME,
+                       "cannot load the client certificate from '%s': %s (expected PEM)", qc,
+                       tls_reason("no certificate found"));
+        return -1;
+    }
+    ERR_clear_error();
+    if (SSL_CTX_use_PrivateKey_file(ctx, key_file ? key_file : cert_file, SSL_FILETYPE_PEM) != 1) {
+        if (ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH) {
+            vpmu_error_set(error, VPMU_ERR_RUNTIME,
+                           "the client key '%s' does not belong to the certificate '%s'", qk, qc);
+            return -1;
+        }
+        vpmu_error_set(error, VPMU_ERR_RUNTIME,
+                       "cannot load the client key from '%s': %s (expected an unencrypted PEM key)",
+                       qk, tls_reason("no key found"));
+        return -1;
+    }
+    ERR_clear_error();
+    if (SSL_CTX_check_private_key(ctx) != 1) {
+        vpmu_error_set(error, VPMU_ERR_RUNTIME,
+                       "the client key '%s' does not belong to the certificate '%s'", qk, qc);
+        return -1;
+    }
+    return 0;
+}
+
 /*
- * Trust, versions and the name check on librabbitmq's SSL_CTX, before it
- * connects.  @ca_file NULL: the system's trust store.
+ * The files of @o on @ctx: the CAs to trust (@o->ca_file, else the system's
+ * trust store) and the client identity, if any.  No passphrase is ever asked.
  */
 static int
-tls_setup(amqp_socket_t *sock, const char *host, const char *ca_file, vpmu_error **error)
+tls_load_files(SSL_CTX *ctx, const vpmu_amqp_options *o, vpmu_error **error)
 {
-    SSL_CTX *ctx = amqp_ssl_socket_get_context(sock);
-    X509_VERIFY_PARAM *param;
-    unsigned char ip[sizeof(struct in6_addr)];
-    int ok;
+    const char *ca_file = o->ca_file;
 
-    if (!ctx) {
-        vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot set up TLS for the AMQP connection");
-        return -1;
-    }
-    if (amqp_ssl_socket_set_ssl_versions(sock, AMQP_TLSv1_2, AMQP_TLSvLATEST) != AMQP_STATUS_OK) {
-        vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot require TLS 1.2 or newer for AMQP");
-        return -1;
-    }
     ERR_clear_error();
     if (ca_file) {
         _cleanup_free_ char *q = quote_for_message(ca_file, 200);
@@ -396,6 +450,36 @@ tls_setup(amqp_socket_t *sock, const char *host, const char *ca_file, vpmu_error
                        tls_reason("unknown error"));
         return -1;
     }
+    SSL_CTX_set_default_passwd_cb(ctx, no_passphrase);
+    if (o->key_file && !o->cert_file) {
+        vpmu_error_set(error, VPMU_ERR_USAGE, "a client key needs its client certificate");
+        return -1;
+    }
+    return o->cert_file ? tls_client_identity(ctx, o->cert_file, o->key_file, error) : 0;
+}
+
+/*
+ * Versions, trust, the client identity and the name check on librabbitmq's
+ * SSL_CTX, before it connects.
+ */
+static int
+tls_setup(amqp_socket_t *sock, const char *host, const vpmu_amqp_options *o, vpmu_error **error)
+{
+    SSL_CTX *ctx = amqp_ssl_socket_get_context(sock);
+    X509_VERIFY_PARAM *param;
+    unsigned char ip[sizeof(struct in6_addr)];
+    int ok;
+
+    if (!ctx) {
+        vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot set up TLS for the AMQP connection");
+        return -1;
+    }
+    if (amqp_ssl_socket_set_ssl_versions(sock, AMQP_TLSv1_2, AMQP_TLSvLATEST) != AMQP_STATUS_OK) {
+        vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot require TLS 1.2 or newer for AMQP");
+        return -1;
+    }
+    if (tls_load_files(ctx, o, error) < 0)
+        return -1;
     /* The name in the URL, checked by OpenSSL in the handshake: an IP
      * address against the certificate's IP addresses, a name against its DNS
      * names (no partial wildcards). */
@@ -503,9 +587,14 @@ vpmu_notification_publish_amqp(const char *url, const char *notification,
                        "or amqps://USER:PASS@HOST:PORT/VHOST");
         return -1;
     }
-    if (o->ca_file && !tls) {
+    if ((o->ca_file || o->cert_file || o->key_file) && !tls) {
         vpmu_error_set(error, VPMU_ERR_USAGE,
-                       "a CA file is only used with amqps:// (TLS), not with amqp://");
+                       "a CA file, client certificate or key is only used with amqps:// (TLS), "
+                       "not with amqp://");
+        return -1;
+    }
+    if (o->key_file && !o->cert_file) {
+        vpmu_error_set(error, VPMU_ERR_USAGE, "a client key needs its client certificate");
         return -1;
     }
     copy = xstrdup(url);
@@ -549,7 +638,7 @@ vpmu_notification_publish_amqp(const char *url, const char *notification,
         return -1;
     }
     if (tls) {
-        if (tls_setup(sock, ci.host, o->ca_file, error) < 0 ||
+        if (tls_setup(sock, ci.host, o, error) < 0 ||
             tls_open(sock, ci.host, ci.port, o->ca_file, timeout_ms, shown, error) < 0)
             return -1;
     } else {
@@ -559,6 +648,7 @@ vpmu_notification_publish_amqp(const char *url, const char *notification,
         amqp_tcp_socket_set_sockfd(sock, fd); /* closed by amqp_destroy_connection() */
     }
 
+    ERR_clear_error();
     amqp_rpc_reply_t r = amqp_login(b.conn, vhost, 0, AMQP_DEFAULT_FRAME_SIZE, 0,
                                     AMQP_SASL_METHOD_PLAIN, ci.user, ci.password);
     if (r.reply_type != AMQP_RESPONSE_NORMAL) {
@@ -620,7 +710,34 @@ vpmu_notification_publish_amqp(const char *url, const char *notification,
     return 0;
 }
 
+int
+vpmu_amqp_check_tls_files(const vpmu_amqp_options *options, vpmu_error **error)
+{
+    static const vpmu_amqp_options defaults = {0};
+    const vpmu_amqp_options *o = options ? options : &defaults;
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    int r;
+
+    if (!ctx) {
+        vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot set up TLS: %s",
+                       tls_reason("out of memory"));
+        return -1;
+    }
+    r = tls_load_files(ctx, o, error);
+    SSL_CTX_free(ctx);
+    return r;
+}
+
 #else /* !WITH_AMQP */
+
+int
+vpmu_amqp_check_tls_files(const vpmu_amqp_options *options, vpmu_error **error)
+{
+    (void)options;
+    vpmu_error_set(error, VPMU_ERR_RUNTIME,
+                   "this vpmu was built without AMQP support (librabbitmq)");
+    return -1;
+}
 
 int
 vpmu_notification_publish_amqp(const char *url, const char *notification,

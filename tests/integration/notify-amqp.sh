@@ -20,6 +20,12 @@
 #    --notify-ca, --notify-url-file, $VPMU_NOTIFY_URL with the system trust
 #    store; refused: another CA, the system CAs, a wrong name, a plain port,
 #    a URL file of mode 0644;
+#  - mutual TLS: a client certificate (--notify-cert/--notify-key) accepted by the
+#    node (verify_peer) and by a TLS front that requires one (tls-proxy.py);
+#    refused: a client certificate of another CA, none where one is required
+#    (each named), and before anything is defined a key that is not the
+#    certificate's, one that others can read, an encrypted one, and a client
+#    certificate with amqp://;
 #  - checks --notify-exchange, and the failures: an unreachable broker (port 9),
 #    a refused login and an exchange declared with other settings are each a
 #    clear error and exit 1, after the guest was configured, which is kept.
@@ -145,7 +151,7 @@ listeners.ssl.1 = 127.0.0.1:$TLS_PORT
 ssl_options.cacertfile = $TLS/ca.pem
 ssl_options.certfile = $TLS/server.pem
 ssl_options.keyfile = $TLS/server.key
-ssl_options.verify = verify_none
+ssl_options.verify = verify_peer
 ssl_options.fail_if_no_peer_cert = false
 EOF
 echo "[]." >"$T/advanced.config"
@@ -381,6 +387,68 @@ if [ $rc -eq 2 ] && [ ! -s "$T/tls-url-file-0644.json" ] &&
 else
     fail "--notify-url-file 0644: exit $rc, stdout $(cat "$T/tls-url-file-0644.json"), stderr $(cat "$T/tls-url-file-0644.err")"
 fi
+
+# --- amqps:// with a client certificate (mutual TLS) --------------------------------
+# The node verifies the client certificates it is offered (verify_peer) but asks for
+# none, so the cases above pass without one: a client certificate of our CA is accepted
+# and the notification arrives; one of another CA is refused by RabbitMQ.  Then a TLS
+# front that insists on a client certificate (tls-proxy.py with a client CA, like
+# fail_if_no_peer_cert = true) before the plain port: with one it passes, and its CN is
+# what the front saw; without one the broker's refusal is named.  A key that is not the
+# certificate's, or that others can read, is refused before the guest is defined.
+"$PY" -u "$SRCDIR/tests/integration/tls-proxy.py" "$TLS/server.pem" "$TLS/server.key" "$AMQP_PORT" \
+    "$TLS/ca.pem" >"$T/mtls-proxy.port" 2>"$T/mtls-proxy.log" &
+MTLS_PROXY_PID=$!
+LISTENER_PIDS="$LISTENER_PIDS $MTLS_PROXY_PID"
+for ((i = 0; i < 100; i++)); do [ -s "$T/mtls-proxy.port" ] && break; sleep 0.1; done
+MTLS_PORT=$(head -n 1 "$T/mtls-proxy.port")
+[ -n "$MTLS_PORT" ] || { failures=$((failures + 1)); echo "FAIL: tls-proxy.py did not start: $(cat "$T/mtls-proxy.log")" >&2; exit 1; }
+CLIENT=(--notify-ca "$TLS/ca.pem" --notify-cert "$TLS/client.pem" --notify-key "$TLS/client.key")
+start_listener "$T/mtls.out" --count 2 --timeout 60 || exit 1
+boot mtls-rabbit --image-prop hw_pmu=true --notify "$URL_TLS" "${CLIENT[@]}" ||
+    fail "boot with a client certificate to RabbitMQ (verify_peer): $(cat "$T/mtls-rabbit.err")"
+boot mtls-front --image-prop hw_pmu=false \
+    --notify "amqps://vpmu-tls:s3cret-tls@127.0.0.1:$MTLS_PORT/" "${CLIENT[@]}" ||
+    fail "boot with a client certificate through the front that requires one: $(cat "$T/mtls-front.err")"
+wait "$LAST_LISTENER" || fail "mutual TLS: the listener did not receive 2 notifications: $(cat "$T/mtls.out.err")"
+check_received "$T/mtls.out" mtls-rabbit=true:on mtls-front=false:off || failures=$((failures + 1))
+if grep -q "^tls-proxy: handshake [0-9]* client vpmu-it client$" "$T/mtls-proxy.log"; then
+    ok "mutual TLS: the front saw vpmu's client certificate (CN vpmu-it client)"
+else
+    fail "mutual TLS: the front saw no client certificate: $(cat "$T/mtls-proxy.log")"
+fi
+expect_notify_failure mtls-other-ca "the AMQP broker at '$SHOWN_TLS' failed to log in as 'vpmu-tls' to vhost '/': TLS: tlsv1 alert unknown ca (the broker did not accept the client certificate)" \
+    --image-prop hw_pmu=true --notify "$URL_TLS" --notify-ca "$TLS/ca.pem" \
+    --notify-cert "$TLS/other-client.pem" --notify-key "$TLS/other-client.key"
+expect_notify_failure mtls-no-cert "the AMQP broker at 'amqps://vpmu-tls@127.0.0.1:$MTLS_PORT/' failed to log in as 'vpmu-tls' to vhost '/': TLS: tlsv13 alert certificate required (the broker asks for a client certificate)" \
+    --image-prop hw_pmu=true --notify "amqps://vpmu-tls:s3cret-tls@127.0.0.1:$MTLS_PORT/" --notify-ca "$TLS/ca.pem"
+# Refused before anything is defined: exit 2 (or 1 for the key that is not the certificate's).
+refused_early() { # name, exit, expected stderr text, then boot options
+    local name=$1 want_rc=$2 want=$3 rc
+    shift 3
+    boot "$name" "$@"
+    rc=$?
+    if [ $rc -eq "$want_rc" ] && [ ! -s "$T/$name.json" ] && grep -qF -- "$want" "$T/$name.err"; then
+        ok "$name: exit $rc before anything was defined: $want"
+    else
+        fail "$name: exit $rc (want $want_rc), stdout $(cat "$T/$name.json"), stderr $(cat "$T/$name.err")"
+    fi
+}
+refused_early mtls-key-mismatch 1 "the client key '$TLS/other-client.key' does not belong to the certificate '$TLS/client.pem'" \
+    --image-prop hw_pmu=true --notify "$URL_TLS" --notify-ca "$TLS/ca.pem" \
+    --notify-cert "$TLS/client.pem" --notify-key "$TLS/other-client.key"
+cp "$TLS/client.key" "$T/open.key"
+chmod 644 "$T/open.key"
+refused_early mtls-key-0644 2 "the --notify-key file '$T/open.key' has mode 0644" \
+    --image-prop hw_pmu=true --notify "$URL_TLS" --notify-ca "$TLS/ca.pem" \
+    --notify-cert "$TLS/client.pem" --notify-key "$T/open.key"
+openssl pkey -in "$TLS/client.key" -aes256 -passout pass:vpmu-it -out "$T/encrypted.key" 2>"$T/openssl-enc.log" &&
+    chmod 600 "$T/encrypted.key" || fail "openssl could not encrypt the key: $(cat "$T/openssl-enc.log")"
+refused_early mtls-key-encrypted 2 "the --notify-key file '$T/encrypted.key' holds an encrypted private key" \
+    --image-prop hw_pmu=true --notify "$URL_TLS" --notify-ca "$TLS/ca.pem" \
+    --notify-cert "$TLS/client.pem" --notify-key "$T/encrypted.key"
+refused_early mtls-cert-amqp 2 "--notify-cert is only used with an amqps:// target" \
+    --image-prop hw_pmu=true --notify "$URL_AMQP" --notify-cert "$TLS/client.pem" --notify-key "$TLS/client.key"
 
 # Nothing from the failed cases reached the 'nova' listener's queue.
 start_listener "$T/after.out" --count 1 --timeout 3

@@ -1,13 +1,16 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""tls-proxy.py CERT KEY BACKEND_PORT: HTTPS in front of a plain HTTP service.
+"""tls-proxy.py CERT KEY BACKEND_PORT [CLIENT_CA]: TLS in front of a plain TCP service.
 
 Listens on 127.0.0.1 (an ephemeral port, printed on the first line of
 stdout once it accepts), completes a real TLS handshake with CERT and KEY
 (Python's ssl module, i.e. OpenSSL), and copies bytes both ways between each
-client and 127.0.0.1:BACKEND_PORT.  Each accepted handshake is counted on
-stderr ("tls-proxy: handshake N"), so a test can tell that a client really
-came through TLS.  It runs until killed.
+client and 127.0.0.1:BACKEND_PORT.  With CLIENT_CA it also asks every
+client for a certificate and refuses one that does not chain to CLIENT_CA,
+or none (mutual TLS, like RabbitMQ's fail_if_no_peer_cert).  Each accepted
+handshake is counted on stderr ("tls-proxy: handshake N", with the client's
+subject CN when it sent one), so a test can tell that a client really came
+through TLS.  It runs until killed.
 """
 
 import socket
@@ -41,9 +44,12 @@ def serve(client, ctx, backend_port, counter):
         print("tls-proxy: handshake refused: %s" % e, file=sys.stderr, flush=True)
         client.close()
         return
+    peer = tls.getpeercert() or {}
+    cn = [v for rdn in peer.get("subject", ()) for k, v in rdn if k == "commonName"]
     with counter["lock"]:
         counter["n"] += 1
-        print("tls-proxy: handshake %d" % counter["n"], file=sys.stderr, flush=True)
+        print("tls-proxy: handshake %d%s" % (counter["n"], " client %s" % cn[0] if cn else ""),
+              file=sys.stderr, flush=True)
     tls.settimeout(None)
     try:
         back = socket.create_connection(("127.0.0.1", backend_port), timeout=10)
@@ -64,6 +70,9 @@ def main():
     cert, key, backend_port = sys.argv[1], sys.argv[2], int(sys.argv[3])
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert, key)
+    if len(sys.argv) > 4:
+        ctx.verify_mode = ssl.CERT_REQUIRED
+        ctx.load_verify_locations(sys.argv[4])
     lst = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     lst.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     lst.bind(("127.0.0.1", 0))

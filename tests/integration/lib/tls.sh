@@ -3,10 +3,13 @@
 #
 # Test certificates, made with openssl for one run:
 #   tls_make_certs DIR || fail "$TLS_ERROR"
-# writes into DIR: ca.pem/ca.key (a CA), other-ca.pem (a second CA that signs
-# nothing here), and server.pem/server.key, signed by ca.pem, for IP
-# 127.0.0.1 only (no DNS name: "localhost" is a host name mismatch).  EC
-# P-256 keys, valid for 2 days.  On failure TLS_ERROR holds openssl's output.
+# writes into DIR: ca.pem/ca.key (a CA), other-ca.pem (a second CA),
+# server.pem/server.key, signed by ca.pem, for IP 127.0.0.1 only (no DNS
+# name: "localhost" is a host name mismatch), and two client certificates
+# (extendedKeyUsage clientAuth, CN "vpmu-it client"): client.pem/client.key
+# signed by ca.pem and other-client.pem/other-client.key signed by
+# other-ca.pem.  EC P-256 keys (mode 0600), valid for 2 days.  On failure
+# TLS_ERROR holds openssl's output.
 
 tls_make_certs() {
     local dir=$1 log=$1/openssl.log ca
@@ -27,4 +30,17 @@ tls_make_certs() {
     openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial \
         -days 2 -extfile "$dir/server.ext" -out "$dir/server.pem" >>"$log" 2>&1 ||
         { TLS_ERROR=$(cat "$log"); return 1; }
+    printf 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=clientAuth\n' \
+        >"$dir/client.ext"
+    local client signer
+    for client in client:ca other-client:other-ca; do
+        signer=${client#*:} client=${client%%:*}
+        # shellcheck disable=SC2046
+        openssl req -new $(_tls_key "$client") -out "$dir/$client.csr" -subj "/CN=vpmu-it client" \
+            >>"$log" 2>&1 || { TLS_ERROR=$(cat "$log"); return 1; }
+        openssl x509 -req -in "$dir/$client.csr" -CA "$dir/$signer.pem" -CAkey "$dir/$signer.key" \
+            -CAcreateserial -days 2 -extfile "$dir/client.ext" -out "$dir/$client.pem" \
+            >>"$log" 2>&1 || { TLS_ERROR=$(cat "$log"); return 1; }
+    done
+    chmod 600 "$dir"/*.key
 }
