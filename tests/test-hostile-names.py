@@ -22,9 +22,12 @@ import subprocess
 import sys
 import tempfile
 
+from clitest import vpmu_env
 from tap import check, expect, report
 
 VPMU = os.environ.get("VPMU_BIN", "vpmu")
+# Under the valgrind setup every vpmu run goes under valgrind (--error-exitcode=99).
+WRAPPER = os.environ.get("VPMU_TEST_WRAPPER", "").split()
 HOSTS = os.path.join(os.environ.get("VPMU_TESTDATA", os.path.join(os.path.dirname(__file__),
                                                                   "data")), "hosts")
 
@@ -37,12 +40,9 @@ HOSTILE_UTF8_SHOWN = b"x\\nFORGED pmu: off\\x1b[31m\\xc2\\x9b2J\\xc2\\x85"
 
 
 def run(*args, env=None):
-    e = dict(os.environ)
-    e["LIBVIRT_DEFAULT_URI"] = "test:///default"
-    if env:
-        e.update(env)
-    p = subprocess.run([VPMU, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=e,
-                       timeout=120)
+    e = vpmu_env({"LIBVIRT_DEFAULT_URI": "test:///default", **(env or {})})
+    p = subprocess.run(WRAPPER + [VPMU, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       env=e, timeout=600)
     return p.returncode, p.stdout, p.stderr
 
 

@@ -17,9 +17,12 @@ import subprocess
 import sys
 import tempfile
 
+from clitest import vpmu_env
 from tap import check, expect, report
 
 VPMU = os.environ.get("VPMU_BIN", "vpmu")
+# Under the valgrind setup every vpmu run goes under valgrind (--error-exitcode=99).
+WRAPPER = os.environ.get("VPMU_TEST_WRAPPER", "").split()
 HOSTS = os.path.join(os.environ.get("VPMU_TESTDATA", os.path.join(os.path.dirname(__file__),
                                                                   "data")), "hosts")
 PASSWORD = "s3cret-Pw"
@@ -29,14 +32,13 @@ PLACEMENT = "http://placement:%s@127.0.0.1:1/" % PASSWORD
 PLACEMENT_MASKED = "http://placement:***@127.0.0.1:1/"
 
 def run(*args, env=None):
-    e = dict(os.environ)
-    e.pop("LIBVIRT_DEFAULT_URI", None)
+    e = vpmu_env()
     for k in [k for k in e if k.startswith("OS_")]:
         del e[k]
     if env:
         e.update(env)
-    p = subprocess.run([VPMU, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=e,
-                       timeout=120)
+    p = subprocess.run(WRAPPER + [VPMU, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       env=e, timeout=600)
     return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
 
 
