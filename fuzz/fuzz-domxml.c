@@ -18,21 +18,6 @@
 #include "vpmu/domxml.h"
 
 static void
-check_error(vpmu_error *err)
-{
-    const char *msg;
-    int code;
-
-    FUZZ_ASSERT(err);
-    code = (int)vpmu_error_get_code(err);
-    FUZZ_ASSERT(code >= VPMU_ERR_RUNTIME && code <= VPMU_ERR_CONFLICT);
-    msg = vpmu_error_get_message(err);
-    FUZZ_ASSERT(msg && *msg);
-    FUZZ_ASSERT(!strchr(msg, '\n'));
-    vpmu_error_free(err);
-}
-
-static void
 read_info(const vpmu_domxml *doc)
 {
     vpmu_domain_info info;
@@ -40,7 +25,7 @@ read_info(const vpmu_domxml *doc)
 
     memset(&info, 0, sizeof(info));
     if (vpmu_domxml_get_info(doc, &info, &err) < 0)
-        check_error(TAKE_ERR(err));
+        fuzz_check_error(TAKE_ERR(err));
     else
         FUZZ_ASSERT(info.pmu == vpmu_domxml_get_pmu(doc));
     vpmu_domain_info_clear(&info);
@@ -55,12 +40,12 @@ edit(vpmu_domxml *doc, vpmu_pmu pmu)
     size_t len = 0, len2 = 0;
 
     if (vpmu_domxml_set_pmu(doc, pmu, &err) < 0) {
-        check_error(TAKE_ERR(err));
+        fuzz_check_error(TAKE_ERR(err));
         return;
     }
     FUZZ_ASSERT(vpmu_domxml_get_pmu(doc) == pmu);
     if (vpmu_domxml_format(doc, &out, &len, &err) < 0) {
-        check_error(TAKE_ERR(err));
+        fuzz_check_error(TAKE_ERR(err));
         return;
     }
     FUZZ_ASSERT(out && strlen(out) == len);
@@ -92,7 +77,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     doc = vpmu_domxml_parse(buf, size, "fuzz.xml", &err);
     free(buf);
     if (!doc) {
-        check_error(TAKE_ERR(err));
+        fuzz_check_error(TAKE_ERR(err));
         return 0;
     }
     read_info(doc);

@@ -23,21 +23,6 @@
 
 #define SEP 0xFF
 
-static void
-check_error(vpmu_error *err)
-{
-    const char *msg;
-    int code;
-
-    FUZZ_ASSERT(err);
-    code = (int)vpmu_error_get_code(err);
-    FUZZ_ASSERT(code >= VPMU_ERR_RUNTIME && code <= VPMU_ERR_CONFLICT);
-    msg = vpmu_error_get_message(err);
-    FUZZ_ASSERT(msg && *msg);
-    FUZZ_ASSERT(!strchr(msg, '\n'));
-    vpmu_error_free(err);
-}
-
 /* An exact-size heap copy, so that a read past @len is caught by ASan. */
 static char *
 copy(const uint8_t *p, size_t n)
@@ -67,7 +52,7 @@ apply_lines(const uint8_t *p, size_t n, void *obj, int (*set)(void *, const char
         memcpy(line, p + i, j - i);
         line[j - i] = '\0';
         if (set(obj, line, &err) < 0)
-            check_error(err);
+            fuzz_check_error(err);
         else
             FUZZ_ASSERT(!err);
         free(line);
@@ -160,14 +145,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         flavor = vpmu_flavor_parse(b, plen[0], "flavor.json", &err);
         free(b);
         if (!flavor)
-            check_error(TAKE_ERR(err));
+            fuzz_check_error(TAKE_ERR(err));
     }
     if (np >= 2) {
         char *b = copy(part[1], plen[1]);
         image = vpmu_image_parse(b, plen[1], "image.json", &err);
         free(b);
         if (!image)
-            check_error(TAKE_ERR(err));
+            fuzz_check_error(TAKE_ERR(err));
     }
     if (np >= 3) {
         if (!flavor)
@@ -210,7 +195,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             FUZZ_ASSERT(fs > 0 && is > 0 && fs != is);
         else
             FUZZ_ASSERT(code == VPMU_ERR_INVALID && (fs < 0 || is < 0));
-        check_error(TAKE_ERR(err));
+        fuzz_check_error(TAKE_ERR(err));
     }
     vpmu_flavor_free(flavor);
     vpmu_image_free(image);

@@ -22,21 +22,6 @@
 
 #define SEP 0xFF
 
-static void
-check_error(vpmu_error *err)
-{
-    const char *msg;
-    int code;
-
-    FUZZ_ASSERT(err);
-    code = (int)vpmu_error_get_code(err);
-    FUZZ_ASSERT(code >= VPMU_ERR_RUNTIME && code <= VPMU_ERR_CONFLICT);
-    msg = vpmu_error_get_message(err);
-    FUZZ_ASSERT(msg && *msg);
-    FUZZ_ASSERT(!strchr(msg, '\n'));
-    vpmu_error_free(err);
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -65,7 +50,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     if (vpmu_flavor_list_add_page(fl, body, blen, "fuzz", &next, &err) < 0) {
-        check_error(err);
+        fuzz_check_error(err);
         err = NULL;
         FUZZ_ASSERT(!next && vpmu_flavor_list_count(fl) == 0);
     } else {
@@ -75,7 +60,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (i < 0) {
             int code = (int)vpmu_error_get_code(err);
             FUZZ_ASSERT(code == VPMU_ERR_RUNTIME || code == VPMU_ERR_INVALID);
-            check_error(err);
+            fuzz_check_error(err);
             err = NULL;
         } else {
             const vpmu_flavor *f = vpmu_flavor_list_at(fl, (size_t)i);
@@ -91,14 +76,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     if (vpmu_image_list_add_page(il, body, blen, "fuzz", &next, &err) < 0) {
-        check_error(err);
+        fuzz_check_error(err);
         err = NULL;
         FUZZ_ASSERT(!next && vpmu_image_list_count(il) == 0);
     } else {
         free(next);
         i = vpmu_image_list_find(il, name, &err);
         if (i < 0) {
-            check_error(err);
+            fuzz_check_error(err);
         } else {
             const vpmu_image *img = vpmu_image_list_at(il, (size_t)i);
             FUZZ_ASSERT(img && strcmp(vpmu_image_get_name(img), name) == 0);

@@ -14,21 +14,6 @@
 #include "vpmu/placement.h"
 
 static void
-check_error(vpmu_error *err)
-{
-    const char *msg;
-    int code;
-
-    FUZZ_ASSERT(err);
-    code = (int)vpmu_error_get_code(err);
-    FUZZ_ASSERT(code >= VPMU_ERR_RUNTIME && code <= VPMU_ERR_CONFLICT);
-    msg = vpmu_error_get_message(err);
-    FUZZ_ASSERT(msg && *msg);
-    FUZZ_ASSERT(!strchr(msg, '\n'));
-    vpmu_error_free(err);
-}
-
-static void
 traits(const char *buf, size_t len)
 {
     char **t = NULL;
@@ -36,7 +21,7 @@ traits(const char *buf, size_t len)
     vpmu_error *err = NULL;
 
     if (vpmu_placement_parse_traits(buf, len, &t, &gen, &err) < 0) {
-        check_error(TAKE_ERR(err));
+        fuzz_check_error(TAKE_ERR(err));
         FUZZ_ASSERT(!t);
         return;
     }
@@ -57,7 +42,7 @@ candidates(const char *buf, size_t len)
 
     c = vpmu_placement_parse_candidates(buf, len, &err);
     if (!c) {
-        check_error(TAKE_ERR(err));
+        fuzz_check_error(TAKE_ERR(err));
         return;
     }
     (void)vpmu_placement_candidates_requests(c);
@@ -88,7 +73,7 @@ resources(const char *buf, size_t len)
     FUZZ_ASSERT(s);
     norm = vpmu_placement_normalize_resources(s, &err);
     if (!norm) {
-        check_error(TAKE_ERR(err));
+        fuzz_check_error(TAKE_ERR(err));
     } else {
         again = vpmu_placement_normalize_resources(norm, &err);
         FUZZ_ASSERT(again && strcmp(again, norm) == 0);

@@ -15,6 +15,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "vpmu/common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -33,5 +36,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
         (e) = NULL;                                                                                \
         t_;                                                                                        \
     })
+
+/* Every error's invariants (a documented code, a one-line, non-empty message); frees @err. */
+static inline void
+fuzz_check_error(vpmu_error *err)
+{
+    const char *msg;
+    int code;
+
+    FUZZ_ASSERT(err);
+    code = (int)vpmu_error_get_code(err);
+    FUZZ_ASSERT(code >= VPMU_ERR_RUNTIME && code <= VPMU_ERR_CONFLICT);
+    msg = vpmu_error_get_message(err);
+    FUZZ_ASSERT(msg && *msg);
+    FUZZ_ASSERT(!strchr(msg, '\n'));
+    vpmu_error_free(err);
+}
 
 #endif
