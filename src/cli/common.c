@@ -53,6 +53,8 @@ const char *cli_command_name;
  * terminal even from a value that was missed (quoting twice changes nothing:
  * its output has no byte it would quote).
  */
+static void print_message(const char *prefix, const char *fmt, va_list ap)
+        __attribute__((format(printf, 2, 0)));
 static void
 print_message(const char *prefix, const char *fmt, va_list ap)
 {
