@@ -100,6 +100,22 @@ cli_global_opt(cli_global *g, const char *cmd, int opt, const char *arg)
     }
 }
 
+const char *
+cli_uri(const cli_global *g)
+{
+    return g->uri;
+}
+
+const char *
+cli_uri_named(const cli_global *g)
+{
+    const char *env = getenv("LIBVIRT_DEFAULT_URI");
+
+    if (g->uri)
+        return g->uri;
+    return env && *env ? env : NULL;
+}
+
 static bool
 command_has_long(const cli_parser *ps, const char *name)
 {
