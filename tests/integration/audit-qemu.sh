@@ -31,6 +31,8 @@ set -uo pipefail
 IT_NAME=audit-qemu
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 VPMU="${1:-${VPMU_BIN:-}}"
+# shellcheck source=lib/wrap.sh
+. "$here/lib/wrap.sh" && it_wrap VPMU
 
 . "$here/lib/libvirtd.sh"
 

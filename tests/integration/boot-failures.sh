@@ -27,6 +27,8 @@ IT_NAME=boot-failures
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 VPMU="${1:-${VPMU_BIN:-}}"
 DEFINE_START="${2:-}"
+# shellcheck source=lib/wrap.sh
+. "$here/lib/wrap.sh" && it_wrap VPMU DEFINE_START
 
 . "$here/lib/libvirtd.sh"
 

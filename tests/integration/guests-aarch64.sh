@@ -27,6 +27,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=$(cd "$here/../.." && pwd)
 VPMU="${1:-${VPMU_BIN:-}}"
 BUILD="${2:-${VPMU_BUILDDIR:-}}"
+# shellcheck source=lib/wrap.sh
+. "$here/lib/wrap.sh" && it_wrap VPMU
 BOOT_TIMEOUT="${IT_BOOT_TIMEOUT:-120}"
 
 . "$here/lib/libvirtd.sh"

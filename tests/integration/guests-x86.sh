@@ -19,6 +19,8 @@ set -uo pipefail
 IT_NAME=guests-x86
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 VPMU="${1:-${VPMU_BIN:-}}"
+# shellcheck source=lib/wrap.sh
+. "$here/lib/wrap.sh" && it_wrap VPMU
 # $2 (the build dir) is accepted for symmetry with guests-aarch64.sh; nothing is kept.
 
 . "$here/lib/libvirtd.sh"

@@ -29,6 +29,8 @@ set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 VPMU="${1:-${VPMU_BIN:-}}"
 RENEW="${2:-}"
+# shellcheck source=lib/wrap.sh
+. "$here/lib/wrap.sh" && it_wrap VPMU RENEW
 HOSTS="${VPMU_TESTDATA:-$here/../data}/hosts"
 PPORT="${VPMU_KS_PLACEMENT_PORT:-18779}"
 export LC_ALL=C.UTF-8
@@ -231,7 +233,7 @@ run() { # run [VAR=VALUE...] -- ARGS...: vpmu in a clean environment; sets RC, O
     done
     shift
     RC=0
-    OUT=$(env "${envs[@]}" timeout 60 "$VPMU" "$@" 2>"$tmp/stderr") || RC=$?
+    OUT=$(timeout 60 env "${envs[@]}" "$VPMU" "$@" 2>"$tmp/stderr") || RC=$?
     ERR=$(cat "$tmp/stderr")
 }
 no_secret() { # 0 when no secret is in OUT or ERR
@@ -393,7 +395,7 @@ wait "$TLS_PROXY_PID" 2>/dev/null
 TLS_PROXY_PID=""
 
 # 7. One session: a revoked token and one close to expiry are renewed.
-renew_out=$(env "${OS_PW[@]}" timeout 120 "$RENEW" 2>&1)
+renew_out=$(timeout 120 env "${OS_PW[@]}" "$RENEW" 2>&1)
 renew_rc=$?
 while IFS= read -r line; do
     case $line in

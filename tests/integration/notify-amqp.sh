@@ -39,6 +39,8 @@ set -u
 
 VPMU=${1:-${VPMU_BIN:-}}
 SRCDIR=${VPMU_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+# shellcheck source=lib/wrap.sh
+. "$SRCDIR/tests/integration/lib/wrap.sh" && it_wrap VPMU
 PY=/usr/bin/python3
 RMQ_BIN=/usr/lib/rabbitmq/bin
 EPMD=/usr/bin/epmd

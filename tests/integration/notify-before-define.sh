@@ -21,6 +21,8 @@ set -uo pipefail
 IT_NAME=notify-before-define
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 VPMU="${1:-${VPMU_BIN:-}}"
+# shellcheck source=lib/wrap.sh
+. "$here/lib/wrap.sh" && it_wrap VPMU
 
 # The control below asks for libvirt's default connection: neither vpmu nor
 # a libvirtd started here may inherit the test suite's LIBVIRT_DEFAULT_URI
@@ -71,7 +73,7 @@ done
 
 # control: no -c, no LIBVIRT_DEFAULT_URI: libvirt's default (root: qemu:///system)
 rc=0
-env -u LIBVIRT_DEFAULT_URI timeout 60 "$VPMU" boot --no-start --name "$name" --arch x86_64 \
+timeout 60 env -u LIBVIRT_DEFAULT_URI "$VPMU" boot --no-start --name "$name" --arch x86_64 \
     --virt-type qemu --flavor-spec hw:pmu=true --notify "$work/n.json" \
     >"$work/out" 2>"$work/err" || rc=$?
 it_check "control: boot with libvirt's default connection: exit 0" $([[ $rc -eq 0 ]]; echo $?) \

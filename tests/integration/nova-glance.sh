@@ -26,6 +26,8 @@ set -uo pipefail
 IT_NAME=nova-glance
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 VPMU="${1:-${VPMU_BIN:-}}"
+# shellcheck source=lib/wrap.sh
+. "$here/lib/wrap.sh" && it_wrap VPMU
 export LC_ALL=C.UTF-8
 
 . "$here/lib/libvirtd.sh"

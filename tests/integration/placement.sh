@@ -34,6 +34,8 @@ set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 VPMU="${1:-${VPMU_BIN:-}}"
 RACE="${2:-${VPMU_PLACEMENT_RACE:-}}"
+# shellcheck source=lib/wrap.sh
+. "$here/lib/wrap.sh" && it_wrap VPMU RACE
 HOSTS="${VPMU_TESTDATA:-$here/../data}/hosts"
 PORT="${VPMU_PLACEMENT_PORT:-18778}"
 URL="http://127.0.0.1:$PORT"
@@ -463,7 +465,7 @@ host_report intel-pmu "$unknown"
 ok "$([[ $RC == 1 ]] && has_line "$ERR" "with HTTP 404 Not Found: No resource provider with uuid $unknown found"; echo $?)" \
     "unknown provider: exit 1 with Placement's reason" "rc=$RC err=$ERR"
 RC=0
-OUT=$(env -u OS_TOKEN timeout 60 "$VPMU" host --host-root "$HOSTS/intel-pmu" --placement "$URL" \
+OUT=$(timeout 60 env -u OS_TOKEN "$VPMU" host --host-root "$HOSTS/intel-pmu" --placement "$URL" \
     --provider "$CN_INTEL" 2>"$tmp/stderr") || RC=$?
 ERR=$(cat "$tmp/stderr")
 ok "$([[ $RC == 1 ]] && has_line "$ERR" "HTTP 401 Unauthorized: no token was sent"; echo $?)" \
