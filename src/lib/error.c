@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
+#include "alloc.h"
 #include "vpmu/common.h"
 
 struct vpmu_error {
@@ -60,7 +60,7 @@ vpmu_error_set(vpmu_error **error, vpmu_error_code code, const char *fmt, ...)
 void
 vpmu_error_prefix(vpmu_error **error, const char *fmt, ...)
 {
-    _cleanup_free_ char *ctx = NULL;
+    char *ctx;
     char *msg;
     va_list ap;
 
@@ -70,6 +70,7 @@ vpmu_error_prefix(vpmu_error **error, const char *fmt, ...)
     ctx = xvasprintf(fmt, ap);
     va_end(ap);
     msg = xasprintf("%s: %s", ctx, (*error)->message);
+    free(ctx);
     free((*error)->message);
     (*error)->message = msg;
 }

@@ -19,6 +19,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "alloc.h" /* the x*alloc family */
 #include "vpmu/common.h"
 
 #define _cleanup_(f) __attribute__((cleanup(f)))
@@ -81,16 +82,6 @@ void closep(int *fd);
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(vpmu_error *, vpmu_error_free)
 #define _cleanup_error_ _cleanup_(vpmu_error_freep)
-
-/* Out-of-memory aborts: one place, one policy. */
-void *xmalloc(size_t n);
-void *xcalloc(size_t nmemb, size_t size);
-void *xrealloc(void *p, size_t n);
-void *xreallocarray(void *p, size_t nmemb, size_t size);
-char *xstrdup(const char *s);
-char *xstrndup(const char *s, size_t n);
-char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /* A NULL-terminated, growable vector of owned strings. */
 typedef struct {
