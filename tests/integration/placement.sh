@@ -347,13 +347,13 @@ sed 's/^/#   race: /' <<<"$race_out"
 ok "$race_rc" "placement-race: a stale generation (409) is retried and other writers' traits survive"
 
 # ---- vpmu under a concurrent writer (CLI level) --------------------------------------------------
-# Another client keeps flipping CUSTOM_NOISE on cn-vm (read, then write with the
+# Another client keeps flipping CUSTOM_NOISE on cn-vm, 20 ms apart (read, then write with the
 # generation it read; its own 409s are ignored) while vpmu reports cn-vm 20
 # times, alternately capable and not.  Every run must succeed and the final
 # state must be right; how many runs had to retry is reported.
 must 201 PUT /traits/CUSTOM_NOISE
 "$PY" - "$URL" "$CN_VM" >"$tmp/writer.log" 2>&1 <<'EOF' &
-import json, sys, urllib.request, urllib.error
+import json, sys, time, urllib.request, urllib.error
 url, uuid = sys.argv[1], sys.argv[2]
 hdr = {"X-Auth-Token": "admin", "OpenStack-API-Version": "placement 1.39",
        "Accept": "application/json", "Content-Type": "application/json"}
@@ -376,6 +376,9 @@ while True:
     writes += st == 200
     conflicts += st == 409
     print(writes, conflicts, flush=True)
+    # A pause between cycles, so that it races vpmu instead of starving it: without
+    # one, on a loaded machine, every one of vpmu's 5 tries can lose (seen once).
+    time.sleep(0.02)
 EOF
 writer_pid=$!
 sleep 0.5
