@@ -10,7 +10,6 @@
 #include <stdarg.h>
 #include <string.h>
 
-#include "cleanup.h"
 #include "metadata-private.h"
 #include "util.h"
 
