@@ -172,9 +172,17 @@ rpc_error(amqp_rpc_reply_t r, const char *shown, const char *what, vpmu_error **
             unsigned long e = ERR_peek_last_error();
             const char *why = e ? ERR_reason_error_string(e) : NULL;
 
+            /*
+             * No reason when the broker's close reached us before its alert
+             * could be read (a slow client): it then ended the session right
+             * after the handshake, which is what refusing a client
+             * certificate looks like too.
+             */
             vpmu_error_set(error, VPMU_ERR_RUNTIME, "the AMQP broker at '%s' failed to %s: %s%s%s",
                            shown, what, why ? "TLS: " : amqp_error_string2(r.library_error),
-                           why ? why : "",
+                           why ? why
+                               : " (the broker ended the TLS session after the handshake, as a "
+                                 "broker does that refuses the client certificate or wants one)",
                            !why                                  ? ""
                            : strstr(why, "certificate required") ? " (the broker asks for a "
                                                                    "client certificate)"

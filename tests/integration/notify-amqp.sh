@@ -419,11 +419,24 @@ if grep -q "^tls-proxy: handshake [0-9]* client vpmu-it client$" "$T/mtls-proxy.
 else
     fail "mutual TLS: the front saw no client certificate: $(cat "$T/mtls-proxy.log")"
 fi
-expect_notify_failure mtls-other-ca "the AMQP broker at '$SHOWN_TLS' failed to log in as 'vpmu-tls' to vhost '/': TLS: tlsv1 alert unknown ca (the broker did not accept the client certificate)" \
+# The broker's refusal comes after the handshake (TLS 1.3); its reason is read with it,
+# unless the broker's close overtook the alert (a slow client: under valgrind, say),
+# when vpmu says what such an ending means.  Either way it is named.
+refusal_named() { # name, OpenSSL's reason
+    if grep -qF -- "failed to log in as 'vpmu-tls' to vhost '/': TLS: $2" "$T/$1.err" ||
+        grep -qF -- "(the broker ended the TLS session after the handshake, as a broker does that refuses the client certificate or wants one)" "$T/$1.err"; then
+        ok "$1: the refusal is named"
+    else
+        fail "$1: neither '$2' nor the ended-session note: $(cat "$T/$1.err")"
+    fi
+}
+expect_notify_failure mtls-other-ca "the AMQP broker at '$SHOWN_TLS' failed to log in as 'vpmu-tls' to vhost '/': " \
     --image-prop hw_pmu=true --notify "$URL_TLS" --notify-ca "$TLS/ca.pem" \
     --notify-cert "$TLS/other-client.pem" --notify-key "$TLS/other-client.key"
-expect_notify_failure mtls-no-cert "the AMQP broker at 'amqps://vpmu-tls@127.0.0.1:$MTLS_PORT/' failed to log in as 'vpmu-tls' to vhost '/': TLS: tlsv13 alert certificate required (the broker asks for a client certificate)" \
+refusal_named mtls-other-ca "tlsv1 alert unknown ca (the broker did not accept the client certificate)"
+expect_notify_failure mtls-no-cert "the AMQP broker at 'amqps://vpmu-tls@127.0.0.1:$MTLS_PORT/' failed to log in as 'vpmu-tls' to vhost '/': " \
     --image-prop hw_pmu=true --notify "amqps://vpmu-tls:s3cret-tls@127.0.0.1:$MTLS_PORT/" --notify-ca "$TLS/ca.pem"
+refusal_named mtls-no-cert "tlsv13 alert certificate required (the broker asks for a client certificate)"
 # Refused before anything is defined: exit 2 (or 1 for the key that is not the certificate's).
 refused_early() { # name, exit, expected stderr text, then boot options
     local name=$1 want_rc=$2 want=$3 rc
