@@ -109,7 +109,11 @@ it_daemon_start() {
     fi
     [[ -x "/usr/sbin/$name" ]] || it_unavailable "/usr/sbin/$name is missing"
     rm -f "$pidfile"
-    "/usr/sbin/$name" -d -p "$pidfile" || it_unavailable "'/usr/sbin/$name -d' failed to start"
+    # Not with the tests' LIBVIRT_DEFAULT_URI (test:///default): the daemon would
+    # resolve a client's default connection (virConnectOpen(NULL)) to the test
+    # driver with it, for every client of this machine while it runs.
+    env -u LIBVIRT_DEFAULT_URI "/usr/sbin/$name" -d -p "$pidfile" ||
+        it_unavailable "'/usr/sbin/$name -d' failed to start"
     for ((i = 0; i < 50; i++)); do
         pid=$(cat "$pidfile" 2>/dev/null || true)
         if it_pid_alive "$pid" "$name"; then
