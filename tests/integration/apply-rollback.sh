@@ -23,6 +23,10 @@
 # was what blocked the change, the blocker is removed and the same apply
 # succeeds and changes exactly the <pmu> line.
 #
+#  3. A daemon that stops answering in the middle of apply (freeze-proxy.py):
+#     libvirt's keepalive, which every command that connects asks for, ends
+#     it with exit 1, and the domain is unchanged.
+#
 # Prints TAP.  Exit: 0 pass, 1 fail (also when the hypervisor cannot be
 # started here: that is a failure, not a skip).
 
@@ -93,6 +97,34 @@ printf "%s\n" "< <pmu state='off'/>" "> <pmu state='on'/>" >"$work/want-delta"
 it_check "control: exactly the <pmu> line changed" \
     $(sed 's/^\([<>]\) */\1 /' "$work/delta" | cmp -s - "$work/want-delta"; echo $?) \
     "$(tr '\n' ' ' <"$work/delta")"
+
+# --- 3. a daemon that stops answering while apply reads the domain ---------------
+# freeze-proxy.py forwards to libvirtd's read-write socket until the first
+# DOMAIN_GET_XML_DESC, then answers nothing, keepalive probes included.  With
+# --timeout 16, keepalive (every 16/8 = 2 s, 3 unanswered) closes the
+# connection: apply exits 1 with libvirt's reason instead of waiting for ever,
+# and the domain is as it was.
+python3 -u "$here/freeze-proxy.py" /var/run/libvirt/libvirt-sock >"$work/freeze.port" 2>"$work/freeze.err" &
+freeze_pid=$!
+IT_CLEANUPS+=("kill $freeze_pid 2>/dev/null")
+for _ in $(seq 50); do [[ -s "$work/freeze.port" ]] && break; sleep 0.1; done
+[[ -s "$work/freeze.port" ]] || it_fail "freeze-proxy.py did not start: $(cat "$work/freeze.err")"
+frozen="qemu+tcp://127.0.0.1:$(cat "$work/freeze.port")/system"
+dumpxml "$name" >"$work/fbefore.xml"
+RC=0
+t0=$SECONDS
+OUT=$(timeout 120 "$VPMU" -c "$frozen" --timeout 16 apply "$name" --flavor-spec hw:pmu=false \
+    2>"$work/err") || RC=$?
+ERR=$(cat "$work/err")
+echo "# frozen daemon: exit $RC after $((SECONDS - t0)) s: $ERR"
+dumpxml "$name" >"$work/fafter.xml"
+it_check "frozen daemon: apply exits 1 instead of waiting for ever" $([[ $RC -eq 1 ]]; echo $?) \
+    "exit $RC, stderr: $ERR"
+it_check "frozen daemon: libvirt's keepalive closed the connection, and the message says so" \
+    $([[ "$ERR" == *keepalive* && "$ERR" == *"'$name'"* ]]; echo $?) "$ERR"
+it_check "frozen daemon: the domain is as it was" $(cmp -s "$work/fbefore.xml" "$work/fafter.xml"; echo $?)
+kill "$freeze_pid" 2>/dev/null
+wait "$freeze_pid" 2>/dev/null
 
 # --- 2. libvirt's QEMU driver refuses the new definition (ppc64, pmu off) --------
 # The package is small (7.5 MB); install it when missing, but only this
