@@ -156,6 +156,26 @@ bytes_str(amqp_bytes_t b)
  * Turn a failed RPC reply into one message: "the AMQP broker at 'X' refused to
  * WHAT: CODE TEXT", or the library's reason (timeout, socket error, ...).
  */
+/*
+ * What OpenSSL's reason (NULL: none) for a TLS failure after the handshake
+ * says of the client certificate.  There is no reason when the broker's close
+ * reached us before its alert could be read (a slow client): it then ended
+ * the session right after the handshake, which is what refusing a client
+ * certificate looks like too.
+ */
+static const char *
+client_cert_hint(const char *why)
+{
+    if (!why)
+        return " (the broker ended the TLS session after the handshake, as a broker does that "
+               "refuses the client certificate or wants one)";
+    if (strstr(why, "certificate required"))
+        return " (the broker asks for a client certificate)";
+    if (strstr(why, "unknown ca") || strstr(why, "bad certificate"))
+        return " (the broker did not accept the client certificate)";
+    return "";
+}
+
 static void
 rpc_error(amqp_rpc_reply_t r, const char *shown, const char *what, vpmu_error **error)
 {
@@ -172,23 +192,9 @@ rpc_error(amqp_rpc_reply_t r, const char *shown, const char *what, vpmu_error **
             unsigned long e = ERR_peek_last_error();
             const char *why = e ? ERR_reason_error_string(e) : NULL;
 
-            /*
-             * No reason when the broker's close reached us before its alert
-             * could be read (a slow client): it then ended the session right
-             * after the handshake, which is what refusing a client
-             * certificate looks like too.
-             */
             vpmu_error_set(error, VPMU_ERR_RUNTIME, "the AMQP broker at '%s' failed to %s: %s%s%s",
                            shown, what, why ? "TLS: " : amqp_error_string2(r.library_error),
-                           why ? why
-                               : " (the broker ended the TLS session after the handshake, as a "
-                                 "broker does that refuses the client certificate or wants one)",
-                           !why                                  ? ""
-                           : strstr(why, "certificate required") ? " (the broker asks for a "
-                                                                   "client certificate)"
-                           : strstr(why, "unknown ca") || strstr(why, "bad certificate")
-                                   ? " (the broker did not accept the client certificate)"
-                                   : "");
+                           why ? why : "", client_cert_hint(why));
             return;
         }
         vpmu_error_set(error, VPMU_ERR_RUNTIME, "the AMQP broker at '%s' failed to %s: %s", shown,
@@ -427,6 +433,17 @@ tls_client_identity(SSL_CTX *ctx, const char *cert_file, const char *key_file, v
     return 0;
 }
 
+/* The TLS options that make no sense together. */
+static int
+tls_options_usage(const vpmu_amqp_options *o, vpmu_error **error)
+{
+    if (o->key_file && !o->cert_file) {
+        vpmu_error_set(error, VPMU_ERR_USAGE, "a client key needs its client certificate");
+        return -1;
+    }
+    return 0;
+}
+
 /*
  * The files of @o on @ctx: the CAs to trust (@o->ca_file, else the system's
  * trust store) and the client identity, if any.  No passphrase is ever asked.
@@ -459,10 +476,6 @@ tls_load_files(SSL_CTX *ctx, const vpmu_amqp_options *o, vpmu_error **error)
         return -1;
     }
     SSL_CTX_set_default_passwd_cb(ctx, no_passphrase);
-    if (o->key_file && !o->cert_file) {
-        vpmu_error_set(error, VPMU_ERR_USAGE, "a client key needs its client certificate");
-        return -1;
-    }
     return o->cert_file ? tls_client_identity(ctx, o->cert_file, o->key_file, error) : 0;
 }
 
@@ -601,10 +614,8 @@ vpmu_notification_publish_amqp(const char *url, const char *notification,
                        "not with amqp://");
         return -1;
     }
-    if (o->key_file && !o->cert_file) {
-        vpmu_error_set(error, VPMU_ERR_USAGE, "a client key needs its client certificate");
+    if (tls_options_usage(o, error) < 0)
         return -1;
-    }
     copy = xstrdup(url);
     amqp_default_connection_info(&ci);
     if (amqp_parse_url(copy, &ci) != AMQP_STATUS_OK || !ci.host || !*ci.host) {
@@ -723,9 +734,12 @@ vpmu_amqp_check_tls_files(const vpmu_amqp_options *options, vpmu_error **error)
 {
     static const vpmu_amqp_options defaults = {0};
     const vpmu_amqp_options *o = options ? options : &defaults;
-    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    SSL_CTX *ctx;
     int r;
 
+    if (tls_options_usage(o, error) < 0)
+        return -1;
+    ctx = SSL_CTX_new(TLS_client_method());
     if (!ctx) {
         vpmu_error_set(error, VPMU_ERR_RUNTIME, "cannot set up TLS: %s",
                        tls_reason("out of memory"));
