@@ -123,16 +123,7 @@ typedef struct {
 static void
 bytes_add(bytes *b, const char *s, size_t n)
 {
-    if (b->cap - b->n <= n) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap - b->n <= n)
-            cap *= 2;
-        b->p = xrealloc(b->p, cap);
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-    b->p[b->n] = '\0';
+    buf_append(&b->p, &b->n, &b->cap, s, n);
 }
 
 typedef struct {

@@ -26,16 +26,7 @@ write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
         a->too_big = true;
         return 0; /* makes libcurl fail with CURLE_WRITE_ERROR */
     }
-    if (a->len + n + 1 > a->cap) {
-        size_t cap = a->cap ? a->cap : 4096;
-        while (cap < a->len + n + 1)
-            cap *= 2;
-        a->body = xrealloc(a->body, cap);
-        a->cap = cap;
-    }
-    memcpy(a->body + a->len, ptr, n);
-    a->len += n;
-    a->body[a->len] = '\0';
+    buf_append(&a->body, &a->len, &a->cap, ptr, n);
     return n;
 }
 

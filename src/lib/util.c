@@ -53,6 +53,21 @@ strv_pushf(strv *s, const char *fmt, ...)
 }
 
 void
+buf_append(char **p, size_t *len, size_t *cap, const void *s, size_t n)
+{
+    if (*cap - *len <= n) {
+        size_t c = *cap ? *cap : 256;
+        while (c - *len <= n)
+            c *= 2;
+        *p = xrealloc(*p, c);
+        *cap = c;
+    }
+    memcpy(*p + *len, s, n);
+    *len += n;
+    (*p)[*len] = '\0';
+}
+
+void
 strv_clear(strv *s)
 {
     for (size_t i = 0; i < s->n; i++)

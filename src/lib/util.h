@@ -94,6 +94,13 @@ void strv_pushf(strv *s, const char *fmt, ...) __attribute__((format(printf, 2, 
 void strv_clear(strv *s);
 
 /*
+ * Append @n bytes of @s to the growing buffer *@p (*@len used, *@cap
+ * allocated; all 0 and NULL to start), keeping it NUL-terminated.  The
+ * capacity doubles from 256.
+ */
+void buf_append(char **p, size_t *len, size_t *cap, const void *s, size_t n);
+
+/*
  * Read a whole file (or stdin for "-") into a NUL-terminated buffer, refusing
  * anything larger than @cap bytes with VPMU_ERR_INVALID.  Opens with O_CLOEXEC.
  */
