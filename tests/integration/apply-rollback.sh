@@ -104,12 +104,8 @@ it_check "control: exactly the <pmu> line changed" \
 # --timeout 16, keepalive (every 16/8 = 2 s, 3 unanswered) closes the
 # connection: apply exits 1 with libvirt's reason instead of waiting for ever,
 # and the domain is as it was.
-python3 -u "$here/freeze-proxy.py" /var/run/libvirt/libvirt-sock >"$work/freeze.port" 2>"$work/freeze.err" &
-freeze_pid=$!
-IT_CLEANUPS+=("kill $freeze_pid 2>/dev/null")
-for _ in $(seq 50); do [[ -s "$work/freeze.port" ]] && break; sleep 0.1; done
-[[ -s "$work/freeze.port" ]] || it_fail "freeze-proxy.py did not start: $(cat "$work/freeze.err")"
-frozen="qemu+tcp://127.0.0.1:$(cat "$work/freeze.port")/system"
+it_freeze_proxy /var/run/libvirt/libvirt-sock "$work"
+frozen=$IT_FROZEN_URI
 dumpxml "$name" >"$work/fbefore.xml"
 RC=0
 t0=$SECONDS
@@ -123,8 +119,8 @@ it_check "frozen daemon: apply exits 1 instead of waiting for ever" $([[ $RC -eq
 it_check "frozen daemon: libvirt's keepalive closed the connection, and the message says so" \
     $([[ "$ERR" == *keepalive* && "$ERR" == *"'$name'"* ]]; echo $?) "$ERR"
 it_check "frozen daemon: the domain is as it was" $(cmp -s "$work/fbefore.xml" "$work/fafter.xml"; echo $?)
-kill "$freeze_pid" 2>/dev/null
-wait "$freeze_pid" 2>/dev/null
+kill "$IT_FREEZE_PID" 2>/dev/null
+wait "$IT_FREEZE_PID" 2>/dev/null
 
 # --- 2. libvirt's QEMU driver refuses the new definition (ppc64, pmu off) --------
 # The package is small (7.5 MB); install it when missing, but only this

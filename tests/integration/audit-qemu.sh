@@ -246,11 +246,8 @@ wait "$silent_pid" 2>/dev/null
 # A daemon that stops answering after the listing (a proxy to the real read-only socket that
 # freezes at the first XML request): keepalive (every 16/8 = 2 s, 3 unanswered) closes the
 # connection after ~8 s, before the 16 s deadline, and the host is reported lost.
-python3 -u "$here/freeze-proxy.py" /var/run/libvirt/libvirt-sock-ro >"$work/freeze.port" &
-freeze_pid=$!
-IT_CLEANUPS+=("kill $freeze_pid 2>/dev/null")
-for _ in $(seq 50); do [[ -s "$work/freeze.port" ]] && break; sleep 0.1; done
-frozen="qemu+tcp://127.0.0.1:$(cat "$work/freeze.port")/system"
+it_freeze_proxy /var/run/libvirt/libvirt-sock-ro "$work"
+frozen=$IT_FROZEN_URI
 rc=0
 "$VPMU" -o json audit --timeout 16 -c "$frozen" -c test:///default >"$work/freeze.json" 2>"$work/freeze.err" || rc=$?
 python3 - "$work/freeze.json" "$frozen" <<'PY'
@@ -266,8 +263,8 @@ if not ok:
 sys.exit(0 if ok else 1)
 PY
 check "a daemon that stops answering mid-audit is dropped by keepalive before the deadline" $(( $? != 0 || rc != 5 )) "exit $rc: $(cat "$work/freeze.err")"
-kill "$freeze_pid" 2>/dev/null
-wait "$freeze_pid" 2>/dev/null
+kill "$IT_FREEZE_PID" 2>/dev/null
+wait "$IT_FREEZE_PID" 2>/dev/null
 
 ((failures == 0)) || it_fail "$failures check(s) failed"
 echo "audit-qemu: all checks passed"

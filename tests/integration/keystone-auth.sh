@@ -338,12 +338,9 @@ ok "$([[ $RC == 1 ]] && has "$ERR" "has no 'placement' endpoint with interface '
 # shellcheck source=lib/tls.sh
 . "$here/lib/tls.sh"
 tls_make_certs "$tmp/tls" || bail "openssl could not make the test certificates: $TLS_ERROR"
-"$KS_PY" -u "$here/tls-proxy.py" "$tmp/tls/server.pem" "$tmp/tls/server.key" "$KS_PORT" \
-    >"$tmp/tls-proxy.port" 2>"$tmp/tls-proxy.log" &
-TLS_PROXY_PID=$!
-for _ in $(seq 100); do [[ -s "$tmp/tls-proxy.port" ]] && break; sleep 0.1; done
-TPORT=$(head -n 1 "$tmp/tls-proxy.port")
-[[ -n "$TPORT" ]] || bail "tls-proxy.py did not start: $(cat "$tmp/tls-proxy.log")"
+tls_proxy_start "$tmp/tls/server.pem" "$tmp/tls/server.key" "$KS_PORT" "$tmp/tls-proxy.log" ||
+    bail "$TLS_ERROR"
+TPORT=$TLS_PROXY_PORT
 KS_HTTPS="https://127.0.0.1:$TPORT/v3"
 handshakes() { grep -c '^tls-proxy: handshake [0-9]' "$tmp/tls-proxy.log"; }
 OS_TLS=(OS_AUTH_URL="$KS_HTTPS" OS_USERNAME=vpmu-report OS_PASSWORD="$USER_PASSWORD"

@@ -398,13 +398,12 @@ fi
 # fail_if_no_peer_cert = true) before the plain port: with one it passes, and its CN is
 # what the front saw; without one the broker's refusal is named.  A key that is not the
 # certificate's, or that others can read, is refused before the guest is defined.
-"$PY" -u "$SRCDIR/tests/integration/tls-proxy.py" "$TLS/server.pem" "$TLS/server.key" "$AMQP_PORT" \
-    "$TLS/ca.pem" >"$T/mtls-proxy.port" 2>"$T/mtls-proxy.log" &
-MTLS_PROXY_PID=$!
+tls_proxy_start "$TLS/server.pem" "$TLS/server.key" "$AMQP_PORT" "$T/mtls-proxy.log" "$TLS/ca.pem"
+tls_rc=$?
+MTLS_PROXY_PID=$TLS_PROXY_PID
 LISTENER_PIDS="$LISTENER_PIDS $MTLS_PROXY_PID"
-for ((i = 0; i < 100; i++)); do [ -s "$T/mtls-proxy.port" ] && break; sleep 0.1; done
-MTLS_PORT=$(head -n 1 "$T/mtls-proxy.port")
-[ -n "$MTLS_PORT" ] || { failures=$((failures + 1)); echo "FAIL: tls-proxy.py did not start: $(cat "$T/mtls-proxy.log")" >&2; exit 1; }
+[ $tls_rc -eq 0 ] || { failures=$((failures + 1)); echo "FAIL: $TLS_ERROR" >&2; exit 1; }
+MTLS_PORT=$TLS_PROXY_PORT
 CLIENT=(--notify-ca "$TLS/ca.pem" --notify-cert "$TLS/client.pem" --notify-key "$TLS/client.key")
 start_listener "$T/mtls.out" --count 2 --timeout 60 || exit 1
 boot mtls-rabbit --image-prop hw_pmu=true --notify "$URL_TLS" "${CLIENT[@]}" ||

@@ -307,3 +307,17 @@ it_cpu_pmu() {
     done
     printf '%s\n' "$state"
 }
+
+# it_freeze_proxy SOCKET DIR: start freeze-proxy.py before the libvirt UNIX
+# socket SOCKET (it freezes at the first XML request; see there), stopped at
+# exit.  Sets IT_FROZEN_URI (qemu+tcp:// to it) and IT_FREEZE_PID; its port
+# and errors go to files in DIR.
+it_freeze_proxy() {
+    local sock=$1 dir=$2 i
+    python3 -u "$(dirname "${BASH_SOURCE[0]}")/../freeze-proxy.py" "$sock" >"$dir/freeze.port" 2>"$dir/freeze.err" &
+    IT_FREEZE_PID=$!
+    IT_CLEANUPS+=("kill $IT_FREEZE_PID 2>/dev/null")
+    for ((i = 0; i < 50; i++)); do [[ -s "$dir/freeze.port" ]] && break; sleep 0.1; done
+    [[ -s "$dir/freeze.port" ]] || it_fail "freeze-proxy.py did not start: $(cat "$dir/freeze.err")"
+    IT_FROZEN_URI="qemu+tcp://127.0.0.1:$(head -n 1 "$dir/freeze.port")/system"
+}

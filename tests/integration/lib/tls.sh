@@ -44,3 +44,20 @@ tls_make_certs() {
     done
     chmod 600 "$dir"/*.key
 }
+
+# tls_proxy_start CERT KEY BACKEND_PORT LOG [CLIENT_CA]: tls-proxy.py (a TLS
+# front before 127.0.0.1:BACKEND_PORT, asking for a client certificate of
+# CLIENT_CA when given) in the background, its stderr in LOG.  Sets
+# TLS_PROXY_PID, which the caller stops, and TLS_PROXY_PORT once it listens;
+# 1 with TLS_ERROR when it did not start.
+tls_proxy_start() {
+    local cert=$1 key=$2 backend=$3 log=$4 i
+    shift 4
+    /usr/bin/python3 -u "$(dirname "${BASH_SOURCE[0]}")/../tls-proxy.py" "$cert" "$key" "$backend" "$@" \
+        >"$log.port" 2>"$log" &
+    TLS_PROXY_PID=$!
+    TLS_PROXY_PORT=""
+    for ((i = 0; i < 100; i++)); do [[ -s "$log.port" ]] && break; sleep 0.1; done
+    TLS_PROXY_PORT=$(head -n 1 "$log.port")
+    [[ -n "$TLS_PROXY_PORT" ]] || { TLS_ERROR="tls-proxy.py did not start: $(cat "$log")"; return 1; }
+}
